@@ -1,0 +1,89 @@
+"""Building appeals: spec + languages + formats -> files.
+
+All documents of one build are rendered in memory before any file is
+written, so a failure in any language or format leaves the output folder
+as it was (``output.write_all``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .document import build_letter
+from .errors import UsageError
+from .locale import LocaleInfo
+from .output import write_all
+from .spec import Spec
+
+FORMATS = ("pdf", "docx")
+
+
+@dataclass
+class BuildResult:
+    files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_formats(value: str) -> tuple[str, ...]:
+    items = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
+    bad = [v for v in items if v not in FORMATS]
+    if bad or not items:
+        raise UsageError(f"--format: unknown format '{','.join(bad) or value}'; choose from {', '.join(FORMATS)}")
+    return items
+
+
+def resolve_languages(spec: Spec, value: str | None) -> tuple[str, ...]:
+    if not value:
+        return (spec.language,)
+    if value.strip() == "all":
+        return spec.content_languages()
+    return tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+
+
+def render(
+    spec: Spec,
+    lang: str,
+    fmt: str,
+    *,
+    allow_fallback: bool = False,
+    template: Path | None = None,
+    warnings: list[str] | None = None,
+) -> bytes:
+    """One document as bytes: the pure core of every build and batch."""
+    loc = LocaleInfo(lang)
+    letter = build_letter(spec, loc, allow_fallback=allow_fallback)
+    if warnings is not None:
+        warnings.extend(f"{lang}: {w}" for w in letter.warnings)
+    if fmt == "pdf":
+        from .render.pdf import render_pdf
+
+        return render_pdf(letter)
+    from .render.docx import DocxOptions, render_docx
+
+    return render_docx(letter, DocxOptions(template=template, date=spec.date))
+
+
+def build(
+    spec: Spec,
+    outdir: Path,
+    *,
+    formats: Sequence[str] = FORMATS,
+    languages: Sequence[str] | None = None,
+    allow_fallback: bool = False,
+    template: Path | None = None,
+) -> BuildResult:
+    """Render every language and format, then write them all or nothing."""
+    result = BuildResult()
+    files: dict[Path, bytes] = {}
+    for lang in languages or (spec.language,):
+        for fmt in formats:
+            path = outdir / f"{spec.slug}.{lang}.{fmt}"
+            files[path] = render(
+                spec, lang, fmt, allow_fallback=allow_fallback, template=template, warnings=result.warnings
+            )
+    write_all(files)
+    result.files = list(files)
+    result.warnings = list(dict.fromkeys(result.warnings))
+    return result

@@ -1,0 +1,284 @@
+"""The appeal resolved for one language: what both renderers draw.
+
+Building this once per language keeps the PDF and the DOCX saying the same
+words in the same order: the renderers only decide how things look. All
+fixed text goes through the message catalog (``loc._``); the strings marked
+here are what ``appeal-gen locale update`` extracts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import TranslationMissingError
+from .locale import LocaleInfo
+from .markup import Para, Run, paragraphs, parse_inline
+from .spec import Authority, Spec, Text
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it yet."""
+    return message
+
+
+#: Printed status names; the keys are the spec's documented status values.
+STATUS_NAMES = {
+    "judicial_harassment": N_("Judicial harassment"),
+    "arbitrary_detention": N_("Arbitrary detention"),
+    "threats": N_("Threats"),
+    "killing": N_("Killing"),
+    "enforced_disappearance": N_("Enforced disappearance"),
+    "physical_attack": N_("Physical attack"),
+    "torture": N_("Torture and ill-treatment"),
+    "travel_ban": N_("Travel ban"),
+    "surveillance": N_("Surveillance"),
+    "raid": N_("Raid"),
+    "smear_campaign": N_("Smear campaign"),
+    "sentencing": N_("Sentencing"),
+    "restrictions_on_association": N_("Restrictions on freedom of association"),
+    "release": N_("Release"),
+    "other": N_("Other"),
+}
+
+
+@dataclass(frozen=True)
+class Addressee:
+    lines: tuple[Para, ...]
+    salutation: Para | None
+    contact: tuple[Para, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: Para
+    paras: tuple[Para, ...]
+    subheading: bool = False
+
+
+@dataclass
+class Letter:
+    """Every string of one appeal in one language, in reading order."""
+
+    lang: str
+    bcp47: str
+    rtl: bool
+    issuer_names: str
+    issuer_contact: tuple[str, ...]
+    label_urgent: str
+    reference: str
+    dateline: str
+    title: Para
+    status: Para
+    sections: list[Section]
+    concern: tuple[Para, ...]
+    urge: Para
+    demands: tuple[tuple[str, Para], ...]
+    write_to_heading: Para
+    addressees: tuple[Addressee, ...]
+    copies_heading: Para | None
+    copies: tuple[Addressee, ...]
+    deadline: Para | None
+    links_heading: Para | None
+    links: tuple[Para, ...]
+    page_label: str  # with {page} and {pages} left in for the renderer
+    meta_subject: str
+    meta_keywords: tuple[str, ...]
+    warnings: list[str] = field(default_factory=list)
+
+    def all_paras(self) -> list[Para]:
+        """Every paragraph in reading order (for glyph checks and tests)."""
+        out = [self.title, self.status]
+        for s in self.sections:
+            out.append(s.heading)
+            out.extend(s.paras)
+        out.extend(self.concern)
+        out.append(self.urge)
+        out.extend(p for _, p in self.demands)
+        out.append(self.write_to_heading)
+        for a in (*self.addressees, *self.copies):
+            out.extend(a.lines)
+            out.extend(a.contact)
+            if a.salutation:
+                out.append(a.salutation)
+        for extra in (self.copies_heading, self.deadline, self.links_heading):
+            if extra:
+                out.append(extra)
+        out.extend(self.links)
+        return out
+
+
+def _plain(text: str, field_path: str | None = None, *, bold: bool = False) -> Para:
+    return Para((Run(text, bold=bold),), field_path)
+
+
+class _Resolver:
+    def __init__(self, spec: Spec, loc: LocaleInfo, allow_fallback: bool) -> None:
+        self.spec = spec
+        self.loc = loc
+        self.allow_fallback = allow_fallback
+        self.fallback_fields: list[str] = []
+
+    def s(self, text: Text | None) -> str:
+        if text is None:
+            return ""
+        value = text.get(self.loc.lang)
+        if value is None:
+            value = text.get(self.loc.lang.split("_")[0])
+        if value is None:
+            value = text.values[text.source]
+            self.fallback_fields.append(text.path)
+        return value
+
+    def paras(self, text: Text | None) -> tuple[Para, ...]:
+        if text is None:
+            return ()
+        return tuple(Para(parse_inline(p), text.path) for p in paragraphs(self.s(text)))
+
+    def inline(self, text: Text, *, bold: bool = False) -> Para:
+        return Para(parse_inline(" ".join(paragraphs(self.s(text))), bold=bold), text.path)
+
+
+def _check_translated(spec: Spec, lang: str, allow_fallback: bool) -> None:
+    if lang == spec.language or allow_fallback:
+        return
+    base = lang.split("_")[0]
+    missing = [t.path for t in spec.texts if lang not in t.values and base not in t.values]
+    if missing:
+        shown = ", ".join(missing[:12]) + (f" and {len(missing) - 12} more" if len(missing) > 12 else "")
+        raise TranslationMissingError(
+            f"no '{lang}' text for {len(missing)} of {len(spec.texts)} fields: {shown}; "
+            f"add them to the spec (or use 'appeal-gen translate export'), "
+            f"or build with --allow-fallback to print the {spec.language} text instead",
+            file=spec.path,
+            field=missing[0],
+        )
+
+
+def _addressee(r: _Resolver, a: Authority, path: str) -> Addressee:
+    loc = r.loc
+    lines: list[Para] = []
+    who = " ".join(x for x in (r.s(a.honorific), a.name or "") if x)
+    if who:
+        lines.append(_plain(who, f"{path}.name", bold=True))
+        lines.append(_plain(r.s(a.office), f"{path}.office"))
+    else:
+        lines.append(_plain(r.s(a.office), f"{path}.office", bold=True))
+    if a.institution:
+        lines.append(_plain(r.s(a.institution), f"{path}.institution"))
+    lines.extend(_plain(line, f"{path}.address") for line in a.address)
+    contact = []
+    if a.email:
+        contact.append(Para((Run(loc._("Email: ")), Run(a.email, url="mailto:" + a.email)), f"{path}.email"))
+    if a.fax:
+        contact.append(_plain(loc._("Fax: {number}", number=a.fax), f"{path}.fax"))
+    if a.phone:
+        contact.append(_plain(loc._("Phone: {number}", number=a.phone), f"{path}.phone"))
+    salutation = None
+    if a.salutation:
+        salutation = _plain(loc._("Salutation: {salutation}", salutation=r.s(a.salutation)), f"{path}.salutation")
+    return Addressee(tuple(lines), salutation, tuple(contact))
+
+
+def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -> Letter:
+    """Resolve *spec* into the words of one language.
+
+    Raises ``TranslationMissingError`` when the spec lacks this language's
+    text, unless *allow_fallback*, in which case the fallback fields are
+    listed in ``Letter.warnings``.
+    """
+    _check_translated(spec, loc.lang, allow_fallback)
+    r = _Resolver(spec, loc, allow_fallback)
+    _ = loc._
+    issuers = [r.s(i.name) for i in spec.issuers]
+    issuer_names = loc.join(issuers)
+    country = loc.country(spec.country)
+
+    ref = spec.reference
+    ref_parts = [_("Reference: {code}", code=ref.code)]
+    if ref.ua_number:
+        ref_parts.append(_("UA {number}", number=ref.ua_number))
+    if ref.follow_up:
+        ref_parts.append(_("Follow-up no. {number}", number=loc.number(ref.follow_up)))
+    if ref.document_index:
+        ref_parts.append(_("Index: {index}", index=ref.document_index))
+
+    date_text = loc.date(spec.date)
+    dateline = _("{place}, {date}", place=r.s(spec.dateline), date=date_text) if spec.dateline else date_text
+
+    contact: list[str] = []
+    for i in spec.issuers:
+        contact.extend(i.address)
+        bits = [b for b in (i.phone, i.email, i.website) if b]
+        if bits:
+            contact.append(" · ".join(bits))
+
+    sections: list[Section] = [
+        Section(_plain(_("About the situation"), bold=True), r.paras(spec.summary)),
+    ]
+    for subj in spec.subjects:
+        sections.append(
+            Section(
+                _plain(_("About {name}", name=r.s(subj.name)), subj.name.path, bold=True),
+                r.paras(subj.description),
+            )
+        )
+    for i, upd in enumerate(spec.updates):
+        head = _("{date} – {headline}", date=loc.date(upd.date), headline=r.s(upd.headline))
+        sections.append(Section(_plain(head, f"updates.{i}.headline", bold=True), r.paras(upd.body), subheading=True))
+    if spec.context:
+        sections.append(Section(_plain(_("Background"), bold=True), r.paras(spec.context)))
+
+    demands = tuple(
+        (_("{number}.", number=loc.number(n)), r.inline(d)) for n, d in enumerate(spec.demands, start=1)
+    )
+    addressees = tuple(_addressee(r, a, f"authorities.{i}") for i, a in enumerate(spec.authorities))
+    copies = tuple(_addressee(r, a, f"copies_to.{i}") for i, a in enumerate(spec.copies_to))
+
+    deadline = None
+    if spec.deadline:
+        deadline = _plain(_("Please take action until {date}.", date=loc.date(spec.deadline)), "deadline", bold=True)
+
+    links = tuple(Para((Run(r.s(ln.title), url=ln.url),), ln.title.path) for ln in spec.links)
+
+    warnings = [*loc.messages.fallbacks]
+    if r.fallback_fields:
+        warnings.append(
+            f"{len(r.fallback_fields)} fields have no '{loc.lang}' text and print in "
+            f"{spec.language}: {', '.join(r.fallback_fields)}"
+        )
+
+    title = r.s(spec.title)
+    return Letter(
+        lang=loc.lang,
+        bcp47=loc.bcp47,
+        rtl=loc.rtl,
+        issuer_names=issuer_names,
+        issuer_contact=tuple(contact),
+        label_urgent=_("Urgent appeal"),
+        reference=" · ".join(ref_parts),
+        dateline=dateline,
+        title=_plain(title, "title", bold=True),
+        status=Para(
+            (Run(_("Status: "), bold=True), Run(_(STATUS_NAMES[spec.status]))),
+            "status",
+        ),
+        sections=sections,
+        concern=r.paras(spec.concern),
+        urge=_plain(
+            _("{organisation} urges the authorities in {country} to:", organisation=issuer_names, country=country),
+            "demands",
+            bold=True,
+        ),
+        demands=demands,
+        write_to_heading=_plain(_("Please write to"), bold=True),
+        addressees=addressees,
+        copies_heading=_plain(_("Copies to"), bold=True) if copies else None,
+        copies=copies,
+        deadline=deadline,
+        links_heading=_plain(_("Previous appeals"), bold=True) if links else None,
+        links=links,
+        page_label=_("Page {page} of {pages}"),
+        meta_subject=_("Urgent appeal: {status}, {country}", status=_(STATUS_NAMES[spec.status]), country=country),
+        meta_keywords=(ref.code, country, _(STATUS_NAMES[spec.status])),
+        warnings=warnings,
+    )

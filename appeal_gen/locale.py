@@ -1,0 +1,179 @@
+"""Everything that depends on the output language, in one place.
+
+Locale data (dates, country names, direction, list joining) comes from
+babel's CLDR tables; the fixed text of the appeal (headings, "Page N of M",
+status names) comes from one gettext catalog per language under
+``appeal_gen/locales/<lang>/LC_MESSAGES/appeal_gen.po``. Catalogs are read
+as ``.po`` directly (compiled in memory) so a translator's edit takes effect
+without a build step.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import gettext
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CatalogError, UsageError
+
+DOMAIN = "appeal_gen"
+SOURCE_LANGUAGE = "en"
+LOCALES_DIR = Path(__file__).parent / "locales"
+
+
+def catalog_path(lang: str, base: Path | None = None) -> Path:
+    return (base or LOCALES_DIR) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def shipped_languages(base: Path | None = None) -> list[str]:
+    """The source language plus every language with a catalog on disk."""
+    root = base or LOCALES_DIR
+    langs = {SOURCE_LANGUAGE}
+    if root.is_dir():
+        langs.update(p.name for p in root.iterdir() if catalog_path(p.name, root).is_file())
+    return [SOURCE_LANGUAGE, *sorted(langs - {SOURCE_LANGUAGE})]
+
+
+def fallback_chain(lang: str) -> list[str]:
+    """``fr_CA`` -> ``fr_CA, fr, en``: where a missing string is looked up next.
+
+    >>> fallback_chain("fr_CA")
+    ['fr_CA', 'fr', 'en']
+    """
+    chain = [lang]
+    if "_" in lang:
+        chain.append(lang.split("_", 1)[0])
+    if SOURCE_LANGUAGE not in chain:
+        chain.append(SOURCE_LANGUAGE)
+    return chain
+
+
+@functools.lru_cache(maxsize=64)
+def _load_catalog(path: str, mtime: float) -> gettext.GNUTranslations:
+    """Compile a .po in memory. ``mtime`` is part of the cache key on purpose."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import PoFileError, read_po
+
+    try:
+        with open(path, "rb") as fh:
+            catalog = read_po(fh, abort_invalid=True)
+    except PoFileError as exc:
+        raise CatalogError(str(exc), file=path, line=getattr(exc, "lineno", None)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"cannot read catalog: {exc}", file=path) from None
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+@dataclass
+class Messages:
+    """Catalog look-up along the fallback chain, recording every fallback."""
+
+    lang: str
+    base: Path | None = None
+    fallbacks: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._chain: list[tuple[str, gettext.GNUTranslations]] = []
+        for code in fallback_chain(self.lang):
+            path = catalog_path(code, self.base)
+            if path.is_file():
+                self._chain.append((code, _load_catalog(str(path), os.path.getmtime(path))))
+
+    def gettext(self, message: str) -> str:
+        for code, catalog in self._chain:
+            # GNUTranslations returns the msgid itself when it has no entry.
+            text = catalog._catalog.get(message)  # type: ignore[attr-defined]
+            if text:
+                if code != self.lang:
+                    self._note(message, code)
+                return str(text)
+        if self.lang != SOURCE_LANGUAGE:
+            self._note(message, SOURCE_LANGUAGE)
+        return message
+
+    def _note(self, message: str, used: str) -> None:
+        note = f"'{message}' is not translated into {self.lang}; using {used}"
+        if note not in self.fallbacks:
+            self.fallbacks.append(note)
+
+
+class LocaleInfo:
+    """babel locale data plus the message catalog for one output language."""
+
+    def __init__(self, lang: str, *, catalogs: Path | None = None, native_digits: bool | None = None) -> None:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            self.locale = Locale.parse(lang)
+        except (UnknownLocaleError, ValueError):
+            raise UsageError(f"unknown language '{lang}'") from None
+        self.lang = lang
+        self.messages = Messages(lang, catalogs)
+        self._native_digits = native_digits
+
+    # Text direction and scripts -------------------------------------------
+    @property
+    def rtl(self) -> bool:
+        return self.locale.text_direction == "rtl"
+
+    @property
+    def bcp47(self) -> str:
+        return str(self.locale).replace("_", "-")
+
+    # Messages -----------------------------------------------------------------
+    def _(self, message: str, **params: str) -> str:
+        text = self.messages.gettext(message)
+        if params:
+            try:
+                return text.format(**params)
+            except (KeyError, IndexError, ValueError):
+                # A translator broke a placeholder: fall back to the source
+                # string rather than print "{country}" to an authority.
+                self.messages._note(message, SOURCE_LANGUAGE)
+                return message.format(**params)
+        return text
+
+    # Locale data -------------------------------------------------------------
+    def date(self, value: _dt.date) -> str:
+        from babel.dates import format_date
+
+        return self.digits(format_date(value, format="long", locale=self.locale))
+
+    def country(self, code: str) -> str:
+        return str(self.locale.territories.get(code, code))
+
+    def join(self, items: list[str]) -> str:
+        from babel.lists import format_list
+
+        return format_list(items, locale=self.locale) if items else ""
+
+    def number(self, n: int) -> str:
+        return self.digits(str(n))
+
+    def digits(self, text: str) -> str:
+        """Latin digits, or the language's native digits where its catalog asks.
+
+        A translator opts in by translating the marker string ``native-digits``
+        as ``yes`` (Khmer and Arabic often want ០១២ / ٠١٢).
+        """
+        use = self._native_digits
+        if use is None:
+            use = self.messages.gettext("native-digits") == "yes"
+        if not use:
+            return text
+        native = self._native_zero()
+        if native is None:
+            return text
+        return "".join(chr(ord(native) + int(c)) if "0" <= c <= "9" else c for c in text)
+
+    def _native_zero(self) -> str | None:
+        # Unicode places each script's digits 0-9 consecutively from its zero.
+        zeros = {"ar": "\u0660", "km": "\u17e0", "fa": "\u06f0", "bn": "\u09e6", "th": "\u0e50", "my": "\u1040"}
+        return zeros.get(self.locale.language)

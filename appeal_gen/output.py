@@ -1,0 +1,49 @@
+"""Writing files so that a reader never sees half of one.
+
+Everything a command produces is written to temporary files in the target
+folder first and renamed into place only when all of them are complete;
+on any failure the temporary files are removed. ``os.replace`` is atomic on
+one file system, so an existing appeal is either the old one or the new one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from .errors import AppealGenError
+
+
+class OutputError(AppealGenError):
+    """The output folder cannot be written (permissions, disk full)."""
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    write_all({path: data})
+
+
+def write_all(files: Mapping[Path, bytes]) -> None:
+    """Write every file, or none of them."""
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+            temps.append((tmp, path))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for tmp, path in temps:
+            os.replace(tmp, path)
+        temps = []
+    except OSError as exc:
+        raise OutputError(f"cannot write output: {exc.strerror}", file=exc.filename or None) from None
+    finally:
+        for tmp, _ in temps:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

@@ -1,0 +1,1 @@
+"""Renderers: (letter, options) -> bytes. No file system, no clock."""

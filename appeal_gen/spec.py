@@ -1,0 +1,674 @@
+"""The appeal spec: its schema, its validation and the typed objects it becomes.
+
+The schema is declared once (``_SCHEMA``) and drives three things: the
+validator, which reports *every* problem with its line and column instead of
+stopping at the first; the construction of the typed ``Spec``; and the list
+of free-text (translatable) field paths used by translation tooling.
+Validation walks PyYAML nodes, not Python values, so that each error can
+point at the exact place in the file (see ``_yaml``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from . import _yaml
+from .errors import SpecError, SpecErrors
+
+#: Violation types, as Front Line Defenders, Amnesty and the Observatory use
+#: them. The printed names come from the message catalogs, never from here.
+STATUSES = (
+    "judicial_harassment",
+    "arbitrary_detention",
+    "threats",
+    "killing",
+    "enforced_disappearance",
+    "physical_attack",
+    "torture",
+    "travel_ban",
+    "surveillance",
+    "raid",
+    "smear_campaign",
+    "sentencing",
+    "restrictions_on_association",
+    "release",
+    "other",
+)
+
+SPEC_VERSION = 1
+_LANG_RE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2}|_[A-Z][a-z]{3})?$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URL_RE = re.compile(r"^(https?://|mailto:)\S+$")
+#: Walking a node tree expands YAML aliases; a few hundred bytes of nested
+#: aliases ("billion laughs") expand to billions of nodes. A real spec has a
+#: few hundred nodes.
+MAX_NODES = 50_000
+MAX_DEPTH = 30
+MAX_TEXT_CHARS = 20_000
+
+
+# --------------------------------------------------------------------------
+# The typed result
+
+
+@dataclass(frozen=True)
+class Text:
+    """A free-text value in one or more languages.
+
+    ``values`` maps a language code to its text; ``source`` is the language
+    the spec is written in. ``path`` is the dotted field path, kept so that
+    a missing translation can be reported by name.
+    """
+
+    values: dict[str, str]
+    source: str
+    path: str
+
+    def get(self, lang: str) -> str | None:
+        return self.values.get(lang)
+
+
+@dataclass(frozen=True)
+class Reference:
+    code: str
+    ua_number: str | None = None
+    follow_up: int | None = None
+    document_index: str | None = None
+
+
+@dataclass(frozen=True)
+class Issuer:
+    name: Text
+    address: tuple[str, ...] = ()
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: Text
+    short_name: Text | None = None
+    kind: str = "person"
+    role: Text | None = None
+    pronoun: str | None = None
+    description: Text | None = None
+
+
+@dataclass(frozen=True)
+class Update:
+    date: _dt.date
+    headline: Text
+    body: Text
+
+
+@dataclass(frozen=True)
+class Authority:
+    office: Text
+    honorific: Text | None = None
+    name: str | None = None
+    institution: Text | None = None
+    address: tuple[str, ...] = ()
+    email: str | None = None
+    fax: str | None = None
+    phone: str | None = None
+    salutation: Text | None = None
+    preferred_language: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    title: Text
+    url: str
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: str
+    language: str
+    reference: Reference
+    issuers: tuple[Issuer, ...]
+    date: _dt.date
+    country: str
+    status: str
+    title: Text
+    summary: Text
+    subjects: tuple[Subject, ...]
+    concern: Text
+    demands: tuple[Text, ...]
+    authorities: tuple[Authority, ...]
+    dateline: Text | None = None
+    updates: tuple[Update, ...] = ()
+    context: Text | None = None
+    copies_to: tuple[Authority, ...] = ()
+    deadline: _dt.date | None = None
+    links: tuple[Link, ...] = ()
+    languages: tuple[str, ...] = ()
+    texts: tuple[Text, ...] = field(default=(), repr=False)
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.reference.code)
+
+    def content_languages(self) -> tuple[str, ...]:
+        """Languages to build for ``--lang all``: declared, else every one present."""
+        if self.languages:
+            return self.languages
+        seen = {self.language}
+        for t in self.texts:
+            seen.update(t.values)
+        return (self.language, *sorted(seen - {self.language}))
+
+    def missing_translations(self, lang: str) -> list[str]:
+        return [t.path for t in self.texts if lang not in t.values]
+
+
+def slugify(code: str) -> str:
+    """A file-name-safe, lower-case form of a reference code.
+
+    >>> slugify("FLD-KH/CCHR 2017")
+    'fld-kh-cchr-2017'
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", code.lower()).strip("-")
+    return slug[:80] or "appeal"
+
+
+# --------------------------------------------------------------------------
+# The schema
+
+
+@dataclass(frozen=True)
+class _Field:
+    kind: str  # see _Validator._check
+    required: bool = False
+    item: Any = None  # kind of list items, or a dict schema for objects
+    schema: dict[str, _Field] | None = None
+    nonempty: bool = False
+
+
+def _obj(schema: dict[str, _Field], required: bool = False, **kw: Any) -> _Field:
+    return _Field("object", required=required, schema=schema, **kw)
+
+
+def _list(item: _Field, required: bool = False, nonempty: bool = False) -> _Field:
+    return _Field("list", required=required, item=item, nonempty=nonempty)
+
+
+_AUTHORITY = {
+    "honorific": _Field("text"),
+    "name": _Field("str"),
+    "office": _Field("text", required=True),
+    "institution": _Field("text"),
+    "address": _list(_Field("str")),
+    "email": _Field("email"),
+    "fax": _Field("str"),
+    "phone": _Field("str"),
+    "salutation": _Field("text"),
+    "preferred_language": _Field("lang"),
+}
+
+_SCHEMA: dict[str, _Field] = {
+    "spec_version": _Field("int", required=True),
+    "language": _Field("lang", required=True),
+    "languages": _list(_Field("lang")),
+    "reference": _obj(
+        {
+            "code": _Field("str", required=True),
+            "ua_number": _Field("str"),
+            "follow_up": _Field("int"),
+            "document_index": _Field("str"),
+        },
+        required=True,
+    ),
+    "issuers": _list(
+        _obj(
+            {
+                "name": _Field("text", required=True),
+                "address": _list(_Field("str")),
+                "phone": _Field("str"),
+                "email": _Field("email"),
+                "website": _Field("url"),
+            }
+        ),
+        required=True,
+        nonempty=True,
+    ),
+    "date": _Field("date", required=True),
+    "dateline": _Field("text"),
+    "country": _Field("country", required=True),
+    "status": _Field("status", required=True),
+    "title": _Field("text", required=True),
+    "summary": _Field("text", required=True),
+    "subjects": _list(
+        _obj(
+            {
+                "name": _Field("text", required=True),
+                "short_name": _Field("text"),
+                "kind": _Field("kind"),
+                "role": _Field("text"),
+                "pronoun": _Field("pronoun"),
+                "description": _Field("text"),
+            }
+        ),
+        required=True,
+        nonempty=True,
+    ),
+    "updates": _list(
+        _obj(
+            {
+                "date": _Field("date", required=True),
+                "headline": _Field("text", required=True),
+                "body": _Field("text", required=True),
+            }
+        )
+    ),
+    "context": _Field("text"),
+    "concern": _Field("text", required=True),
+    "demands": _list(_Field("text"), required=True, nonempty=True),
+    "authorities": _list(_obj(_AUTHORITY), required=True, nonempty=True),
+    "copies_to": _list(_obj(_AUTHORITY)),
+    "deadline": _Field("date"),
+    "links": _list(_obj({"title": _Field("text", required=True), "url": _Field("url", required=True)})),
+}
+
+_STANDARD_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
+_KINDS = ("person", "organisation", "group", "community")
+_PRONOUNS = ("she", "he", "they", "it")
+
+_KIND_NAMES = {
+    "str": "a string",
+    "text": "text (a string, or a mapping of language codes to strings)",
+    "int": "a whole number",
+    "date": "a date written YYYY-MM-DD",
+    "email": "an email address",
+    "url": "a URL beginning with https://, http:// or mailto:",
+    "lang": "a language code such as en, fr or pt_BR",
+    "list": "a list",
+    "object": "a mapping",
+}
+
+
+def free_text_paths(spec: Spec) -> list[str]:
+    """Every translatable field path of *spec*, in file order."""
+    return [t.path for t in spec.texts]
+
+
+# --------------------------------------------------------------------------
+# Validation on nodes
+
+
+def _describe(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    tag = node.tag.rsplit(":", 1)[-1]
+    return {
+        "str": "a string",
+        "int": "a number",
+        "float": "a number",
+        "bool": "true/false",
+        "null": "empty",
+        "timestamp": "a date",
+    }.get(tag, tag)
+
+
+class _Validator:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.errors: list[SpecError] = []
+        self.texts: list[Text] = []
+        self.source_lang = "en"
+        self.nodes = 0
+
+    def error(self, node: yaml.Node | None, path: str, message: str) -> None:
+        mark = node.start_mark if node is not None else None
+        self.errors.append(
+            SpecError(
+                message,
+                file=self.file,
+                line=mark.line + 1 if mark else None,
+                column=mark.column + 1 if mark else None,
+                field=path or None,
+            )
+        )
+
+    def _count(self, node: yaml.Node, depth: int, path: str) -> bool:
+        self.nodes += 1
+        if node.tag not in _STANDARD_TAGS:
+            self.error(node, path, f"the YAML tag '{node.tag}' is not allowed; a spec holds plain values only")
+            return False
+        if self.nodes > MAX_NODES:
+            if self.nodes == MAX_NODES + 1:
+                self.error(
+                    node,
+                    path,
+                    f"more than {MAX_NODES} values (YAML aliases expanding?); "
+                    "a spec this large is refused",
+                )
+            return False
+        if depth > MAX_DEPTH:
+            self.error(node, path, f"nested more than {MAX_DEPTH} levels deep")
+            return False
+        return True
+
+    # Objects ----------------------------------------------------------------
+    def obj(
+        self, node: yaml.Node, schema: dict[str, _Field], path: str, depth: int = 0
+    ) -> dict[str, Any] | None:
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, path, f"expected a mapping, found {_describe(node)}")
+            return None
+        out: dict[str, Any] = {}
+        seen: dict[str, yaml.Node] = {}
+        unknown: list[tuple[yaml.Node, str, str]] = []
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            sub = f"{path}.{key}" if path else str(key)
+            if not self._count(value_node, depth, sub):
+                return None
+            if not isinstance(key, str):
+                self.error(key_node, path, "keys must be plain names")
+                continue
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                self.error(key_node, sub, f"duplicate key (first given on line {first})")
+                continue
+            seen[key] = key_node
+            spec = schema.get(key)
+            if spec is None:
+                unknown.append((key_node, sub, key))
+                continue
+            value = self.check(value_node, spec, sub, depth + 1)
+            if value is not None:
+                out[key] = value
+        suggested = set()
+        for key_node, sub, key in unknown:
+            close = difflib.get_close_matches(key, [k for k in schema if k not in seen], n=1, cutoff=0.6)
+            if close:
+                suggested.add(close[0])
+                self.error(key_node, sub, f"unknown key; did you mean '{close[0]}'?")
+            else:
+                self.error(key_node, sub, f"unknown key; allowed here: {', '.join(schema)}")
+        for name, spec in schema.items():
+            if spec.required and name not in seen and name not in suggested:
+                sub = f"{path}.{name}" if path else name
+                what = _KIND_NAMES.get(spec.kind, spec.kind)
+                where = f" to {path}" if path else ""
+                self.error(node, sub, f"required field is missing; add '{name}:'{where} with {what}")
+        return out
+
+    # Any kind ---------------------------------------------------------------
+    def check(self, node: yaml.Node, spec: _Field, path: str, depth: int) -> Any:
+        kind = spec.kind
+        if kind == "object":
+            assert spec.schema is not None
+            return self.obj(node, spec.schema, path, depth)
+        if kind == "list":
+            if not isinstance(node, yaml.SequenceNode):
+                if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") and spec.nonempty:
+                    self.error(node, path, "must list at least one item")
+                    return None
+                self.error(node, path, f"expected a list, found {_describe(node)}")
+                return None
+            if spec.nonempty and not node.value:
+                self.error(node, path, "must list at least one item")
+                return None
+            items = []
+            for i, item in enumerate(node.value):
+                if not self._count(item, depth, f"{path}.{i}"):
+                    return None
+                v = self.check(item, spec.item, f"{path}.{i}", depth + 1)
+                items.append(v)
+            return items if all(v is not None for v in items) else None
+        if kind == "text":
+            return self.text(node, path, depth)
+        return self.scalar(node, kind, path)
+
+    def _plain(self, node: yaml.Node, path: str, expect: str) -> str | None:
+        if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
+            self.error(node, path, f"expected {expect}, found {_describe(node)}")
+            return None
+        return str(node.value)
+
+    def scalar(self, node: yaml.Node, kind: str, path: str) -> Any:
+        expect = _KIND_NAMES.get(kind, "a string")
+        if kind == "int":
+            if not (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int")):
+                self.error(node, path, f"expected {expect}, found {_describe(node)}")
+                return None
+            return int(node.value)
+        if kind == "date":
+            raw = self._plain(node, path, expect)
+            if raw is None:
+                return None
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+                self.error(node, path, f"expected {expect}, found '{raw}'")
+                return None
+            try:
+                return _dt.date.fromisoformat(raw)
+            except ValueError as exc:
+                self.error(node, path, f"impossible date '{raw}' ({exc})")
+                return None
+        value = self._plain(node, path, expect)
+        if value is None:
+            return None
+        value = value.strip()
+        if not value:
+            self.error(node, path, "must not be empty")
+            return None
+        if kind == "email" and not _EMAIL_RE.match(value):
+            self.error(node, path, f"'{value}' is not an email address")
+            return None
+        if kind == "url" and not _URL_RE.match(value):
+            self.error(node, path, f"'{value}' is not a URL beginning with https://, http:// or mailto:")
+            return None
+        if kind == "lang":
+            return self._lang(node, path, value)
+        if kind == "country":
+            return self._country(node, path, value)
+        if kind in ("status", "kind", "pronoun"):
+            choices = {"status": STATUSES, "kind": _KINDS, "pronoun": _PRONOUNS}[kind]
+            if value not in choices:
+                close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                self.error(node, path, f"unknown {kind} '{value}'; {hint}choose one of: {', '.join(choices)}")
+                return None
+        if len(value) > MAX_TEXT_CHARS:
+            self.error(node, path, f"longer than {MAX_TEXT_CHARS} characters")
+            return None
+        return value
+
+    def _lang(self, node: yaml.Node, path: str, value: str) -> str | None:
+        from babel import Locale, UnknownLocaleError
+
+        if not _LANG_RE.match(value):
+            self.error(node, path, f"'{value}' is not a language code such as en, fr or pt_BR")
+            return None
+        try:
+            Locale.parse(value)
+        except (UnknownLocaleError, ValueError):
+            self.error(node, path, f"unknown language '{value}'")
+            return None
+        return value
+
+    def _country(self, node: yaml.Node, path: str, value: str) -> str | None:
+        from babel import Locale
+
+        territories = Locale("en").territories
+        code = value.upper()
+        if not re.fullmatch(r"[A-Z]{2}", code) or code not in territories:
+            by_name = {v.lower(): k for k, v in territories.items() if re.fullmatch(r"[A-Z]{2}", k)}
+            hint = ""
+            if value.lower() in by_name:
+                hint = f"; did you mean '{by_name[value.lower()]}' ({territories[by_name[value.lower()]]})?"
+            self.error(node, path, f"unknown country code '{value}'; use an ISO 3166 two-letter code such as KH{hint}")
+            return None
+        return code
+
+    def text(self, node: yaml.Node, path: str, depth: int) -> Text | None:
+        if isinstance(node, yaml.MappingNode):
+            values: dict[str, str] = {}
+            for key_node, value_node in node.value:
+                if not self._count(value_node, depth, f"{path}.{key_node.value}"):
+                    return None
+                lang = self._lang(key_node, path, str(key_node.value))
+                if lang is None:
+                    continue
+                v = self.scalar(value_node, "str", f"{path}.{lang}")
+                if v is not None:
+                    values[lang] = v
+            if not values:
+                return None
+            t = Text(values, self.source_lang, path)
+        else:
+            v = self.scalar(node, "str", path)
+            if v is None:
+                return None
+            t = Text({self.source_lang: v}, self.source_lang, path)
+        self.texts.append(t)
+        return t
+
+
+# --------------------------------------------------------------------------
+# Building the typed spec
+
+
+def _t(d: dict[str, Any], key: str) -> Any:
+    return d.get(key)
+
+
+def _authority(d: dict[str, Any]) -> Authority:
+    return Authority(
+        office=d["office"],
+        honorific=_t(d, "honorific"),
+        name=_t(d, "name"),
+        institution=_t(d, "institution"),
+        address=tuple(d.get("address") or ()),
+        email=_t(d, "email"),
+        fax=_t(d, "fax"),
+        phone=_t(d, "phone"),
+        salutation=_t(d, "salutation"),
+        preferred_language=_t(d, "preferred_language"),
+    )
+
+
+def _build(d: dict[str, Any], path: str, texts: list[Text]) -> Spec:
+    ref = d["reference"]
+    return Spec(
+        path=path,
+        language=d["language"],
+        languages=tuple(d.get("languages") or ()),
+        reference=Reference(
+            code=ref["code"],
+            ua_number=ref.get("ua_number"),
+            follow_up=ref.get("follow_up"),
+            document_index=ref.get("document_index"),
+        ),
+        issuers=tuple(
+            Issuer(
+                name=i["name"],
+                address=tuple(i.get("address") or ()),
+                phone=i.get("phone"),
+                email=i.get("email"),
+                website=i.get("website"),
+            )
+            for i in d["issuers"]
+        ),
+        date=d["date"],
+        dateline=d.get("dateline"),
+        country=d["country"],
+        status=d["status"],
+        title=d["title"],
+        summary=d["summary"],
+        subjects=tuple(
+            Subject(
+                name=s["name"],
+                short_name=s.get("short_name"),
+                kind=s.get("kind", "person"),
+                role=s.get("role"),
+                pronoun=s.get("pronoun"),
+                description=s.get("description"),
+            )
+            for s in d["subjects"]
+        ),
+        updates=tuple(
+            sorted(
+                (Update(date=u["date"], headline=u["headline"], body=u["body"]) for u in d.get("updates") or ()),
+                key=lambda u: u.date,
+                reverse=True,
+            )
+        ),
+        context=d.get("context"),
+        concern=d["concern"],
+        demands=tuple(d["demands"]),
+        authorities=tuple(_authority(a) for a in d["authorities"]),
+        copies_to=tuple(_authority(a) for a in d.get("copies_to") or ()),
+        deadline=d.get("deadline"),
+        links=tuple(Link(title=ln["title"], url=ln["url"]) for ln in d.get("links") or ()),
+        texts=tuple(texts),
+    )
+
+
+def _source_language(root: yaml.Node) -> str:
+    """Peek at ``language`` first: single-language text fields are in it."""
+    if isinstance(root, yaml.MappingNode):
+        for k, v in root.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == "language" and isinstance(v, yaml.ScalarNode):
+                return str(v.value)
+    return "en"
+
+
+def parse_spec(text: str, file: str) -> Spec:
+    """Validate *text* (the content of *file*) and build the typed spec.
+
+    Raises ``SpecErrors`` holding every problem found, sorted by line.
+    """
+    try:
+        root = _yaml.compose(text, file)
+    except SpecError as exc:
+        raise SpecErrors([exc]) from None
+    if root is None:
+        raise SpecErrors([SpecError("the spec is empty", file=file, line=1, column=1)])
+    v = _Validator(file)
+    v.source_lang = _source_language(root)
+    data = v.obj(root, _SCHEMA, "")
+    if data is not None and "spec_version" in data and data["spec_version"] != SPEC_VERSION:
+        node = next(val for key, val in root.value if key.value == "spec_version")
+        v.error(node, "spec_version", f"this appeal-gen reads spec_version {SPEC_VERSION}, not {data['spec_version']}")
+    if data is not None and "date" in data and data.get("deadline") and data["deadline"] < data["date"]:
+        node = next(val for key, val in root.value if key.value == "deadline")
+        v.error(node, "deadline", f"the deadline {data['deadline']} is before the appeal's date {data['date']}")
+    if v.errors or data is None:
+        raise SpecErrors(v.errors)
+    return _build(data, file, v.texts)
+
+
+def load_spec(path: str) -> Spec:
+    """Read, validate and build the spec at *path*."""
+    return parse_spec(_yaml.read_spec_text(path), path)
+
+
+def iter_schema_keys() -> Iterator[str]:
+    """Every documented field path (lists shown as ``[]``), for docs and tests."""
+
+    def walk(schema: dict[str, _Field], prefix: str) -> Iterator[str]:
+        for name, f in schema.items():
+            p = f"{prefix}{name}"
+            yield p
+            if f.kind == "object" and f.schema:
+                yield from walk(f.schema, p + ".")
+            if f.kind == "list" and f.item is not None and f.item.kind == "object":
+                yield from walk(f.item.schema, p + "[].")
+
+    yield from walk(_SCHEMA, "")
+

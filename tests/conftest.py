@@ -1,0 +1,52 @@
+"""Shared fixtures: the example spec, built once per test session."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from appeal_gen import build_letter, load_spec
+from appeal_gen.locale import LocaleInfo
+from appeal_gen.render.docx import DocxOptions, render_docx
+from appeal_gen.render.pdf import render_pdf
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "cchr-2017" / "appeal.yaml"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def example_spec():  # type: ignore[no-untyped-def]
+    return load_spec(str(EXAMPLE))
+
+
+@pytest.fixture(scope="session")
+def example_pdf(example_spec) -> bytes:  # type: ignore[no-untyped-def]
+    return render_pdf(build_letter(example_spec, LocaleInfo("en")))
+
+
+@pytest.fixture(scope="session")
+def example_docx(example_spec) -> bytes:  # type: ignore[no-untyped-def]
+    return render_docx(build_letter(example_spec, LocaleInfo("en")), DocxOptions(date=example_spec.date))
+
+
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def docx_paragraphs(data: bytes) -> list[tuple[str, str]]:
+    """(style name, text) of every body paragraph."""
+    import docx
+
+    d = docx.Document(io.BytesIO(data))
+    return [(p.style.name if p.style is not None else "", p.text) for p in d.paragraphs]
+
+
+def squash(text: str) -> str:
+    """Whitespace folded, so text wrapped across PDF lines compares equal."""
+    return " ".join(text.split())
