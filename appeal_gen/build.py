@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .document import build_letter
-from .errors import UsageError
+from .errors import InputError, UsageError
 from .locale import LocaleInfo
 from .output import write_all
 from .spec import Spec
@@ -52,6 +52,25 @@ def render(
     warnings: list[str] | None = None,
 ) -> bytes:
     """One document as bytes: the pure core of every build and batch."""
+    try:
+        return _render(spec, lang, fmt, allow_fallback=allow_fallback, template=template, warnings=warnings)
+    except InputError as exc:
+        # Renderers know the field; the spec knows where that field is written.
+        if exc.file is None and exc.field:
+            exc.file = spec.path
+            exc.line, exc.column = spec.locate(exc.field)
+        raise
+
+
+def _render(
+    spec: Spec,
+    lang: str,
+    fmt: str,
+    *,
+    allow_fallback: bool,
+    template: Path | None,
+    warnings: list[str] | None,
+) -> bytes:
     loc = LocaleInfo(lang)
     letter = build_letter(spec, loc, allow_fallback=allow_fallback)
     if warnings is not None:

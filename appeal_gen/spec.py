@@ -70,6 +70,8 @@ class Text:
     values: dict[str, str]
     source: str
     path: str
+    line: int | None = None
+    column: int | None = None
 
     def get(self, lang: str) -> str | None:
         return self.values.get(lang)
@@ -165,6 +167,16 @@ class Spec:
         for t in self.texts:
             seen.update(t.values)
         return (self.language, *sorted(seen - {self.language}))
+
+    def locate(self, path: str) -> tuple[int | None, int | None]:
+        """Line and column of a free-text field (or its nearest parent) in the file."""
+        best = None
+        for t in self.texts:
+            if path == t.path or path.startswith(t.path + "."):
+                return t.line, t.column
+            if best is None and t.path.startswith(path + "."):
+                best = t
+        return (best.line, best.column) if best else (None, None)
 
     def missing_translations(self, lang: str) -> list[str]:
         return [t.path for t in self.texts if lang not in t.values]
@@ -320,6 +332,10 @@ def _describe(node: yaml.Node) -> str:
         "null": "empty",
         "timestamp": "a date",
     }.get(tag, tag)
+
+
+def _position(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 class _Validator:
@@ -529,12 +545,12 @@ class _Validator:
                     values[lang] = v
             if not values:
                 return None
-            t = Text(values, self.source_lang, path)
+            t = Text(values, self.source_lang, path, *_position(node))
         else:
             v = self.scalar(node, "str", path)
             if v is None:
                 return None
-            t = Text({self.source_lang: v}, self.source_lang, path)
+            t = Text({self.source_lang: v}, self.source_lang, path, *_position(node))
         self.texts.append(t)
         return t
 

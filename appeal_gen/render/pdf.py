@@ -154,7 +154,9 @@ def _styles(base_family: str) -> dict[str, object]:
             "h2", parent=body, fontName=f"{base_family}-bold", fontSize=10.5, leading=14, spaceBefore=8, spaceAfter=4
         ),
         "urge": ParagraphStyle("urge", parent=body, fontName=f"{base_family}-bold", spaceBefore=4),
-        "demand": ParagraphStyle("demand", parent=body, leftIndent=7 * MM, bulletIndent=0),
+        "demand": ParagraphStyle(
+            "demand", parent=body, leftIndent=7 * MM, bulletIndent=0, bulletFontName=f"{base_family}-regular"
+        ),
         "address": ParagraphStyle("address", parent=body, spaceAfter=0, leading=13.5),
         "salutation": ParagraphStyle("salutation", parent=body, spaceBefore=3, spaceAfter=10, leading=13.5),
         "deadline": ParagraphStyle("deadline", parent=body, fontName=f"{base_family}-bold", fontSize=11, leading=15),
@@ -219,7 +221,7 @@ def _address_block(a: Addressee, st: dict[str, object], base: str):  # type: ign
 def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
     """Draw *letter* as a PDF and return its bytes."""
     from reportlab.lib.colors import HexColor
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     options = options or PdfOptions()
     base = "latin"
@@ -240,6 +242,7 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
     head.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), f"{family}-regular"),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -271,6 +274,7 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
         box.setStyle(
             TableStyle(
                 [
+                    ("FONTNAME", (0, 0), (-1, -1), f"{family}-regular"),
                     ("BACKGROUND", (0, 0), (-1, -1), HexColor("#F6E3E4")),
                     ("LINEBEFORE", (0, 0), (0, -1), 3, HexColor(ACCENT)),
                     ("TOPPADDING", (0, 0), (-1, -1), 7),
@@ -279,7 +283,7 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
                 ]
             )
         )
-        story.append(Table([[""]], colWidths=[width], rowHeights=[6]))
+        story.append(Spacer(width, 6))
         story.append(box)
     if letter.links_heading:
         story.append(P(letter.links_heading, "h1"))
@@ -302,6 +306,7 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
         lang=letter.bcp47,
         invariant=1,
         displayDocTitle=1,
+        initialFontName=f"{family}-regular",
     )
     pages: list[int] = []
     doc.build(story, canvasmaker=_page_canvas(letter, family, pages))

@@ -1,0 +1,125 @@
+"""The command line as staff use it: exit codes, messages and what lands on disk."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from appeal_gen.cli import main
+
+from .conftest import DATA, EXAMPLE, pdf_text, squash
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_build_writes_pdf_and_docx_named_after_the_reference(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run(capsys, "build", str(EXAMPLE), "-o", str(tmp_path))
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fld-kh-cchr-2017.en.docx", "fld-kh-cchr-2017.en.pdf"]
+    assert out.splitlines() == [str(tmp_path / "fld-kh-cchr-2017.en.pdf"), str(tmp_path / "fld-kh-cchr-2017.en.docx")]
+    text = squash(pdf_text((tmp_path / "fld-kh-cchr-2017.en.pdf").read_bytes()))
+    assert "Front Line Defenders urges the authorities in Cambodia to:" in text
+
+
+def test_build_one_format(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _, _ = run(capsys, "build", str(EXAMPLE), "-o", str(tmp_path), "--format", "docx")
+    assert code == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["fld-kh-cchr-2017.en.docx"]
+
+
+def test_unknown_format_is_a_usage_error(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(capsys, "build", str(EXAMPLE), "-o", str(tmp_path / "o"), "--format", "odt")
+    assert code == 2
+    assert err == "--format: unknown format 'odt'; choose from pdf, docx\n"
+    assert not (tmp_path / "o").exists()
+
+
+def test_check_ok_is_one_line(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "check", str(EXAMPLE))
+    assert code == 0
+    assert out == f"{EXAMPLE}: OK: FLD-KH-CCHR-2017, 3 demands, 2 authorities, languages: en\n"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "yaml_syntax.yaml",
+        "unknown_key.yaml",
+        "missing_field.yaml",
+        "wrong_type.yaml",
+        "impossible_date.yaml",
+        "unknown_country.yaml",
+        "empty_demands.yaml",
+    ],
+)
+def test_broken_spec_exits_2_and_build_writes_nothing(name: str, tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from .test_spec import EXPECTED
+
+    monkeypatch.chdir(DATA / "broken")
+    code, out, err = run(capsys, "check", name)
+    assert (code, out, err) == (2, "", EXPECTED[name] + "\n")
+    code, out, err = run(capsys, "build", name, "-o", str(tmp_path / "out"))
+    assert (code, out, err) == (2, "", EXPECTED[name] + "\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_check_reports_all_problems_one_per_line(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(DATA / "broken")
+    code, _, err = run(capsys, "check", "many_errors.yaml")
+    assert code == 2
+    assert [line.split(": ")[0] for line in err.splitlines()] == [
+        "many_errors.yaml:8:7",
+        "many_errors.yaml:9:10",
+        "many_errors.yaml:12:1",
+    ]
+
+
+def test_failed_build_leaves_no_file_behind(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # U+E000 (private use) is in no font: the PDF fails after the DOCX rendered.
+    spec = tmp_path / "pua.yaml"
+    spec.write_text(
+        (DATA / "minimal.yaml").read_text(encoding="utf-8").replace("A. Defender", "A. Defender \ue000"),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, stdout, err = run(capsys, "build", str(spec), "-o", str(out), "--format", "docx,pdf")
+    assert code == 2
+    assert stdout == ""
+    assert err == (
+        f"{spec}:14:11: subjects.0.name: the font Noto Sans (NotoSans-Bold.ttf) has no glyph for U+E000 unnamed "
+        "character ('\\ue000'); it would print as a box. Remove or replace the character, or install a font "
+        "that has it\n"
+    )
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_missing_spec_file(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(capsys, "check", str(tmp_path / "nope.yaml"))
+    assert code == 2
+    assert err == f"{tmp_path / 'nope.yaml'}: cannot read spec: No such file or directory\n"
+
+
+@pytest.mark.skipif(shutil.which("appeal-gen") is None, reason="console script not installed")
+def test_console_script_help_lists_commands() -> None:
+    res = subprocess.run(["appeal-gen", "--help"], capture_output=True, text=True, check=False)
+    assert res.returncode == 0
+    assert "check" in res.stdout and "build" in res.stdout
+
+
+def test_module_entry_point(tmp_path: Path) -> None:
+    res = subprocess.run(
+        [sys.executable, "-m", "appeal_gen", "check", str(DATA / "broken" / "wrong_type.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert res.returncode == 2
+    assert res.stderr.endswith("wrong_type.yaml:6:14: reference.follow_up: expected a whole number, found a string\n")
