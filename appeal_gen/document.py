@@ -16,7 +16,7 @@ from .markup import Para, Run, paragraphs, parse_inline
 from .spec import Authority, Spec, Text
 
 
-def N_(message: str) -> str:
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention
     """Mark a string for extraction without translating it yet."""
     return message
 
@@ -206,9 +206,9 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
     dateline = _("{place}, {date}", place=r.s(spec.dateline), date=date_text) if spec.dateline else date_text
 
     contact: list[str] = []
-    for i in spec.issuers:
-        contact.extend(i.address)
-        bits = [b for b in (i.phone, i.email, i.website) if b]
+    for issuer in spec.issuers:
+        contact.extend(issuer.address)
+        bits = [b for b in (issuer.phone, issuer.email, issuer.website) if b]
         if bits:
             contact.append(" · ".join(bits))
 
@@ -228,9 +228,7 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
     if spec.context:
         sections.append(Section(_plain(_("Background"), bold=True), r.paras(spec.context)))
 
-    demands = tuple(
-        (_("{number}.", number=loc.number(n)), r.inline(d)) for n, d in enumerate(spec.demands, start=1)
-    )
+    demands = tuple((_("{number}.", number=loc.number(n)), r.inline(d)) for n, d in enumerate(spec.demands, start=1))
     addressees = tuple(_addressee(r, a, f"authorities.{i}") for i, a in enumerate(spec.authorities))
     copies = tuple(_addressee(r, a, f"copies_to.{i}") for i, a in enumerate(spec.copies_to))
 

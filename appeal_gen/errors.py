@@ -9,7 +9,6 @@ clickable, and so the library's callers can act on the parts separately.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 
 class AppealGenError(Exception):
@@ -67,7 +66,7 @@ class SpecError(InputError):
     """One problem in an appeal spec, located by YAML node marks."""
 
 
-class SpecErrors(InputError):
+class SpecErrors(InputError):  # noqa: N818 - a collection of SpecError
     """All problems found in one spec: ``check`` reports every one at once."""
 
     def __init__(self, errors: Iterable[SpecError]) -> None:
@@ -107,14 +106,3 @@ class MissingGlyphError(FontError):
 
 class TemplateError(InputError):
     """A DOCX template that cannot be used (broken, unsafe or too large)."""
-
-
-@dataclass(frozen=True)
-class Warning_:
-    """A non-fatal notice (a fallback taken, a character replaced)."""
-
-    message: str
-    field: str | None = None
-
-    def format(self) -> str:
-        return f"warning: {self.field}: {self.message}" if self.field else f"warning: {self.message}"

@@ -58,7 +58,13 @@ def script_of(ch: str) -> str | None:
     text around them, then fall back through the other fonts in use.
     """
     cp = ord(ch)
-    if 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0x08A0 <= cp <= 0x08FF or 0xFB50 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFF:
+    if (
+        0x0600 <= cp <= 0x06FF
+        or 0x0750 <= cp <= 0x077F
+        or 0x08A0 <= cp <= 0x08FF
+        or 0xFB50 <= cp <= 0xFDFF
+        or 0xFE70 <= cp <= 0xFEFF
+    ):
         return "arabic"
     if 0x1780 <= cp <= 0x17FF or 0x19E0 <= cp <= 0x19FF:
         return "khmer"

@@ -368,8 +368,7 @@ class _Validator:
                 self.error(
                     node,
                     path,
-                    f"more than {MAX_NODES} values (YAML aliases expanding?); "
-                    "a spec this large is refused",
+                    f"more than {MAX_NODES} values (YAML aliases expanding?); a spec this large is refused",
                 )
             return False
         if depth > MAX_DEPTH:
@@ -378,9 +377,7 @@ class _Validator:
         return True
 
     # Objects ----------------------------------------------------------------
-    def obj(
-        self, node: yaml.Node, schema: dict[str, _Field], path: str, depth: int = 0
-    ) -> dict[str, Any] | None:
+    def obj(self, node: yaml.Node, schema: dict[str, _Field], path: str, depth: int = 0) -> dict[str, Any] | None:
         if not isinstance(node, yaml.MappingNode):
             self.error(node, path, f"expected a mapping, found {_describe(node)}")
             return None
@@ -687,4 +684,3 @@ def iter_schema_keys() -> Iterator[str]:
                 yield from walk(f.item.schema, p + "[].")
 
     yield from walk(_SCHEMA, "")
-

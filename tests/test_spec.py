@@ -78,8 +78,10 @@ def test_duplicate_keys_are_refused_not_silently_overwritten() -> None:
 
 
 def test_unknown_status_suggests_the_closest() -> None:
-    text = (DATA / "minimal.yaml").read_text(encoding="utf-8").replace(
-        "status: arbitrary_detention", "status: arbitrary_detension"
+    text = (
+        (DATA / "minimal.yaml")
+        .read_text(encoding="utf-8")
+        .replace("status: arbitrary_detention", "status: arbitrary_detension")
     )
     with pytest.raises(SpecErrors) as info:
         parse_spec(text, "s.yaml")
@@ -106,8 +108,12 @@ def test_yaml_alias_bomb_is_never_expanded() -> None:
 
 
 def test_python_tags_are_refused_not_constructed() -> None:
-    text = (DATA / "minimal.yaml").read_text(encoding="utf-8").replace(
-        "title: Defender <detained>", "title: !!python/object/apply:os.system ['id']\nnote: Defender <detained>"
+    text = (
+        (DATA / "minimal.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "title: Defender <detained>", "title: !!python/object/apply:os.system ['id']\nnote: Defender <detained>"
+        )
     )
     with pytest.raises(SpecErrors) as info:
         parse_spec(text, "tag.yaml")

@@ -87,7 +87,9 @@ def build(out: Path) -> None:
     _para_style(doc, "Normal", size=10, space_after=6)
     _para_style(doc, "Title", size=18, bold=True, color=RGBColor(0, 0, 0), space_after=6)
     _para_style(doc, "Heading 1", size=12.5, bold=True, color=ACCENT, space_before=10, space_after=4, keep_next=True)
-    _para_style(doc, "Heading 2", size=10.5, bold=True, color=RGBColor(0, 0, 0), space_before=8, space_after=4, keep_next=True)
+    _para_style(
+        doc, "Heading 2", size=10.5, bold=True, color=RGBColor(0, 0, 0), space_before=8, space_after=4, keep_next=True
+    )
     _para_style(doc, "List Number", space_after=6)
     _para_style(doc, "Appeal Organisation", size=15, bold=True, space_after=2)
     _para_style(doc, "Appeal Contact", size=8, color=GREY, space_after=0)
@@ -189,6 +191,8 @@ def build(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "templates" / "appeal.docx"
+    target = (
+        Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "templates" / "appeal.docx"
+    )
     build(target)
     print(target)

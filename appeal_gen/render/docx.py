@@ -137,7 +137,7 @@ def render_docx(letter: Letter, options: DocxOptions | None = None, *, title: st
         tpl.render(context(letter, tpl), jinja_env=_jinja_env(), autoescape=True)
     except TemplateError:
         raise
-    except Exception as exc:  # jinja2 / lxml / zip errors from a bad template
+    except Exception as exc:  # noqa: BLE001 - a volunteer's template can fail in jinja2, lxml or zipfile
         raise TemplateError(f"cannot render the template: {exc}", file=str(path)) from None
 
     when = _dt.datetime.combine(options.date or _dt.date(2000, 1, 1), _dt.time(0, 0))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape
 
 from .. import fonts
@@ -122,7 +123,7 @@ def _markup(para: Para, base: str, *, bold: bool = False) -> str:
 # Styles
 
 
-def _styles(base_family: str) -> dict[str, object]:
+def _styles(base_family: str) -> dict[str, Any]:
     from reportlab.lib.colors import HexColor
     from reportlab.lib.styles import ParagraphStyle
 
@@ -130,7 +131,9 @@ def _styles(base_family: str) -> dict[str, object]:
     return {
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=8, leading=10.5, spaceAfter=0, textColor=HexColor(GREY)),
-        "org": ParagraphStyle("org", parent=body, fontName=f"{base_family}-bold", fontSize=15, leading=19, spaceAfter=2),
+        "org": ParagraphStyle(
+            "org", parent=body, fontName=f"{base_family}-bold", fontSize=15, leading=19, spaceAfter=2
+        ),
         "label": ParagraphStyle(
             "label", parent=body, fontName=f"{base_family}-bold", fontSize=11, leading=14, textColor=HexColor(ACCENT)
         ),
@@ -167,14 +170,14 @@ def _styles(base_family: str) -> dict[str, object]:
 # The document
 
 
-def _page_canvas(letter: Letter, base_family: str, pages_total: list[int]):  # type: ignore[no-untyped-def]
+def _page_canvas(letter: Letter, base_family: str, pages_total: list[int]) -> type:
     from reportlab.lib.colors import HexColor
     from reportlab.pdfgen.canvas import Canvas
 
     class NumberedCanvas(Canvas):
         """Holds pages back until the end so each footer can say 'of M'."""
 
-        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._saved: list[dict[str, object]] = []
 
@@ -206,7 +209,7 @@ def _page_canvas(letter: Letter, base_family: str, pages_total: list[int]):  # t
     return NumberedCanvas
 
 
-def _address_block(a: Addressee, st: dict[str, object], base: str):  # type: ignore[no-untyped-def]
+def _address_block(a: Addressee, st: dict[str, Any], base: str) -> list[Any]:
     from reportlab.platypus import Paragraph
 
     lines = "<br/>".join(_markup(p, base) for p in (*a.lines, *a.contact))

@@ -66,9 +66,13 @@ def test_docx_is_byte_identical_with_fixed_dates(example_spec, example_docx: byt
 
 
 def test_special_characters_appear_verbatim() -> None:
-    text = (DATA / "minimal.yaml").read_text(encoding="utf-8").replace(
-        "A defender was detained on 1 March 2024.",
-        "'A & B <c> \"d\" {{ 7*7 }} {% if 1 %}x{% endif %} <w:vanish/>'",
+    text = (
+        (DATA / "minimal.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "A defender was detained on 1 March 2024.",
+            "'A & B <c> \"d\" {{ 7*7 }} {% if 1 %}x{% endif %} <w:vanish/>'",
+        )
     )
     out = render_docx(build_letter(parse_spec(text, "x.yaml"), LocaleInfo("en")))
     texts = [t for _, t in docx_paragraphs(out)]

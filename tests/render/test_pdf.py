@@ -94,9 +94,13 @@ def test_pdf_is_byte_identical_across_builds(example_spec, example_pdf: bytes) -
 
 
 def test_values_print_verbatim_and_never_as_markup() -> None:
-    text = (DATA / "minimal.yaml").read_text(encoding="utf-8").replace(
-        "A defender was detained on 1 March 2024.",
-        "'<img src=\"/etc/passwd\"/> <a href=\"javascript:alert(1)\">x</a> <font size=500>big</font> <b>open & \"q\"'",
+    text = (
+        (DATA / "minimal.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "A defender was detained on 1 March 2024.",
+            '\'<img src="/etc/passwd"/> <a href="javascript:alert(1)">x</a> <font size=500>big</font> <b>open & "q"\'',
+        )
     )
     spec = parse_spec(text, "x.yaml")
     pdf = render_pdf(build_letter(spec, LocaleInfo("en")))
@@ -108,9 +112,13 @@ def test_values_print_verbatim_and_never_as_markup() -> None:
 
 
 def test_inline_markup_becomes_bold_and_links() -> None:
-    text = (DATA / "minimal.yaml").read_text(encoding="utf-8").replace(
-        "A defender was detained on 1 March 2024.",
-        "See **the report** at [our site](https://example.org/r?a=1&b=2).",
+    text = (
+        (DATA / "minimal.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "A defender was detained on 1 March 2024.",
+            "See **the report** at [our site](https://example.org/r?a=1&b=2).",
+        )
     )
     pdf = render_pdf(build_letter(parse_spec(text, "x.yaml"), LocaleInfo("en")))
     assert "See the report at our site." in squash(pdf_text(pdf))
