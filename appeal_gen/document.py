@@ -142,7 +142,8 @@ def _check_translated(spec: Spec, lang: str, allow_fallback: bool) -> None:
     if lang == spec.language or allow_fallback:
         return
     base = lang.split("_")[0]
-    missing = [t.path for t in spec.texts if lang not in t.values and base not in t.values]
+    missing_texts = [t for t in spec.texts if lang not in t.values and base not in t.values]
+    missing = [t.path for t in missing_texts]
     if missing:
         shown = ", ".join(missing[:12]) + (f" and {len(missing) - 12} more" if len(missing) > 12 else "")
         raise TranslationMissingError(
@@ -150,6 +151,8 @@ def _check_translated(spec: Spec, lang: str, allow_fallback: bool) -> None:
             f"add them to the spec (or use 'appeal-gen translate export'), "
             f"or build with --allow-fallback to print the {spec.language} text instead",
             file=spec.path,
+            line=missing_texts[0].line,
+            column=missing_texts[0].column,
             field=missing[0],
         )
 

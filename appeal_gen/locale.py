@@ -165,6 +165,8 @@ class LocaleInfo:
         """
         use = self._native_digits
         if use is None:
+            # TRANSLATORS: translate as "yes" to print numbers (dates, demand
+            # numbers) in your language's own digits, e.g. Khmer ០១២ or Arabic ٠١٢.
             use = self.messages.gettext("native-digits") == "yes"
         if not use:
             return text

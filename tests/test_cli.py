@@ -45,7 +45,7 @@ def test_unknown_format_is_a_usage_error(tmp_path: Path, capsys) -> None:  # typ
 def test_check_ok_is_one_line(capsys) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = run(capsys, "check", str(EXAMPLE))
     assert code == 0
-    assert out == f"{EXAMPLE}: OK: FLD-KH-CCHR-2017, 3 demands, 2 authorities, languages: en\n"
+    assert out == f"{EXAMPLE}: OK: FLD-KH-CCHR-2017, 3 demands, 2 authorities, languages: en, fr, es, ru, ar, km, zh\n"
 
 
 @pytest.mark.parametrize(
