@@ -29,7 +29,10 @@ from .errors import FontError, MissingGlyphError
 FAMILIES: dict[str, tuple[str, ...]] = {
     "latin": ("Noto Sans", "DejaVu Sans"),
     "arabic": ("Noto Naskh Arabic",),
-    "khmer": ("Noto Sans Khmer", "Khmer OS"),
+    # Khmer OS first: it also has Latin letters and digits, so a Khmer
+    # paragraph can be drawn in one font. reportlab's shaper garbles runs
+    # in a second font inside a shaped paragraph (seen with "(CCHR)").
+    "khmer": ("Khmer OS", "Noto Sans Khmer"),
     "han": ("WenQuanYi Micro Hei",),
 }
 
@@ -177,7 +180,7 @@ def resolve(script: str) -> ScriptFont:
     hint = {
         "latin": "fonts-noto-core",
         "arabic": "fonts-noto-core",
-        "khmer": "fonts-noto-core or fonts-khmeros",
+        "khmer": "fonts-khmeros",
         "han": "fonts-wqy-microhei",
     }[script]
     raise FontError(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,70 @@ def _jinja_env() -> Any:
     return SandboxedEnvironment(autoescape=True)
 
 
+#: Fonts named in the DOCX for each script (Word and LibreOffice pick the
+#: complex-script font for Arabic and Khmer, the East Asian one for Chinese).
+_CS_FONT = {"ar": "Noto Naskh Arabic", "fa": "Noto Naskh Arabic", "km": "Khmer OS"}
+_EA_FONT = {"zh": "WenQuanYi Micro Hei", "ja": "WenQuanYi Micro Hei"}
+
+
+def _apply_language(document: Any, letter: Letter) -> None:
+    """Language tags, script fonts and direction on styles and paragraphs.
+
+    Styles carry the language and fonts so that text a user types later gets
+    them too; right-to-left is set on every paragraph and run as well,
+    because docxtpl's RichText cannot set paragraph direction.
+    """
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    lang = letter.lang.split("_")[0]
+    tag = letter.bcp47
+    cs_font, ea_font = _CS_FONT.get(lang), _EA_FONT.get(lang)
+    styles = document.styles.element
+    rprs = list(styles.iter(qn("w:rPr")))
+    for rpr in rprs:
+        fonts = rpr.find(qn("w:rFonts"))
+        if fonts is not None:
+            if cs_font:
+                fonts.set(qn("w:cs"), cs_font)
+            if ea_font:
+                fonts.set(qn("w:eastAsia"), ea_font)
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is not None:
+        rpr = defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
+        if rpr is not None:
+            el = rpr.find(qn("w:lang"))
+            if el is None:
+                el = OxmlElement("w:lang")
+                rpr.append(el)
+            el.set(qn("w:val"), tag)
+            el.set(qn("w:eastAsia"), tag if ea_font else "zh-CN")
+            el.set(qn("w:bidi"), tag if letter.rtl or cs_font else "ar-SA")
+    if not letter.rtl:
+        return
+    parts = [document.element.body]
+    for section in document.sections:
+        parts.extend([section.header._element, section.footer._element])
+    for part in parts:
+        for p in part.iter(qn("w:p")):
+            text = "".join(t.text or "" for t in p.iter(qn("w:t")))
+            ppr = p.get_or_add_pPr()
+            if not any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+                # Latin-only lines (phone numbers, emails, codes) stay left to
+                # right, aligned with the rest of the page on the right.
+                if ppr.find(qn("w:jc")) is None:
+                    jc = OxmlElement("w:jc")
+                    jc.set(qn("w:val"), "right")
+                    ppr.append(jc)
+                continue
+            if ppr.find(qn("w:bidi")) is None:
+                ppr.insert(1 if ppr.find(qn("w:pStyle")) is not None else 0, OxmlElement("w:bidi"))
+            for r in p.iter(qn("w:r")):
+                rpr = r.get_or_add_rPr()
+                if rpr.find(qn("w:rtl")) is None:
+                    rpr.append(OxmlElement("w:rtl"))
+
+
 def _normalise_zip(data: bytes) -> bytes:
     """Rewrite the zip with fixed timestamps and order; content unchanged."""
     src = zipfile.ZipFile(io.BytesIO(data))
@@ -140,6 +205,7 @@ def render_docx(letter: Letter, options: DocxOptions | None = None, *, title: st
     except Exception as exc:  # noqa: BLE001 - a volunteer's template can fail in jinja2, lxml or zipfile
         raise TemplateError(f"cannot render the template: {exc}", file=str(path)) from None
 
+    _apply_language(tpl.docx, letter)
     when = _dt.datetime.combine(options.date or _dt.date(2000, 1, 1), _dt.time(0, 0))
     cp = tpl.docx.core_properties
     cp.title = letter.title.text

@@ -11,6 +11,8 @@ document ID and dates, and the creation date written is the appeal's date.
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -61,11 +63,16 @@ def _register(script: str) -> str:
 
 
 def _split_scripts(text: str, base: str) -> Iterator[tuple[str, str]]:
-    """Cut *text* into (script, piece); neutral characters stay with their run."""
+    """Cut *text* into (script, piece); neutral characters stay with their run.
+
+    In shaped (Khmer) paragraphs every character the base font has stays in
+    the base font: reportlab's shaper cannot mix fonts within a paragraph.
+    """
+    keep = fonts.coverage(*_face_key(base)) if base in _SINGLE_FONT_SCRIPTS else frozenset()
     current = base
     buf: list[str] = []
     for ch in text:
-        script = fonts.script_of(ch) or current
+        script = base if ord(ch) in keep else (fonts.script_of(ch) or current)
         if script != current and buf:
             yield current, "".join(buf)
             buf = []
@@ -75,6 +82,14 @@ def _split_scripts(text: str, base: str) -> Iterator[tuple[str, str]]:
         yield current, "".join(buf)
 
 
+_SINGLE_FONT_SCRIPTS = ("khmer",)
+
+
+def _face_key(script: str) -> tuple[str, int]:
+    face = fonts.resolve(script).face("regular")
+    return face.path, face.index
+
+
 def _style_key(run: Run, force_bold: bool) -> str:
     bold = run.bold or force_bold
     return {(False, False): "regular", (True, False): "bold", (False, True): "italic", (True, True): "bolditalic"}[
@@ -82,7 +97,7 @@ def _style_key(run: Run, force_bold: bool) -> str:
     ]
 
 
-def _markup(para: Para, base: str, *, bold: bool = False) -> str:
+def _markup(para: Para, base: str, *, bold: bool = False, escape_text: bool = True) -> str:
     """Paragraph markup for reportlab, with every value escaped.
 
     Each character is checked against the exact face that will draw it, and
@@ -120,59 +135,178 @@ def _markup(para: Para, base: str, *, bold: bool = False) -> str:
 
 
 # --------------------------------------------------------------------------
+# Scripts that reportlab cannot break or order by itself
+
+#: A Khmer orthographic cluster: a base with its subscripts (coeng + consonant)
+#: and dependent vowels and signs. Lines may break between clusters, never
+#: inside one (Khmer writes no spaces between words).
+_KHMER_CLUSTER = re.compile(r"[\u1780-\u17B3](?:\u17D2[\u1780-\u17B3]|[\u17B4-\u17D1\u17D3\u17DD\u200c\u200d])*")
+_TOKEN = re.compile(r"\s+|" + _KHMER_CLUSTER.pattern + r"|[^\s\u1780-\u17FF]+|.", re.S)
+
+
+def _width(text: str, base: str, style: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    total = 0.0
+    for script, piece in _split_scripts(text, base):
+        total += stringWidth(piece, f"{_register(script)}-{style}", size)
+    return total
+
+
+def _break_lines(tokens: list[str], base: str, style: str, size: float, width: float) -> list[str]:
+    """Greedy line filling over unbreakable tokens (spaces are break points)."""
+    lines: list[str] = []
+    line = ""
+    for tok in tokens:
+        candidate = line + tok
+        if line and not tok.isspace() and _width(candidate.rstrip(), base, style, size) > width:
+            lines.append(line.rstrip())
+            line = tok
+        else:
+            line = candidate
+    if line.strip():
+        lines.append(line.rstrip())
+    return [ln.lstrip() for ln in lines]
+
+
+def _visual_rtl(line: str) -> str:
+    """Logical Arabic text -> joined presentation forms in visual order.
+
+    reportlab's own bidi support needs a module that is not on PyPI and
+    skips reordering when shaping is on, so each line is reshaped
+    (arabic-reshaper, keeping vowel marks) and reordered with the Unicode
+    bidi algorithm (python-bidi's reference implementation, which mirrors
+    brackets) before reportlab sees it.
+    """
+    import arabic_reshaper
+    from bidi.algorithm import get_display
+
+    reshaper = arabic_reshaper.ArabicReshaper({"delete_harakat": False})
+    # A line whose first strong character is Latin (a phone number and an
+    # email, a reference code) keeps left-to-right order, as rule P2 says.
+    base = "R"
+    for ch in line:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            break
+        if kind == "L":
+            base = "L"
+            break
+    return str(get_display(reshaper.reshape(line), base_dir=base))
+
+
+# --------------------------------------------------------------------------
 # Styles
 
 
-def _styles(base_family: str) -> dict[str, Any]:
+def _styles(base_family: str, *, rtl: bool, script: str) -> dict[str, Any]:
     from reportlab.lib.colors import HexColor
+    from reportlab.lib.enums import TA_LEFT, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
 
-    body = ParagraphStyle("body", fontName=f"{base_family}-regular", fontSize=10, leading=14.5, spaceAfter=6)
+    body = ParagraphStyle(
+        "body",
+        fontName=f"{base_family}-regular",
+        fontSize=10,
+        leading=16 if script in ("khmer", "arabic") else 14.5,
+        spaceAfter=6,
+        alignment=TA_RIGHT if rtl else TA_LEFT,
+        wordWrap="CJK" if script == "han" else None,
+        shaping=1 if script == "khmer" else 0,
+        bulletFontName=f"{base_family}-regular",
+    )
+
+    def st(name: str, **kw: Any) -> ParagraphStyle:
+        bold = kw.pop("bold", False)
+        if bold:
+            kw["fontName"] = f"{base_family}-bold"
+        return ParagraphStyle(name, parent=body, **kw)
+
     return {
         "body": body,
-        "small": ParagraphStyle("small", parent=body, fontSize=8, leading=10.5, spaceAfter=0, textColor=HexColor(GREY)),
-        "org": ParagraphStyle(
-            "org", parent=body, fontName=f"{base_family}-bold", fontSize=15, leading=19, spaceAfter=2
+        "small": st(
+            "small", fontSize=8, leading=11 if script != "khmer" else 13, spaceAfter=0, textColor=HexColor(GREY)
         ),
-        "label": ParagraphStyle(
-            "label", parent=body, fontName=f"{base_family}-bold", fontSize=11, leading=14, textColor=HexColor(ACCENT)
-        ),
-        "ref": ParagraphStyle("ref", parent=body, fontSize=8.5, leading=11, spaceAfter=0, textColor=HexColor(GREY)),
-        "dateline": ParagraphStyle("dateline", parent=body, spaceBefore=10, spaceAfter=10),
-        "title": ParagraphStyle(
-            "title", parent=body, fontName=f"{base_family}-bold", fontSize=18, leading=23, spaceAfter=6
-        ),
-        "status": ParagraphStyle("status", parent=body, fontSize=10.5, spaceAfter=10, textColor=HexColor(ACCENT)),
-        "h1": ParagraphStyle(
-            "h1",
-            parent=body,
-            fontName=f"{base_family}-bold",
-            fontSize=12.5,
-            leading=16,
-            spaceBefore=10,
-            spaceAfter=4,
-            textColor=HexColor(ACCENT),
-        ),
-        "h2": ParagraphStyle(
-            "h2", parent=body, fontName=f"{base_family}-bold", fontSize=10.5, leading=14, spaceBefore=8, spaceAfter=4
-        ),
-        "urge": ParagraphStyle("urge", parent=body, fontName=f"{base_family}-bold", spaceBefore=4),
-        "demand": ParagraphStyle(
-            "demand", parent=body, leftIndent=7 * MM, bulletIndent=0, bulletFontName=f"{base_family}-regular"
-        ),
-        "address": ParagraphStyle("address", parent=body, spaceAfter=0, leading=13.5),
-        "salutation": ParagraphStyle("salutation", parent=body, spaceBefore=3, spaceAfter=10, leading=13.5),
-        "deadline": ParagraphStyle("deadline", parent=body, fontName=f"{base_family}-bold", fontSize=11, leading=15),
+        "org": st("org", bold=True, fontSize=15, leading=21, spaceAfter=2),
+        "label": st("label", bold=True, fontSize=11, leading=15, textColor=HexColor(ACCENT)),
+        "ref": st("ref", fontSize=8.5, leading=12, spaceAfter=0, textColor=HexColor(GREY)),
+        "dateline": st("dateline", spaceBefore=10, spaceAfter=10),
+        "title": st("title", bold=True, fontSize=18, leading=26, spaceAfter=6),
+        "status": st("status", fontSize=10.5, spaceAfter=10, textColor=HexColor(ACCENT)),
+        "h1": st("h1", bold=True, fontSize=12.5, leading=18, spaceBefore=10, spaceAfter=4, textColor=HexColor(ACCENT)),
+        "h2": st("h2", bold=True, fontSize=10.5, leading=16, spaceBefore=8, spaceAfter=4),
+        "urge": st("urge", bold=True, spaceBefore=4),
+        "demand": st("demand", leftIndent=0 if rtl else 7 * MM, bulletIndent=0),
+        "number": st("number", alignment=TA_RIGHT if rtl else TA_LEFT),
+        "address": st("address", spaceAfter=0, leading=body.leading - 1),
+        "salutation": st("salutation", spaceBefore=3, spaceAfter=10),
+        "deadline": st("deadline", bold=True, fontSize=11, leading=17),
+        "footer": st("footer", fontSize=8, leading=10, spaceAfter=0, textColor=HexColor(GREY)),
     }
+
+
+class _Writer:
+    """Turns letter paragraphs into reportlab flowables for one language."""
+
+    def __init__(self, letter: Letter, width: float) -> None:
+        self.letter = letter
+        self.rtl = letter.rtl
+        self.base = _base_script(letter)
+        self.family = _register(self.base)
+        _register("latin")
+        self.width = width
+        self.styles = _styles(self.family, rtl=self.rtl, script=self.base)
+
+    def markup(self, para: Para, style_name: str, width: float | None = None) -> str:
+        style = self.styles[style_name]
+        bold = style.fontName.endswith("-bold")
+        if self.base not in ("arabic", "khmer"):
+            return _markup(para, self.base, bold=bold)
+        avail = (width or self.width) - style.leftIndent - style.rightIndent - 1
+        size = style.fontSize
+        face = "bold" if bold else "regular"
+        if self.base == "arabic":
+            tokens = re.findall(r"\s+|\S+", para.text)
+            lines = [_visual_rtl(ln) for ln in _break_lines(tokens, self.base, face, size, avail)]
+            url = para.runs[0].url if len(para.runs) == 1 else None
+            return "<br/>".join(
+                _markup(Para((Run(ln, bold=bold, url=url),), para.field), self.base, bold=bold) for ln in lines
+            )
+        # Khmer: shaped by reportlab (shaping=1), broken here between clusters.
+        tokens = _TOKEN.findall(para.text)
+        lines = _break_lines(tokens, self.base, face, size, avail)
+        if len(para.runs) == 1:
+            run = para.runs[0]
+            return "<br/>".join(
+                _markup(Para((Run(ln, run.bold, run.italic, run.url),), para.field), self.base, bold=bold)
+                for ln in lines
+            )
+        return "<br/>".join(_markup(Para((Run(ln),), para.field), self.base, bold=bold) for ln in lines)
+
+    def para(self, para: Para, style: str, width: float | None = None) -> Any:
+        from reportlab.platypus import Paragraph
+
+        return Paragraph(self.markup(para, style, width), self.styles[style])
+
+    def text(self, text: str, style: str, field: str | None = None, width: float | None = None) -> Any:
+        return self.para(Para((Run(text),), field), style, width)
+
+
+def _base_script(letter: Letter) -> str:
+    """The script of the language's own text, which sets the paragraph font."""
+    lang = letter.lang.split("_")[0]
+    return {"ar": "arabic", "fa": "arabic", "ur": "arabic", "km": "khmer", "zh": "han", "ja": "han"}.get(lang, "latin")
 
 
 # --------------------------------------------------------------------------
 # The document
 
 
-def _page_canvas(letter: Letter, base_family: str, pages_total: list[int]) -> type:
+def _page_canvas(writer: _Writer, pages_total: list[int]) -> type:
     from reportlab.lib.colors import HexColor
     from reportlab.pdfgen.canvas import Canvas
+
+    letter = writer.letter
 
     class NumberedCanvas(Canvas):
         """Holds pages back until the end so each footer can say 'of M'."""
@@ -200,48 +334,47 @@ def _page_canvas(letter: Letter, base_family: str, pages_total: list[int]) -> ty
             self.setStrokeColor(HexColor("#BBBBBB"))
             self.setLineWidth(0.5)
             self.line(MARGIN, 15 * MM, PAGE_W - MARGIN, 15 * MM)
-            self.setFillColor(HexColor(GREY))
-            self.setFont(f"{base_family}-regular", 8)
-            self.drawString(MARGIN, 10 * MM, letter.reference)
-            self.drawRightString(PAGE_W - MARGIN, 10 * MM, label)
+            half = (PAGE_W - 2 * MARGIN) / 2
+            ref = writer.text(letter.reference, "footer", "reference", half)
+            page = writer.text(label, "footer", None, half)
+            left, right = (page, ref) if writer.rtl else (ref, page)
+            from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+
+            for flow, x, align in ((left, MARGIN, TA_LEFT), (right, MARGIN + half, TA_RIGHT)):
+                flow.style = flow.style.clone(f"footer-{align}", alignment=align)
+                _, h = flow.wrapOn(self, half, 20 * MM)
+                flow.drawOn(self, x, 13 * MM - h)
             self.restoreState()
 
     return NumberedCanvas
 
 
-def _address_block(a: Addressee, st: dict[str, Any], base: str) -> list[Any]:
-    from reportlab.platypus import Paragraph
-
-    lines = "<br/>".join(_markup(p, base) for p in (*a.lines, *a.contact))
-    flow = [Paragraph(lines, st["address"])]
+def _address_block(a: Addressee, w: _Writer) -> list[Any]:
+    flow = [w.para(p, "address") for p in (*a.lines, *a.contact)]
     if a.salutation:
-        flow.append(Paragraph(_markup(a.salutation, base), st["salutation"]))
-    else:
-        flow[-1] = Paragraph(lines, st["salutation"])
+        flow.append(w.para(a.salutation, "salutation"))
     return flow
 
 
 def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
     """Draw *letter* as a PDF and return its bytes."""
     from reportlab.lib.colors import HexColor
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
     options = options or PdfOptions()
-    base = "latin"
-    family = _register(base)
-    st = _styles(family)
-
-    def P(para: Para, style: str, *, bold: bool = False) -> Paragraph:  # noqa: N802
-        return Paragraph(_markup(para, base, bold=bold), st[style])
-
-    def T(text: str, style: str, field: str | None = None) -> Paragraph:  # noqa: N802
-        return P(Para((Run(text),), field), style)
+    width = options.page_size[0] - 2 * MARGIN
+    w = _Writer(letter, width)
+    family = w.family
+    P, T = w.para, w.text  # noqa: N806
 
     story: list[object] = []
-    head_left = [T(letter.issuer_names, "org", "issuers")] + [T(c, "small", "issuers") for c in letter.issuer_contact]
-    head_right = [T(letter.label_urgent.upper(), "label"), T(letter.reference, "ref", "reference")]
-    width = options.page_size[0] - 2 * MARGIN
-    head = Table([[head_left, head_right]], colWidths=[width * 0.62, width * 0.38])
+    lw, rw = width * 0.62, width * 0.38
+    head_left = [T(letter.issuer_names, "org", "issuers", lw)] + [
+        T(c, "small", "issuers", lw) for c in letter.issuer_contact
+    ]
+    head_right = [T(letter.label_urgent.upper(), "label", None, rw), T(letter.reference, "ref", "reference", rw)]
+    row, widths = ([head_right, head_left], [rw, lw]) if w.rtl else ([head_left, head_right], [lw, rw])
+    head = Table([row], colWidths=widths)
     head.setStyle(
         TableStyle(
             [
@@ -265,24 +398,46 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
         story.extend(paras[1:])
     story.extend(P(p, "body") for p in letter.concern)
     story.append(P(letter.urge, "urge"))
+    num_w = 8 * MM
     for number, demand in letter.demands:
-        story.append(Paragraph(_markup(demand, base), st["demand"], bulletText=number))
-    story.append(KeepTogether([P(letter.write_to_heading, "h1"), *_address_block(letter.addressees[0], st, base)]))
-    story.extend(KeepTogether(_address_block(a, st, base)) for a in letter.addressees[1:])
+        if w.rtl:
+            cells = [[P(demand, "demand", width - num_w), T(number, "number", None, num_w)]]
+            table = Table(cells, colWidths=[width - num_w, num_w])
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("FONTNAME", (0, 0), (-1, -1), f"{family}-regular"),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                        ("TOPPADDING", (0, 0), (-1, -1), 0),
+                        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                    ]
+                )
+            )
+            story.append(table)
+        else:
+            from reportlab.platypus import Paragraph
+
+            story.append(Paragraph(w.markup(demand, "demand"), w.styles["demand"], bulletText=number))
+    story.append(KeepTogether([P(letter.write_to_heading, "h1"), *_address_block(letter.addressees[0], w)]))
+    story.extend(KeepTogether(_address_block(a, w)) for a in letter.addressees[1:])
     if letter.copies_heading:
-        story.append(KeepTogether([P(letter.copies_heading, "h1"), *_address_block(letter.copies[0], st, base)]))
-        story.extend(KeepTogether(_address_block(a, st, base)) for a in letter.copies[1:])
+        story.append(KeepTogether([P(letter.copies_heading, "h1"), *_address_block(letter.copies[0], w)]))
+        story.extend(KeepTogether(_address_block(a, w)) for a in letter.copies[1:])
     if letter.deadline:
-        box = Table([[P(letter.deadline, "deadline")]], colWidths=[width])
+        box = Table([[P(letter.deadline, "deadline", width - 20)]], colWidths=[width])
+        side = "LINEAFTER" if w.rtl else "LINEBEFORE"
         box.setStyle(
             TableStyle(
                 [
                     ("FONTNAME", (0, 0), (-1, -1), f"{family}-regular"),
                     ("BACKGROUND", (0, 0), (-1, -1), HexColor("#F6E3E4")),
-                    ("LINEBEFORE", (0, 0), (0, -1), 3, HexColor(ACCENT)),
+                    (side, (0, 0), (-1, -1), 3, HexColor(ACCENT)),
                     ("TOPPADDING", (0, 0), (-1, -1), 7),
                     ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
                     ("LEFTPADDING", (0, 0), (-1, -1), 9),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 9),
                 ]
             )
         )
@@ -312,5 +467,5 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
         initialFontName=f"{family}-regular",
     )
     pages: list[int] = []
-    doc.build(story, canvasmaker=_page_canvas(letter, family, pages))
+    doc.build(story, canvasmaker=_page_canvas(w, pages))
     return buf.getvalue()
