@@ -148,7 +148,7 @@ def _check_translated(spec: Spec, lang: str, allow_fallback: bool) -> None:
         shown = ", ".join(missing[:12]) + (f" and {len(missing) - 12} more" if len(missing) > 12 else "")
         raise TranslationMissingError(
             f"no '{lang}' text for {len(missing)} of {len(spec.texts)} fields: {shown}; "
-            f"add them to the spec (or use 'appeal-gen translate export'), "
+            f"add them to the spec as '{lang}:' entries, "
             f"or build with --allow-fallback to print the {spec.language} text instead",
             file=spec.path,
             line=missing_texts[0].line,
@@ -241,6 +241,8 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
 
     links = tuple(Para((Run(r.s(ln.title), url=ln.url),), ln.title.path) for ln in spec.links)
 
+    title = r.s(spec.title)
+    concern = r.paras(spec.concern)
     warnings = [*loc.messages.fallbacks]
     if r.fallback_fields:
         warnings.append(
@@ -248,7 +250,6 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
             f"{spec.language}: {', '.join(r.fallback_fields)}"
         )
 
-    title = r.s(spec.title)
     return Letter(
         lang=loc.lang,
         bcp47=loc.bcp47,
@@ -264,7 +265,7 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
             "status",
         ),
         sections=sections,
-        concern=r.paras(spec.concern),
+        concern=concern,
         urge=_plain(
             _("{organisation} urges the authorities in {country} to:", organisation=issuer_names, country=country),
             "demands",

@@ -459,7 +459,11 @@ class _Validator:
             if not (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int")):
                 self.error(node, path, f"expected {expect}, found {_describe(node)}")
                 return None
-            return int(node.value)
+            try:
+                return int(yaml.SafeLoader.construct_yaml_int(yaml.SafeLoader(""), node))
+            except ValueError:
+                self.error(node, path, f"expected {expect}, found '{node.value}'")
+                return None
         if kind == "date":
             raw = self._plain(node, path, expect)
             if raw is None:
@@ -541,6 +545,16 @@ class _Validator:
                 if v is not None:
                     values[lang] = v
             if not values:
+                if not node.value:
+                    self.error(node, path, "must not be empty")
+                return None
+            if self.source_lang not in values:
+                self.error(
+                    node,
+                    path,
+                    f"has no '{self.source_lang}' text; the spec's language is {self.source_lang}, "
+                    "so every text field needs it",
+                )
                 return None
             t = Text(values, self.source_lang, path, *_position(node))
         else:
