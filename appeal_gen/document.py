@@ -141,8 +141,7 @@ class _Resolver:
 def _check_translated(spec: Spec, lang: str, allow_fallback: bool) -> None:
     if lang == spec.language or allow_fallback:
         return
-    base = lang.split("_")[0]
-    missing_texts = [t for t in spec.texts if lang not in t.values and base not in t.values]
+    missing_texts = spec.missing_translations(lang)
     missing = [t.path for t in missing_texts]
     if missing:
         shown = ", ".join(missing[:12]) + (f" and {len(missing) - 12} more" if len(missing) > 12 else "")

@@ -178,8 +178,10 @@ class Spec:
                 best = t
         return (best.line, best.column) if best else (None, None)
 
-    def missing_translations(self, lang: str) -> list[str]:
-        return [t.path for t in self.texts if lang not in t.values]
+    def missing_translations(self, lang: str) -> list[Text]:
+        """Text fields with no *lang* text (``fr`` text serves ``fr_CA``)."""
+        base = lang.split("_")[0]
+        return [t for t in self.texts if lang not in t.values and base not in t.values]
 
 
 def slugify(code: str) -> str:
@@ -570,22 +572,18 @@ class _Validator:
 # Building the typed spec
 
 
-def _t(d: dict[str, Any], key: str) -> Any:
-    return d.get(key)
-
-
 def _authority(d: dict[str, Any]) -> Authority:
     return Authority(
         office=d["office"],
-        honorific=_t(d, "honorific"),
-        name=_t(d, "name"),
-        institution=_t(d, "institution"),
+        honorific=d.get("honorific"),
+        name=d.get("name"),
+        institution=d.get("institution"),
         address=tuple(d.get("address") or ()),
-        email=_t(d, "email"),
-        fax=_t(d, "fax"),
-        phone=_t(d, "phone"),
-        salutation=_t(d, "salutation"),
-        preferred_language=_t(d, "preferred_language"),
+        email=d.get("email"),
+        fax=d.get("fax"),
+        phone=d.get("phone"),
+        salutation=d.get("salutation"),
+        preferred_language=d.get("preferred_language"),
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from appeal_gen import build_letter, load_spec
+from appeal_gen import build_letter, load_spec, parse_spec
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.render.docx import DocxOptions, render_docx
 from appeal_gen.render.pdf import render_pdf
@@ -30,6 +30,13 @@ def example_pdf(example_spec) -> bytes:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def example_docx(example_spec) -> bytes:  # type: ignore[no-untyped-def]
     return render_docx(build_letter(example_spec, LocaleInfo("en")), DocxOptions(date=example_spec.date))
+
+
+def minimal_letter(summary: str, lang: str = "en"):  # type: ignore[no-untyped-def]
+    """The minimal spec's letter, with *summary* (YAML scalar text) as its summary."""
+    text = (DATA / "minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("A defender was detained on 1 March 2024.", summary)
+    return build_letter(parse_spec(text, "x.yaml"), LocaleInfo(lang))
 
 
 def pdf_text(data: bytes) -> str:

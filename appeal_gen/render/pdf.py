@@ -10,6 +10,7 @@ document ID and dates, and the creation date written is the appeal's date.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import unicodedata
@@ -97,7 +98,7 @@ def _style_key(run: Run, force_bold: bool) -> str:
     ]
 
 
-def _markup(para: Para, base: str, *, bold: bool = False, escape_text: bool = True) -> str:
+def _markup(para: Para, base: str, *, bold: bool = False) -> str:
     """Paragraph markup for reportlab, with every value escaped.
 
     Each character is checked against the exact face that will draw it, and
@@ -178,10 +179,8 @@ def _visual_rtl(line: str) -> str:
     bidi algorithm (python-bidi's reference implementation, which mirrors
     brackets) before reportlab sees it.
     """
-    import arabic_reshaper
     from bidi.algorithm import get_display
 
-    reshaper = arabic_reshaper.ArabicReshaper({"delete_harakat": False})
     # A line whose first strong character is Latin (a phone number and an
     # email, a reference code) keeps left-to-right order, as rule P2 says.
     base = "R"
@@ -192,7 +191,14 @@ def _visual_rtl(line: str) -> str:
         if kind == "L":
             base = "L"
             break
-    return str(get_display(reshaper.reshape(line), base_dir=base))
+    return str(get_display(_reshaper().reshape(line), base_dir=base))
+
+
+@functools.lru_cache(maxsize=1)
+def _reshaper() -> Any:
+    import arabic_reshaper
+
+    return arabic_reshaper.ArabicReshaper({"delete_harakat": False})
 
 
 # --------------------------------------------------------------------------
@@ -273,15 +279,12 @@ class _Writer:
                 _markup(Para((Run(ln, bold=bold, url=url),), para.field), self.base, bold=bold) for ln in lines
             )
         # Khmer: shaped by reportlab (shaping=1), broken here between clusters.
-        tokens = _TOKEN.findall(para.text)
-        lines = _break_lines(tokens, self.base, face, size, avail)
-        if len(para.runs) == 1:
-            run = para.runs[0]
-            return "<br/>".join(
-                _markup(Para((Run(ln, run.bold, run.italic, run.url),), para.field), self.base, bold=bold)
-                for ln in lines
-            )
-        return "<br/>".join(_markup(Para((Run(ln),), para.field), self.base, bold=bold) for ln in lines)
+        # A one-run paragraph keeps its run's styling; mixed runs print plain.
+        lines = _break_lines(_TOKEN.findall(para.text), self.base, face, size, avail)
+        run = para.runs[0] if len(para.runs) == 1 else Run("")
+        return "<br/>".join(
+            _markup(Para((Run(ln, run.bold, run.italic, run.url),), para.field), self.base, bold=bold) for ln in lines
+        )
 
     def para(self, para: Para, style: str, width: float | None = None) -> Any:
         from reportlab.platypus import Paragraph
@@ -349,6 +352,21 @@ def _page_canvas(writer: _Writer, pages_total: list[int]) -> type:
     return NumberedCanvas
 
 
+def _grid(family: str, *extra: tuple[Any, ...]) -> Any:
+    """A borderless layout table in the letter's font (not reportlab's Helvetica)."""
+    from reportlab.platypus import TableStyle
+
+    return TableStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, -1), f"{family}-regular"),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            *extra,
+        ]
+    )
+
+
 def _address_block(a: Addressee, w: _Writer) -> list[Any]:
     flow = [w.para(p, "address") for p in (*a.lines, *a.contact)]
     if a.salutation:
@@ -376,16 +394,7 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
     row, widths = ([head_right, head_left], [rw, lw]) if w.rtl else ([head_left, head_right], [lw, rw])
     head = Table([row], colWidths=widths)
     head.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), f"{family}-regular"),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("LINEBELOW", (0, 0), (-1, 0), 1.5, HexColor(ACCENT)),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
-            ]
-        )
+        _grid(family, ("LINEBELOW", (0, 0), (-1, 0), 1.5, HexColor(ACCENT)), ("BOTTOMPADDING", (0, 0), (-1, -1), 8))
     )
     story.append(head)
     story.append(T(letter.dateline, "dateline", "date"))
@@ -403,18 +412,7 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
         if w.rtl:
             cells = [[P(demand, "demand", width - num_w), T(number, "number", None, num_w)]]
             table = Table(cells, colWidths=[width - num_w, num_w])
-            table.setStyle(
-                TableStyle(
-                    [
-                        ("FONTNAME", (0, 0), (-1, -1), f"{family}-regular"),
-                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                        ("TOPPADDING", (0, 0), (-1, -1), 0),
-                        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-                    ]
-                )
-            )
+            table.setStyle(_grid(family, ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)))
             story.append(table)
         else:
             from reportlab.platypus import Paragraph

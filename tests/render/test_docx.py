@@ -7,11 +7,11 @@ import zipfile
 
 import docx
 
-from appeal_gen import build_letter, parse_spec
+from appeal_gen import build_letter
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.render.docx import DocxOptions, render_docx
 
-from ..conftest import DATA, docx_paragraphs
+from ..conftest import docx_paragraphs, minimal_letter
 from .test_pdf import DEMANDS
 
 
@@ -66,15 +66,7 @@ def test_docx_is_byte_identical_with_fixed_dates(example_spec, example_docx: byt
 
 
 def test_special_characters_appear_verbatim() -> None:
-    text = (
-        (DATA / "minimal.yaml")
-        .read_text(encoding="utf-8")
-        .replace(
-            "A defender was detained on 1 March 2024.",
-            "'A & B <c> \"d\" {{ 7*7 }} {% if 1 %}x{% endif %} <w:vanish/>'",
-        )
-    )
-    out = render_docx(build_letter(parse_spec(text, "x.yaml"), LocaleInfo("en")))
+    out = render_docx(minimal_letter("'A & B <c> \"d\" {{ 7*7 }} {% if 1 %}x{% endif %} <w:vanish/>'"))
     texts = [t for _, t in docx_paragraphs(out)]
     assert 'A & B <c> "d" {{ 7*7 }} {% if 1 %}x{% endif %} <w:vanish/>' in texts
     assert 'Defender <detained> & "held" incommunicado' in texts

@@ -6,11 +6,11 @@ import io
 
 from pypdf import PdfReader
 
-from appeal_gen import build_letter, parse_spec
+from appeal_gen import build_letter
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.render.pdf import render_pdf
 
-from ..conftest import DATA, pdf_text, squash
+from ..conftest import minimal_letter, pdf_text, squash
 
 DEMANDS = [
     "1. Immediately cease the investigation and harassment against the Cambodian Centre for Human Rights, as it is "
@@ -94,16 +94,11 @@ def test_pdf_is_byte_identical_across_builds(example_spec, example_pdf: bytes) -
 
 
 def test_values_print_verbatim_and_never_as_markup() -> None:
-    text = (
-        (DATA / "minimal.yaml")
-        .read_text(encoding="utf-8")
-        .replace(
-            "A defender was detained on 1 March 2024.",
-            '\'<img src="/etc/passwd"/> <a href="javascript:alert(1)">x</a> <font size=500>big</font> <b>open & "q"\'',
+    pdf = render_pdf(
+        minimal_letter(
+            '\'<img src="/etc/passwd"/> <a href="javascript:alert(1)">x</a> <font size=500>big</font> <b>open & "q"\''
         )
     )
-    spec = parse_spec(text, "x.yaml")
-    pdf = render_pdf(build_letter(spec, LocaleInfo("en")))
     got = squash(pdf_text(pdf))
     assert '<img src="/etc/passwd"/> <a href="javascript:alert(1)">x</a> <font size=500>big</font> <b>open & "q"' in got
     assert 'Defender <detained> & "held" incommunicado' in got
@@ -112,15 +107,7 @@ def test_values_print_verbatim_and_never_as_markup() -> None:
 
 
 def test_inline_markup_becomes_bold_and_links() -> None:
-    text = (
-        (DATA / "minimal.yaml")
-        .read_text(encoding="utf-8")
-        .replace(
-            "A defender was detained on 1 March 2024.",
-            "See **the report** at [our site](https://example.org/r?a=1&b=2).",
-        )
-    )
-    pdf = render_pdf(build_letter(parse_spec(text, "x.yaml"), LocaleInfo("en")))
+    pdf = render_pdf(minimal_letter("See **the report** at [our site](https://example.org/r?a=1&b=2)."))
     assert "See the report at our site." in squash(pdf_text(pdf))
     assert b"(https://example.org/r?a=1&b=2)" in pdf
     assert b"NotoSans-Bold" in pdf
