@@ -386,7 +386,7 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
     P, T = w.para, w.text  # noqa: N806
 
     story: list[object] = []
-    lw, rw = width * 0.62, width * 0.38
+    lw, rw = width * 0.55, width * 0.45
     head_left = [T(letter.issuer_names, "org", "issuers", lw)] + [
         T(c, "small", "issuers", lw) for c in letter.issuer_contact
     ]
