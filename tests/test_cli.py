@@ -123,3 +123,28 @@ def test_module_entry_point(tmp_path: Path) -> None:
     )
     assert res.returncode == 2
     assert res.stderr.endswith("wrong_type.yaml:6:14: reference.follow_up: expected a whole number, found a string\n")
+
+
+def test_missing_translation_names_file_line_fields_and_writes_nothing(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    spec = DATA / "minimal.yaml"
+    code, out, err = run(capsys, "build", str(spec), "--lang", "fr", "-o", str(tmp_path / "out"))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{spec}:7:11: issuers.0.name: no 'fr' text for 10 of 10 fields: issuers.0.name, title, summary, "
+        "subjects.0.name, concern, demands.0, demands.1, demands.2, authorities.0.office, "
+        "authorities.0.salutation; add them to the spec as 'fr:' entries, or build with --allow-fallback to "
+        "print the en text instead\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_allow_fallback_builds_and_reports_every_fallback_field(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(
+        capsys, "build", str(DATA / "minimal.yaml"), "--lang", "fr", "--allow-fallback", "-o", str(tmp_path)
+    )
+    assert code == 0
+    assert "warning: fr: 10 fields have no 'fr' text and print in en:" in err
+    for field in ("title", "concern", "summary", "demands.2"):
+        assert field in err
+    text = squash(pdf_text((tmp_path / "test-001.fr.pdf").read_bytes()))
+    assert "Statut : Détention arbitraire" in text
