@@ -50,10 +50,9 @@ def _check(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec)
     langs = ", ".join(spec.content_languages())
-    print(
-        f"{args.spec}: OK: {spec.reference.code}, {len(spec.demands)} demands, "
-        f"{len(spec.authorities)} authorities, languages: {langs}"
-    )
+    demands = f"{len(spec.demands)} demand{'s' if len(spec.demands) != 1 else ''}"
+    authorities = f"{len(spec.authorities)} {'authority' if len(spec.authorities) == 1 else 'authorities'}"
+    print(f"{args.spec}: OK: {spec.reference.code}, {demands}, {authorities}, languages: {langs}")
     return 0
 
 

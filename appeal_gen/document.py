@@ -266,7 +266,13 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
         sections=sections,
         concern=concern,
         urge=_plain(
-            _("{organisation} urges the authorities in {country} to:", organisation=issuer_names, country=country),
+            loc.n_(
+                "{organisation} urges the authorities in {country} to:",
+                "{organisation} urge the authorities in {country} to:",
+                len(issuers),
+                organisation=issuer_names,
+                country=country,
+            ),
             "demands",
             bold=True,
         ),

@@ -6,18 +6,27 @@ script run, and every character is checked against the font chosen for it
 before anything is drawn (``MissingGlyphError`` names the field and U+XXXX).
 
 Where fonts come from, first match wins:
-1. ``APPEAL_GEN_FONT_DIRS`` (``:``-separated folders): the user's own files;
-2. system fonts, found through fontconfig (``fc-list``);
-3. well-known Debian locations, for machines without fontconfig.
-The README lists the Debian packages that provide each script's fonts.
+1. ``APPEAL_GEN_FONT_DIRS`` (``:``-separated folders): the user's own files,
+   first so that a deliberate choice always wins;
+2. pip-installed font packages (fontpkg-noto-sans and friends): the same
+   font version on every machine, no root needed;
+3. system fonts, found through fontconfig (``fc-list``);
+4. well-known Debian locations, for machines without fontconfig.
+The README lists the packages that provide each script's fonts.
+
+pip font packages ship variable fonts, and reportlab draws only their
+default (Regular) instance, so a bold or bold-italic face is instantiated
+once with fontTools and cached on disk (a few seconds, once per machine).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +45,12 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "han": ("WenQuanYi Micro Hei",),
 }
 
+#: Families that give a heading face where the chosen family has no bold.
+#: Khmer OS has none; Khmer OS Muol Light is the face Khmer official
+#: documents use for titles, and it has Latin letters too, so a heading
+#: stays in one font (which reportlab's Khmer shaping needs).
+BOLD_FAMILIES: dict[str, tuple[str, ...]] = {"khmer": ("Khmer OS Muol Light",)}
+
 STYLES = ("regular", "bold", "italic", "bolditalic")
 _STYLE_NAMES = {
     "regular": ("Regular", "Book", "Normal"),
@@ -52,6 +67,17 @@ class FontFile:
     style: str
     path: str
     index: int = 0
+
+    @property
+    def label(self) -> str:
+        """How a user would name the face: "Noto Sans Bold"."""
+        names = {"regular": "", "bold": " Bold", "italic": " Italic", "bolditalic": " Bold Italic"}
+        return self.family + names[self.style]
+
+
+#: Inventory rows: (family names, style names, file, index in a collection).
+#: A style of "variable" marks a pip font whose named faces are instantiated.
+_Row = tuple[str, str, str, int]
 
 
 def script_of(ch: str) -> str | None:
@@ -127,14 +153,77 @@ def _scan_dirs(dirs: list[str]) -> list[tuple[str, str, str, int]]:
     return rows
 
 
+def _fontpkg_rows() -> list[_Row]:
+    """Font files of the installed fontpkg-* packages (normal and italic)."""
+    try:
+        import fontpkg
+    except ImportError:
+        return []
+    rows = []
+    for fam in fontpkg.families().values():
+        for f in fam.files:
+            if not str(f.path).lower().endswith(".ttf"):
+                continue
+            italic = f.style == "italic"
+            if f.variable:
+                rows.append((fam.name, "variable-italic" if italic else "variable", str(f.path), 0))
+            elif f.weight in (None, 400, 700):
+                bold = f.weight == 700
+                name = {(False, False): "Regular", (True, False): "Bold", (False, True): "Italic"}.get(
+                    (bold, italic), "Bold Italic"
+                )
+                rows.append((fam.name, name, str(f.path), 0))
+    return rows
+
+
 @functools.lru_cache(maxsize=4)
-def _inventory(user_dirs: str) -> tuple[tuple[str, str, str, int], ...]:
-    rows: list[tuple[str, str, str, int]] = []
+def _inventory(user_dirs: str) -> tuple[_Row, ...]:
+    rows: list[_Row] = []
     if user_dirs:
         rows += _scan_dirs([d for d in user_dirs.split(os.pathsep) if d])
+    rows += _fontpkg_rows()
     system = _fc_list()
     rows += system or _scan_dirs([d for d in _DEBIAN_DIRS if os.path.isdir(d)])
     return tuple(r for r in rows if r[2].lower().endswith((".ttf", ".ttc")))
+
+
+def cache_dir() -> Path:
+    """Where instantiated font faces are kept between runs."""
+    base = os.environ.get("APPEAL_GEN_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "appeal-gen"
+    )
+    return Path(base) / "fonts"
+
+
+def _instance(path: str, weight: int) -> str:
+    """A static face of a variable font at *weight*, made once and cached.
+
+    The cache key is the source file's content hash, so an upgraded font
+    package never reuses a stale face; the file is written under a temporary
+    name and renamed, so parallel batch workers never read half a font.
+    """
+    with open(path, "rb") as fh:
+        digest = hashlib.sha256(fh.read()).hexdigest()[:16]
+    target = cache_dir() / f"{Path(path).stem.split('[')[0]}-wght{weight}-{digest}.ttf"
+    if target.exists():
+        return str(target)
+    from fontTools.ttLib import TTFont
+    from fontTools.varLib import instancer
+
+    with TTFont(path) as font:
+        axes = {a.axisTag: a.defaultValue for a in font["fvar"].axes}
+        axes["wght"] = weight
+        static = instancer.instantiateVariableFont(font, axes, optimize=False, updateFontNames=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            static.save(out)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return str(target)
 
 
 def find_font(family: str, style: str = "regular") -> FontFile | None:
@@ -142,26 +231,51 @@ def find_font(family: str, style: str = "regular") -> FontFile | None:
     wanted = _STYLE_NAMES[style]
     for fam, sty, path, index in rows:
         families = [f.strip() for f in fam.split(",")]
+        if family not in families:
+            continue
+        if sty.startswith("variable"):
+            if (sty == "variable-italic") != (style in ("italic", "bolditalic")):
+                continue
+            if style in ("bold", "bolditalic"):
+                return FontFile(family, style, _instance(path, 700), 0)
+            return FontFile(family, style, path, index)
         styles = [s.strip() for s in sty.split(",")]
-        if family in families and any(s in styles for s in wanted):
+        if any(s in styles for s in wanted):
             return FontFile(family, style, path, index)
     return None
 
 
-@dataclass(frozen=True)
 class ScriptFont:
-    """The faces chosen for one script; a missing face falls back to regular."""
+    """The faces chosen for one script, looked up when first used.
 
-    script: str
-    family: str
-    faces: dict[str, FontFile]
+    Lazily, because a pip font's bold face costs seconds to instantiate the
+    first time and most letters never use bold italic. A missing face falls
+    back: bold italic to bold, bold to a heading family (BOLD_FAMILIES),
+    anything else to regular.
+    """
+
+    def __init__(self, script: str, family: str, regular: FontFile) -> None:
+        self.script = script
+        self.family = family
+        self._faces: dict[str, FontFile] = {"regular": regular}
 
     def face(self, style: str) -> FontFile:
-        if style in self.faces:
-            return self.faces[style]
-        if style == "bolditalic" and "bold" in self.faces:
-            return self.faces["bold"]
-        return self.faces["regular"]
+        if style not in self._faces:
+            self._faces[style] = self._find(style)
+        return self._faces[style]
+
+    def _find(self, style: str) -> FontFile:
+        found = find_font(self.family, style)
+        if found is not None:
+            return found
+        if style == "bolditalic":
+            return self.face("bold")
+        if style == "bold":
+            for family in BOLD_FAMILIES.get(self.script, ()):
+                found = find_font(family, "regular")
+                if found is not None:
+                    return found
+        return self._faces["regular"]
 
 
 @functools.lru_cache(maxsize=16)
@@ -171,12 +285,7 @@ def resolve(script: str) -> ScriptFont:
         regular = find_font(family, "regular")
         if regular is None:
             continue
-        faces = {"regular": regular}
-        for style in STYLES[1:]:
-            f = find_font(family, style)
-            if f is not None:
-                faces[style] = f
-        return ScriptFont(script, family, faces)
+        return ScriptFont(script, family, regular)
     hint = {
         "latin": "fonts-noto-core",
         "arabic": "fonts-noto-core",
@@ -210,7 +319,7 @@ def check_glyphs(text: str, font: FontFile, field: str | None) -> None:
             continue
         name = unicodedata.name(ch, "unnamed character")
         raise MissingGlyphError(
-            f"the font {font.family} ({os.path.basename(font.path)}) has no glyph for "
+            f"the font {font.label} has no glyph for "
             f"U+{ord(ch):04X} {name} ({ch!r}); it would print as a box. Remove or replace "
             f"the character, or install a font that has it",
             field=field,

@@ -98,6 +98,18 @@ class Messages:
             self._note(message, SOURCE_LANGUAGE)
         return message
 
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The form for *n* of a message with plural forms (each catalog's own rule)."""
+        for code, catalog in self._chain:
+            text = catalog._catalog.get((singular, catalog.plural(n)))  # type: ignore[attr-defined]
+            if text:
+                if code != self.lang:
+                    self._note(singular, code)
+                return str(text)
+        if self.lang != SOURCE_LANGUAGE:
+            self._note(singular, SOURCE_LANGUAGE)
+        return singular if n == 1 else plural
+
     def _note(self, message: str, used: str) -> None:
         note = f"'{message}' is not translated into {self.lang}; using {used}"
         if note not in self.fallbacks:
@@ -129,16 +141,23 @@ class LocaleInfo:
 
     # Messages -----------------------------------------------------------------
     def _(self, message: str, **params: str) -> str:
-        text = self.messages.gettext(message)
-        if params:
-            try:
-                return text.format(**params)
-            except (KeyError, IndexError, ValueError):
-                # A translator broke a placeholder: fall back to the source
-                # string rather than print "{country}" to an authority.
-                self.messages._note(message, SOURCE_LANGUAGE)
-                return message.format(**params)
-        return text
+        return self._format(message, self.messages.gettext(message), message, params)
+
+    def n_(self, singular: str, plural: str, n: int, **params: str) -> str:
+        """A message whose grammar depends on a count (one issuer urges, two urge)."""
+        source = singular if n == 1 else plural
+        return self._format(singular, self.messages.ngettext(singular, plural, n), source, params)
+
+    def _format(self, message: str, text: str, source: str, params: dict[str, str]) -> str:
+        if not params:
+            return text
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            # A translator broke a placeholder: fall back to the source
+            # string rather than print "{country}" to an authority.
+            self.messages._note(message, SOURCE_LANGUAGE)
+            return source.format(**params)
 
     # Locale data -------------------------------------------------------------
     def date(self, value: _dt.date) -> str:

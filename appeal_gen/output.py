@@ -20,6 +20,12 @@ class OutputError(AppealGenError):
     """The output folder cannot be written (permissions, disk full)."""
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     write_all({path: data})
 
@@ -27,12 +33,17 @@ def write_atomic(path: Path, data: bytes) -> None:
 def write_all(files: Mapping[Path, bytes]) -> None:
     """Write every file, or none of them."""
     temps: list[tuple[str, Path]] = []
+    # mkstemp creates 0600 files; an appeal is a document to share, so it gets
+    # the permissions any new file of the user's would get (0644 under the
+    # usual umask).
+    mode = 0o666 & ~_umask()
     try:
         for path, data in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
             temps.append((tmp, path))
             with os.fdopen(fd, "wb") as fh:
+                os.fchmod(fh.fileno(), mode)
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())

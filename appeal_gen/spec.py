@@ -236,7 +236,7 @@ _SCHEMA: dict[str, _Field] = {
         {
             "code": _Field("str", required=True),
             "ua_number": _Field("str"),
-            "follow_up": _Field("int"),
+            "follow_up": _Field("count"),
             "document_index": _Field("str"),
         },
         required=True,
@@ -298,10 +298,16 @@ _STANDARD_TAGS = frozenset(
 _KINDS = ("person", "organisation", "group", "community")
 _PRONOUNS = ("she", "he", "they", "it")
 
+#: CLDR territory codes that are not countries an appeal can be about:
+#: the European Union, the eurozone, the United Nations, outlying Oceania and
+#: "unknown region". (Kosovo's XK is a country and stays.)
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ"})
+
 _KIND_NAMES = {
     "str": "a string",
     "text": "text (a string, or a mapping of language codes to strings)",
     "int": "a whole number",
+    "count": "a whole number",
     "date": "a date written YYYY-MM-DD",
     "email": "an email address",
     "url": "a URL beginning with https://, http:// or mailto:",
@@ -347,6 +353,7 @@ class _Validator:
         self.texts: list[Text] = []
         self.source_lang = "en"
         self.nodes = 0
+        self.halted = False
 
     def error(self, node: yaml.Node | None, path: str, message: str) -> None:
         mark = node.start_mark if node is not None else None
@@ -361,11 +368,19 @@ class _Validator:
         )
 
     def _count(self, node: yaml.Node, depth: int, path: str) -> bool:
+        """False when *node* must not be checked; ``halted`` when nothing more should be.
+
+        A refused tag skips only its own value, so the other problems of the
+        spec are still reported; the size and depth limits stop everything,
+        because they exist to bound the work.
+        """
         self.nodes += 1
         if node.tag not in _STANDARD_TAGS:
-            self.error(node, path, f"the YAML tag '{node.tag}' is not allowed; a spec holds plain values only")
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.error(node, path, f"the YAML tag '{tag}' is not allowed; a spec holds plain values only")
             return False
         if self.nodes > MAX_NODES:
+            self.halted = True
             if self.nodes == MAX_NODES + 1:
                 self.error(
                     node,
@@ -374,6 +389,7 @@ class _Validator:
                 )
             return False
         if depth > MAX_DEPTH:
+            self.halted = True
             self.error(node, path, f"nested more than {MAX_DEPTH} levels deep")
             return False
         return True
@@ -390,7 +406,11 @@ class _Validator:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             sub = f"{path}.{key}" if path else str(key)
             if not self._count(value_node, depth, sub):
-                return None
+                if self.halted:
+                    return None
+                if isinstance(key, str):
+                    seen[key] = key_node
+                continue
             if not isinstance(key, str):
                 self.error(key_node, path, "keys must be plain names")
                 continue
@@ -438,10 +458,13 @@ class _Validator:
             if spec.nonempty and not node.value:
                 self.error(node, path, "must list at least one item")
                 return None
-            items = []
+            items: list[Any] = []
             for i, item in enumerate(node.value):
                 if not self._count(item, depth, f"{path}.{i}"):
-                    return None
+                    if self.halted:
+                        return None
+                    items.append(None)
+                    continue
                 v = self.check(item, spec.item, f"{path}.{i}", depth + 1)
                 items.append(v)
             return items if all(v is not None for v in items) else None
@@ -457,6 +480,8 @@ class _Validator:
 
     def scalar(self, node: yaml.Node, kind: str, path: str) -> Any:
         expect = _KIND_NAMES.get(kind, "a string")
+        if kind == "count":
+            return self._positive(node, path, self.scalar(node, "int", path))
         if kind == "int":
             if not (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int")):
                 self.error(node, path, f"expected {expect}, found {_describe(node)}")
@@ -520,12 +545,18 @@ class _Validator:
             return None
         return value
 
+    def _positive(self, node: yaml.Node, path: str, value: Any) -> Any:
+        if value is not None and value < 1:
+            self.error(node, path, f"must be 1 or more, found {value}")
+            return None
+        return value
+
     def _country(self, node: yaml.Node, path: str, value: str) -> str | None:
         from babel import Locale
 
         territories = Locale("en").territories
         code = value.upper()
-        if not re.fullmatch(r"[A-Z]{2}", code) or code not in territories:
+        if not re.fullmatch(r"[A-Z]{2}", code) or code not in territories or code in _NOT_COUNTRIES:
             by_name = {v.lower(): k for k, v in territories.items() if re.fullmatch(r"[A-Z]{2}", k)}
             hint = ""
             if value.lower() in by_name:
@@ -539,7 +570,9 @@ class _Validator:
             values: dict[str, str] = {}
             for key_node, value_node in node.value:
                 if not self._count(value_node, depth, f"{path}.{key_node.value}"):
-                    return None
+                    if self.halted:
+                        return None
+                    continue
                 lang = self._lang(key_node, path, str(key_node.value))
                 if lang is None:
                     continue

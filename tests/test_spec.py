@@ -118,9 +118,39 @@ def test_python_tags_are_refused_not_constructed() -> None:
     with pytest.raises(SpecErrors) as info:
         parse_spec(text, "tag.yaml")
     assert info.value.errors[0].format() == (
-        "tag.yaml:11:8: title: the YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed; "
+        "tag.yaml:11:8: title: the YAML tag '!!python/object/apply:os.system' is not allowed; "
         "a spec holds plain values only"
     )
+
+
+def test_a_refused_tag_does_not_hide_the_other_problems() -> None:
+    text = (
+        (DATA / "minimal.yaml")
+        .read_text(encoding="utf-8")
+        .replace("  - name: Example Defenders & Partners", "  - name: !!binary aGk=\n  - nmae: Partner")
+        .replace("country: KH", "country: EU")
+        .replace("  code: TEST-001", "  code: TEST-001\n  follow_up: 0")
+    )
+    with pytest.raises(SpecErrors) as info:
+        parse_spec(text, "x.yaml")
+    assert [e.format() for e in info.value.errors] == [
+        "x.yaml:6:14: reference.follow_up: must be 1 or more, found 0",
+        "x.yaml:8:11: issuers.0.name: the YAML tag '!!binary' is not allowed; a spec holds plain values only",
+        "x.yaml:9:5: issuers.1.nmae: unknown key; did you mean 'name'?",
+        "x.yaml:11:10: country: unknown country code 'EU'; use an ISO 3166 two-letter code such as KH",
+    ]
+
+
+@pytest.mark.parametrize("code", ["EU", "UN", "ZZ", "QO", "EZ"])
+def test_regions_that_are_not_countries_are_refused(code: str) -> None:
+    text = (DATA / "minimal.yaml").read_text(encoding="utf-8").replace("country: KH", f"country: {code}")
+    with pytest.raises(SpecErrors):
+        parse_spec(text, "x.yaml")
+
+
+def test_kosovo_is_a_country() -> None:
+    text = (DATA / "minimal.yaml").read_text(encoding="utf-8").replace("country: KH", "country: XK")
+    assert parse_spec(text, "x.yaml").country == "XK"
 
 
 def test_slugify_keeps_file_names_safe() -> None:

@@ -39,28 +39,34 @@ class PdfOptions:
 # Fonts
 
 
-_REGISTERED: dict[str, str] = {}
+_REGISTERED: set[tuple[str, str]] = set()
+
+
+def _font(script: str, style: str = "regular") -> str:
+    """The reportlab name of one face of a script's font, registered on first use.
+
+    Faces are registered one by one because a face may cost seconds to make
+    the first time (a bold instance of a variable pip font).
+    """
+    family = f"AG-{script}"
+    name = f"{family}-{style}"
+    if (script, style) not in _REGISTERED:
+        from reportlab.lib.fonts import addMapping
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        face = fonts.resolve(script).face(style)
+        pdfmetrics.registerFont(TTFont(name, face.path, subfontIndex=face.index))
+        addMapping(family, int(style in ("bold", "bolditalic")), int(style in ("italic", "bolditalic")), name)
+        _REGISTERED.add((script, style))
+    return name
 
 
 def _register(script: str) -> str:
-    """Register a script's faces as one reportlab family; return its name."""
-    if script in _REGISTERED:
-        return _REGISTERED[script]
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    chosen = fonts.resolve(script)
-    family = f"AG-{script}"
-    for style in fonts.STYLES:
-        face = chosen.face(style)
-        name = f"{family}-{style}"
-        pdfmetrics.registerFont(TTFont(name, face.path, subfontIndex=face.index))
-        bold = style in ("bold", "bolditalic")
-        italic = style in ("italic", "bolditalic")
-        addMapping(family, int(bold), int(italic), name)
-    _REGISTERED[script] = family
-    return family
+    """Register a script's regular and bold faces; return the family name."""
+    _font(script, "regular")
+    _font(script, "bold")
+    return f"AG-{script}"
 
 
 def _split_scripts(text: str, base: str) -> Iterator[tuple[str, str]]:
@@ -126,8 +132,7 @@ def _markup(para: Para, base: str, *, bold: bool = False) -> str:
                 sub = [(script, piece)]
             for s, p in sub:
                 fonts.check_glyphs(p, fonts.resolve(s).face(style), para.field)
-                family = _register(s)
-                pieces.append(f'<font name="{family}-{style}">{escape(p)}</font>')
+                pieces.append(f'<font name="{_font(s, style)}">{escape(p)}</font>')
         text = "".join(pieces)
         if run.url:
             text = f'<a href="{escape(run.url, {chr(34): "&quot;"})}" color="{ACCENT}">{text}</a>'
@@ -145,12 +150,37 @@ _KHMER_CLUSTER = re.compile(r"[\u1780-\u17B3](?:\u17D2[\u1780-\u17B3]|[\u17B4-\u
 _TOKEN = re.compile(r"\s+|" + _KHMER_CLUSTER.pattern + r"|[^\s\u1780-\u17FF]+|.", re.S)
 
 
+def _khmer_tokens(text: str, base: str, style: str, size: float, width: float) -> list[str]:
+    """Khmer text cut at word boundaries, the way Khmer readers expect lines to end.
+
+    Khmer writes no spaces between words, so the break points come from
+    ICU's dictionary-based line breaker (icu4py). A word wider than the
+    whole line is cut between clusters, never inside one.
+    """
+    from icu4py.breakers import LineBreaker
+    from icu4py.locale import Locale
+
+    tokens: list[str] = []
+    for chunk in re.findall(r"\s+|\S+", text):
+        if chunk.isspace() or not re.search("[\u1780-\u17ff]", chunk):
+            # Spaces, and Latin words, numbers and URLs, break only at spaces.
+            words = [chunk]
+        else:
+            words = [chunk[a:b] for a, b in LineBreaker(chunk, Locale("km")).segments()]
+        for word in words:
+            if not word.isspace() and _width(word, base, style, size) > width:
+                tokens += _TOKEN.findall(word)
+            else:
+                tokens.append(word)
+    return tokens
+
+
 def _width(text: str, base: str, style: str, size: float) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     total = 0.0
     for script, piece in _split_scripts(text, base):
-        total += stringWidth(piece, f"{_register(script)}-{style}", size)
+        total += stringWidth(piece, _font(script, style), size)
     return total
 
 
@@ -278,9 +308,9 @@ class _Writer:
             return "<br/>".join(
                 _markup(Para((Run(ln, bold=bold, url=url),), para.field), self.base, bold=bold) for ln in lines
             )
-        # Khmer: shaped by reportlab (shaping=1), broken here between clusters.
+        # Khmer: shaped by reportlab (shaping=1), broken here between words.
         # A one-run paragraph keeps its run's styling; mixed runs print plain.
-        lines = _break_lines(_TOKEN.findall(para.text), self.base, face, size, avail)
+        lines = _break_lines(_khmer_tokens(para.text, self.base, face, size, avail), self.base, face, size, avail)
         run = para.runs[0] if len(para.runs) == 1 else Run("")
         return "<br/>".join(
             _markup(Para((Run(ln, run.bold, run.italic, run.url),), para.field), self.base, bold=bold) for ln in lines

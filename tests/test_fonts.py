@@ -1,0 +1,77 @@
+"""Where fonts come from: the user's folders, pip font packages, the system."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from appeal_gen import fonts
+from appeal_gen.errors import FontError, MissingGlyphError
+
+
+def test_pip_font_packages_come_before_system_fonts() -> None:
+    # Noto Sans is installed both by fontpkg-noto-sans and by fonts-noto-core.
+    found = fonts.find_font("Noto Sans")
+    assert found is not None
+    assert "fontpkg_noto_sans" in found.path
+
+
+def test_bold_of_a_variable_pip_font_is_instantiated_once_and_cached(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("APPEAL_GEN_CACHE_DIR", str(tmp_path))
+    bold = fonts.find_font("Noto Sans Khmer", "bold")
+    assert bold is not None and Path(bold.path).parent == tmp_path / "fonts"
+    with TTFont(bold.path) as face:
+        assert "fvar" not in face, "a static face, as reportlab needs"
+        assert face["OS/2"].usWeightClass == 700
+        assert face["name"].getDebugName(4) == "Noto Sans Khmer Bold"
+    made = Path(bold.path).stat().st_mtime_ns
+    again = fonts.find_font("Noto Sans Khmer", "bold")
+    assert again is not None and again.path == bold.path
+    assert Path(bold.path).stat().st_mtime_ns == made
+    assert [p.name for p in (tmp_path / "fonts").iterdir()] == [Path(bold.path).name], "no temporary file left"
+
+
+def test_user_font_folders_win(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    system = fonts.find_font("Khmer OS")
+    assert system is not None
+    shutil.copy(system.path, tmp_path / "MyKhmer.ttf")
+    monkeypatch.setenv("APPEAL_GEN_FONT_DIRS", str(tmp_path))
+    mine = fonts.find_font("Khmer OS")
+    assert mine is not None and mine.path == str(tmp_path / "MyKhmer.ttf")
+
+
+def test_khmer_headings_take_the_muol_light_face() -> None:
+    # Khmer OS has no bold; Khmer official documents set titles in Muol Light.
+    khmer = fonts.resolve("khmer")
+    assert khmer.family == "Khmer OS"
+    assert khmer.face("bold").family == "Khmer OS Muol Light"
+    assert khmer.face("bolditalic").family == "Khmer OS Muol Light"
+    assert khmer.face("italic").family == "Khmer OS"
+
+
+def test_no_installed_font_for_a_script_says_what_to_install(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(fonts.FAMILIES, "han", ("No Such Family",))
+    fonts.resolve.cache_clear()
+    try:
+        with pytest.raises(FontError) as info:
+            fonts.resolve("han")
+    finally:
+        fonts.resolve.cache_clear()
+    assert str(info.value) == (
+        "no font for han text: install one of No Such Family (Debian: apt-get install fonts-wqy-microhei) "
+        "or put the .ttf files in a folder named by APPEAL_GEN_FONT_DIRS"
+    )
+
+
+def test_missing_glyph_names_the_face_and_code_point() -> None:
+    face = fonts.resolve("latin").face("regular")
+    with pytest.raises(MissingGlyphError) as info:
+        fonts.check_glyphs("ok \U0001f600", face, "summary")
+    assert info.value.field == "summary"
+    assert str(info.value) == (
+        "summary: the font Noto Sans has no glyph for U+1F600 GRINNING FACE ('\U0001f600'); it would print as a "
+        "box. Remove or replace the character, or install a font that has it"
+    )
