@@ -404,10 +404,29 @@ def _address_block(a: Addressee, w: _Writer) -> list[Any]:
     return flow
 
 
+#: Chinese punctuation that must not begin a line (GB/T 15834 and the
+#: W3C's Chinese layout requirements) but that reportlab's Japanese-based
+#: list lacks: without them a line of Chinese can start with "，".
+_CANNOT_START = "，；：？！》〉”’…·%}"
+
+
+def _line_start_rules() -> None:
+    # Both copies: Paragraph uses its own for mixed-font text and textsplit's
+    # for single-font text.
+    from reportlab.lib import textsplit
+    from reportlab.platypus import paragraph
+
+    for module in (textsplit, paragraph):
+        missing = "".join(c for c in _CANNOT_START if c not in module.ALL_CANNOT_START)
+        module.ALL_CANNOT_START += missing
+
+
 def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
     """Draw *letter* as a PDF and return its bytes."""
     from reportlab.lib.colors import HexColor
     from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    _line_start_rules()
 
     options = options or PdfOptions()
     width = options.page_size[0] - 2 * MARGIN

@@ -145,3 +145,10 @@ def test_libreoffice_opens_every_docx(docxs, letters, tmp_path: Path) -> None:  
         if lang in PHRASES:
             assert PHRASES[lang] in text, lang
         assert "FLD-KH-CCHR-2017" in text
+
+
+def test_no_chinese_line_starts_with_closing_punctuation(pdfs) -> None:  # type: ignore[no-untyped-def]
+    """Chinese typography: "，" "。" "）" and their kind hang at the line's end."""
+    lines = [ln for page in PdfReader(io.BytesIO(pdfs["zh"])).pages for ln in page.extract_text().splitlines()]
+    assert len(lines) > 60
+    assert [ln for ln in lines if ln[:1] in "，。、；：？！）》」』”’…·"] == []
