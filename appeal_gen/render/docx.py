@@ -155,9 +155,15 @@ def _apply_language(document: Any, letter: Letter) -> None:
             el.set(qn("w:bidi"), tag if letter.rtl or cs_font else "ar-SA")
     if not letter.rtl:
         return
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    # Headers and footers through the package's relationships, not through
+    # document.sections: docxtpl swaps in newly rendered header and footer
+    # parts that the sections' cached references never see.
     parts = [document.element.body]
-    for section in document.sections:
-        parts.extend([section.header._element, section.footer._element])
+    for rel in document.part.rels.values():
+        if rel.reltype in (RT.HEADER, RT.FOOTER) and not rel.is_external:
+            parts.append(rel.target_part.element)
     for part in parts:
         for p in part.iter(qn("w:p")):
             text = "".join(t.text or "" for t in p.iter(qn("w:t")))

@@ -118,6 +118,19 @@ def test_arabic_docx_paragraphs_are_right_to_left(docxs) -> None:  # type: ignor
         assert all(r._r.rPr.find(qn("w:rtl")) is not None for r in p.runs), p.text
 
 
+def test_arabic_docx_header_and_footer_are_right_to_left(docxs) -> None:  # type: ignore[no-untyped-def]
+    """Read from the saved file: the running header and the page footer."""
+    from docx.oxml.ns import qn
+
+    section = docx.Document(io.BytesIO(docxs["ar"])).sections[0]
+    (header,) = [p for p in section.header.paragraphs if p.text]
+    (footer,) = [p for p in section.footer.paragraphs if p.text]
+    assert header.text == "فرونت لاين ديفندرز · نداء عاجل"
+    assert footer.text.startswith("المرجع: FLD-KH-CCHR-2017 · المتابعة رقم 1 · الصفحة ")
+    for p in (header, footer):
+        assert p._p.pPr.find(qn("w:bidi")) is not None, p.text
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(
     shutil.which("soffice") is None, reason="LibreOffice is installed by scripts/install-system-packages --with-tests"
