@@ -176,8 +176,11 @@ def _khmer_tokens(text: str, base: str, style: str, size: float, width: float) -
 
 
 def _width(text: str, base: str, style: str, size: float) -> float:
+    """The printed width: Arabic is measured in the joined forms that get drawn."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
+    if base == "arabic":
+        text = _reshaper().reshape(text)
     total = 0.0
     for script, piece in _split_scripts(text, base):
         total += stringWidth(piece, _font(script, style), size)
@@ -200,7 +203,24 @@ def _break_lines(tokens: list[str], base: str, style: str, size: float, width: f
     return [ln.lstrip() for ln in lines]
 
 
-def _visual_rtl(line: str) -> str:
+def _base_direction(text: str) -> str:
+    """ "R" or "L": the paragraph direction from its first strong character (rule P2).
+
+    Decided once per paragraph, never per line: a wrapped line that happens
+    to begin with "(CCHR)" is still part of a right-to-left paragraph. A
+    paragraph that starts in Latin (a phone number and an email, a
+    reference code) keeps left-to-right order.
+    """
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return "R"
+        if kind == "L":
+            return "L"
+    return "R"
+
+
+def _visual_rtl(line: str, base: str = "R") -> str:
     """Logical Arabic text -> joined presentation forms in visual order.
 
     reportlab's own bidi support needs a module that is not on PyPI and
@@ -211,16 +231,6 @@ def _visual_rtl(line: str) -> str:
     """
     from bidi.algorithm import get_display
 
-    # A line whose first strong character is Latin (a phone number and an
-    # email, a reference code) keeps left-to-right order, as rule P2 says.
-    base = "R"
-    for ch in line:
-        kind = unicodedata.bidirectional(ch)
-        if kind in ("R", "AL"):
-            break
-        if kind == "L":
-            base = "L"
-            break
     return str(get_display(_reshaper().reshape(line), base_dir=base))
 
 
@@ -303,7 +313,8 @@ class _Writer:
         face = "bold" if bold else "regular"
         if self.base == "arabic":
             tokens = re.findall(r"\s+|\S+", para.text)
-            lines = [_visual_rtl(ln) for ln in _break_lines(tokens, self.base, face, size, avail)]
+            direction = _base_direction(para.text)
+            lines = [_visual_rtl(ln, direction) for ln in _break_lines(tokens, self.base, face, size, avail)]
             url = para.runs[0].url if len(para.runs) == 1 else None
             return "<br/>".join(
                 _markup(Para((Run(ln, bold=bold, url=url),), para.field), self.base, bold=bold) for ln in lines
@@ -421,6 +432,10 @@ def _line_start_rules() -> None:
         module.ALL_CANNOT_START += missing
 
 
+#: reportlab's default Frame padding on each side.
+_FRAME_PADDING = 6
+
+
 def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
     """Draw *letter* as a PDF and return its bytes."""
     from reportlab.lib.colors import HexColor
@@ -430,7 +445,9 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
 
     options = options or PdfOptions()
     width = options.page_size[0] - 2 * MARGIN
-    w = _Writer(letter, width)
+    # Paragraphs that are broken into lines here (Arabic, Khmer) must know the
+    # width reportlab will give them: the frame's, less its 6 pt paddings.
+    w = _Writer(letter, width - 2 * _FRAME_PADDING)
     family = w.family
     P, T = w.para, w.text  # noqa: N806
 

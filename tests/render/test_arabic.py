@@ -1,0 +1,48 @@
+"""Arabic line breaking and order, checked on the lines handed to reportlab."""
+
+from __future__ import annotations
+
+import re
+
+from appeal_gen import build_letter, load_spec
+from appeal_gen.locale import LocaleInfo
+from appeal_gen.markup import Para, Run
+from appeal_gen.render import pdf as pdf_module
+
+from ..conftest import EXAMPLE
+
+FIRST = "أعلن رئيس الوزراء أن المركز الكمبودي لحقوق الإنسان"
+REST = "(CCHR)، وهو منظمة لحقوق الإنسان، حر في مواصلة أنشطته"
+
+
+def _lines(text: str, width: float) -> list[str]:
+    letter = build_letter(load_spec(str(EXAMPLE)), LocaleInfo("ar"))
+    writer = pdf_module._Writer(letter, width)
+    return writer.markup(Para((Run(text),), "summary"), "body").split("<br/>")
+
+
+def test_a_wrapped_line_that_starts_in_latin_stays_right_to_left() -> None:
+    """The paragraph's direction rules every line (seen: "(CCHR)،" thrown to the left)."""
+    style_width = pdf_module._width(FIRST, "arabic", "regular", 10) + 8
+    lines = _lines(f"{FIRST} {REST}", style_width)
+    assert len(lines) >= 2
+    second = lines[1]
+    # Visual order, left to right: the logically first word "(CCHR)،" of a
+    # right-to-left line is drawn rightmost, i.e. last.
+    assert re.sub("<[^>]+>", "", second).endswith("(CCHR)"), second
+
+
+def test_latin_first_paragraph_keeps_left_to_right_order() -> None:
+    assert pdf_module._base_direction("+353 1 212 3750 · info@example.org") == "L"
+    assert pdf_module._base_direction("(CCHR) هو منظمة") == "L"
+    assert pdf_module._base_direction("2017 أعلن (CCHR)") == "R"
+
+
+def test_arabic_lines_fit_the_frame() -> None:
+    """Measured in the joined letter forms that are drawn, and within the frame."""
+    text = "وفي اليوم ذاته الذي أعلن فيه عن التحقيق، أصدر المركز بيانا نفى فيه جميع الادعاءات الموجهة إليه " * 3
+    lines = _lines(text, 300)
+    assert len(lines) > 3
+    widths = [pdf_module._width(re.sub("<[^>]+>", "", line), "arabic", "regular", 10) for line in lines]
+    assert max(widths) <= 300
+    assert min(widths[:-1]) > 250, "lines are filled, not cut short"
