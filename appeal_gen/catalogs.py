@@ -194,7 +194,10 @@ def _docx_lines(path: Path) -> list[str]:
 def _extract_docx(path: Path) -> Iterator[tuple[int, str, list[str]]]:
     from jinja2.ext import babel_extract
 
-    source = io.BytesIO("\n".join(_docx_lines(path)).encode("utf-8"))
+    # docxtpl's paragraph/row/cell/run tags ({%p ...%}) are not Jinja syntax:
+    # without them jinja2's extractor would refuse the whole document.
+    text = re.sub(r"(\{[%{])(?:p|tr|tc|r)(?=\s)", r"\1", "\n".join(_docx_lines(path)))
+    source = io.BytesIO(text.encode("utf-8"))
     for lineno, _func, message, comments in babel_extract(source, tuple(KEYWORDS), list(COMMENT_TAGS), {}):
         if isinstance(message, str):
             yield lineno, message, list(comments)

@@ -36,9 +36,13 @@ if TYPE_CHECKING:
 _LONG = ("summary", "description", "body", "context", "concern")
 _HINT_LONG = (
     "Paragraphs: keep the blank lines between paragraphs. Keep **bold**, *italic* and "
-    "[link text](https://...) markup: translate the words inside, never the address."
+    "[link text](https://...) markup: translate the words inside, never the address. "
+    "Write \\* for an asterisk that is not markup."
 )
-_HINT_DEMAND = "One demand, starting with a verb. Keep **bold**, *italic* and [link text](https://...) markup."
+_HINT_DEMAND = (
+    "One demand, starting with a verb. Keep **bold**, *italic* and [link text](https://...) markup; "
+    "write \\* for an asterisk that is not markup."
+)
 _HINT_LINE = "One line, printed as it is."
 
 
