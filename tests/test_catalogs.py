@@ -94,7 +94,7 @@ def test_other_syntax_errors_name_their_line(line: str, message: str, tmp_path: 
     po = tmp_path / "x.po"
     po.write_text('msgid ""\nmsgstr ""\n\nmsgid "Threats"\n' + line + "\n", encoding="utf-8")
     problems = catalogs.lint_po(po.read_bytes(), str(po))
-    assert [p.format() for p in problems][0] == f"{po}:5: {message}"
+    assert next(p.format() for p in problems) == f"{po}:5: {message}"
 
 
 def test_msgid_without_msgstr(tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ def test_crlf_and_byte_order_mark_are_kept(tmp_path: Path, capsys) -> None:  # t
     po = tmp_path / "crlf.de.po"
     run(capsys, "translate", "export", str(spec), "--lang", "de")
     fill_po(po, {"title": 'Verteidigerin <festgenommen> & "isoliert"'}, key="context")
-    code, out, err = run(capsys, "translate", "import", str(spec), str(po))
+    code, out, _err = run(capsys, "translate", "import", str(spec), str(po))
     assert code == 0
     assert out == f"{spec}: 1 translations imported, 9 not finished; 9 fields still lack de\n"
     raw = spec.read_bytes()
@@ -149,8 +149,8 @@ def test_fuzzy_empty_and_stale_entries_are_reported_not_imported(tmp_path: Path,
     # finished one is no longer asked for.
     code, out, _ = run(capsys, "translate", "export", str(spec), "--lang", "de")
     assert (
-        out
-        == f"{po}: 9 fields to translate into de; kept 1 earlier translations, 1 marked fuzzy because the source changed\n"
+        out == f"{po}: 9 fields to translate into de; kept 1 earlier translations, "
+        "1 marked fuzzy because the source changed\n"
     )
     with open(po, "rb") as fh:
         cat = read_po(fh)
@@ -212,7 +212,7 @@ def test_import_refuses_unknown_fields_and_keeps_existing_translations(tmp_path:
         'msgctxt "sumary"\nmsgid "x"\nmsgstr "y"\n',
         encoding="utf-8",
     )
-    code, out, err = run(capsys, "translate", "import", str(spec), str(po))
+    code, _out, err = run(capsys, "translate", "import", str(spec), str(po))
     assert code == 2
     assert err.splitlines() == [
         f"{po}:6: concern: the spec already has different 'fr' text for this field; kept the spec's",
