@@ -43,6 +43,14 @@ SETTINGS = {"native-digits": ("yes", "no")}
 _WRITE_OPTIONS = {"width": 76, "no_location": True, "include_previous": True}
 
 
+def display(path: Path) -> str:
+    """*path* relative to the current folder when it is inside it, as people type it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 # --------------------------------------------------------------------------
 # Reading a .po strictly
 
@@ -145,7 +153,7 @@ def _read(path: Path) -> Catalog:
         data = path.read_bytes()
     except OSError as exc:
         raise CatalogError(f"cannot read catalog: {exc.strerror}", file=str(path)) from None
-    return parse_po(data, str(path))
+    return parse_po(data, display(path))
 
 
 def _serialise(catalog: Catalog) -> bytes:
@@ -255,7 +263,7 @@ def new_catalog(lang: str, base: Path | None = None) -> Path:
         raise UsageError(f"'{lang}' is the language the messages are written in; it has no catalog")
     path = catalog_path(lang, base)
     if path.exists():
-        raise UsageError(f"{path} already exists; run 'appeal-gen locale update' to bring it up to date")
+        raise UsageError(f"{display(path)} already exists; run 'appeal-gen locale update' to bring it up to date")
     pot = template_path(base)
     if pot.is_file():
         template = _read(pot)
@@ -341,6 +349,8 @@ class LanguageReport:
     fuzzy: int = 0
     untranslated: int = 0
     problems: list[CatalogError] = field(default_factory=list)
+    #: ``FILE:LINE: fuzzy|untranslated: "msgid"``: what is left to do, in file order
+    todo: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -456,7 +466,7 @@ def check_language(lang: str, template: Catalog | None, base: Path | None = None
 
     path = catalog_path(lang, base)
     report = LanguageReport(lang, path)
-    file = str(path)
+    file = display(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -527,11 +537,14 @@ def check_language(lang: str, template: Catalog | None, base: Path | None = None
             continue
         report.total += 1
         strs = msg.string if isinstance(msg.string, (list, tuple)) else (msg.string,)
+        shown = msg.id if isinstance(msg.id, str) else msg.id[0]
         if not all(strs):
             report.untranslated += 1
+            report.todo.append(f'{file}:{_msgstr_line(lines, msg.lineno)}: untranslated: "{shown}"')
             continue
         if msg.fuzzy:
             report.fuzzy += 1
+            report.todo.append(f'{file}:{_msgstr_line(lines, msg.lineno)}: fuzzy (needs review): "{shown}"')
             continue
         report.translated += 1
         report.problems.extend(_check_message(msg, lines, file, nplurals))
@@ -570,7 +583,7 @@ def check_catalogs(langs: Sequence[str] | None = None, base: Path | None = None)
                 CatalogError(
                     f"out of date with the code: {added} new and {gone} removed strings; "
                     "run 'appeal-gen locale update'",
-                    file=str(pot),
+                    file=display(pot),
                 )
             )
     available = [lang for lang in shipped_languages(base) if lang != SOURCE_LANGUAGE]

@@ -104,14 +104,14 @@ def _locale(args: argparse.Namespace) -> int:
 
     if args.action == "new":
         path = catalogs.new_catalog(args.lang)
-        print(f"{path}: created; translate it, then run 'appeal-gen locale check {args.lang}'")
+        print(f"{catalogs.display(path)}: created; translate it, then run 'appeal-gen locale check {args.lang}'")
         return 0
     if args.action == "update":
         res = catalogs.update_catalogs()
-        print(f"{res.template}: {'updated' if res.template_changed else 'unchanged'}")
+        print(f"{catalogs.display(res.template)}: {'updated' if res.template_changed else 'unchanged'}")
         for lang, (path, new, fuzzy, obsolete, written) in res.languages.items():
             state = "updated" if written else "unchanged"
-            print(f"{path}: {state}: {new} new, {fuzzy} fuzzy, {obsolete} obsolete ({lang})")
+            print(f"{catalogs.display(path)}: {state}: {new} new, {fuzzy} fuzzy, {obsolete} obsolete ({lang})")
         return 0
     report = catalogs.check_catalogs([args.lang] if args.lang else None)
     for problem in report.template_problems:
@@ -120,6 +120,8 @@ def _locale(args: argparse.Namespace) -> int:
         print(lang_report.summary())
         for problem in lang_report.problems:
             print(problem.format())
+        for line in lang_report.todo:
+            print(line)
     bad = [r.lang for r in report.languages if not r.ok]
     if report.ok:
         print(f"locale check: OK: {len(report.languages)} catalogs")

@@ -92,7 +92,7 @@ def export_po(spec: Spec, lang: str, *, previous: bytes | None = None, previous_
         header_comment=(
             f"# {Locale.parse(lang).english_name} translation of the appeal {spec.reference.code} ({spec.path}).\n"
             f"# Each msgid is a field's {source_name} text; the context names the field.\n"
-            f"# Import with: appeal-gen translate import {spec.path} THIS-FILE\n#"
+            "# Entries marked fuzzy (needs work) or left empty are not imported.\n#"
         ),
         project=spec.reference.code,
         version=spec.date.isoformat(),
