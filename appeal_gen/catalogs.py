@@ -95,6 +95,8 @@ def lint_po(data: bytes, file: str) -> list[CatalogError]:
         line = raw.strip()
         if line.startswith("#~"):
             line = line[2:].strip()
+            if line.startswith("|"):  # the previous msgid of an obsolete entry
+                continue
         elif line.startswith("#") or not line:
             if not line:
                 last = None

@@ -97,6 +97,14 @@ def test_other_syntax_errors_name_their_line(line: str, message: str, tmp_path: 
     assert next(p.format() for p in problems) == f"{po}:5: {message}"
 
 
+def test_comments_previous_and_obsolete_entries_are_valid() -> None:
+    data = (
+        b'msgid ""\nmsgstr ""\n\n#. note\n#, fuzzy\n#| msgid "Thraets"\nmsgid "Threats"\nmsgstr "Menaces"\n\n'
+        b'#~| msgid "Rade"\n#~ msgid "Raid"\n#~ msgstr ""\n#~ "Perquisition"\n'
+    )
+    assert catalogs.lint_po(data, "x.po") == []
+
+
 def test_msgid_without_msgstr(tmp_path: Path) -> None:
     data = b'msgid ""\nmsgstr ""\n\nmsgid "Threats"\n\nmsgid "Raid"\nmsgstr "x"\n'
     assert [p.format() for p in catalogs.lint_po(data, "x.po")] == ["x.po:4: msgid has no msgstr"]
