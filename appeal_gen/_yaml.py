@@ -64,3 +64,194 @@ def read_spec_text(path: str) -> str:
             line=line,
         ) from None
     return text
+
+
+# --------------------------------------------------------------------------
+# Adding translations to a spec's text, changing nothing else
+
+
+class _LiteralDumper(yaml.SafeDumper):
+    """Writes multi-line text as a literal block (``|-``), as people write it."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_LiteralDumper.add_representer(str, _represent_str)
+_WIDE = 1_000_000  # never fold a line: a translator's line breaks are kept as typed
+
+
+def _entry(key: str, value: str, column: int, nl: str) -> str:
+    """``key: value`` as block-mapping lines starting at *column*, ending with a newline."""
+    out = yaml.dump({key: value}, Dumper=_LiteralDumper, allow_unicode=True, width=_WIDE, sort_keys=False)
+    pad = " " * column
+    return "".join(pad + line + nl if line else nl for line in out.rstrip("\n").split("\n"))
+
+
+def flow_scalar(value: str) -> str:
+    """*value* as one double-quoted scalar, safe inside ``{...}`` or ``[...]``."""
+    out = yaml.dump(value, default_style='"', allow_unicode=True, width=_WIDE)
+    return out.rstrip("\n").removesuffix("\n...").strip()
+
+
+def _line_end(text: str, index: int) -> int:
+    """Index just past the newline of the last non-blank line that ends before *index*.
+
+    Block scalars end after their trailing blank lines; a value's own line,
+    with any comment on it, ends at its newline.
+    """
+    p = index
+    while p > 0 and text[p - 1] in " \t\r\n":
+        p -= 1
+    q = text.find("\n", p)
+    return len(text) if q == -1 else q + 1
+
+
+def _shift(block: str, spaces: int) -> str:
+    """Indent every line but the first by *spaces* (empty lines stay empty)."""
+    lines = block.split("\n")
+    return "\n".join([lines[0], *((" " * spaces + ln if ln.strip("\r") else ln) for ln in lines[1:])])
+
+
+def _walk(node: yaml.Node, path: list[str]) -> tuple[yaml.Node, yaml.Node | None, yaml.Node | None]:
+    """The node at *path* with its parent collection and, in a mapping, its key node."""
+    parent: yaml.Node | None = None
+    key: yaml.Node | None = None
+    for part in path:
+        parent = node
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == part:
+                    key, node = k, v
+                    break
+            else:
+                raise KeyError(part)
+        elif isinstance(node, yaml.SequenceNode):
+            key, node = None, node.value[int(part)]
+        else:
+            raise KeyError(part)
+    return node, parent, key
+
+
+def _shared_nodes(root: yaml.Node) -> set[int]:
+    """Nodes reached more than once (YAML aliases): editing one place would not be enough."""
+    seen: set[int] = set()
+    shared: set[int] = set()
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            shared.add(id(n))
+            continue
+        seen.add(id(n))
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                stack.extend((k, v))
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+    return shared
+
+
+def _indent_step(root: yaml.Node) -> int:
+    """How far this file indents a nested mapping under its key (2 if it never does)."""
+    steps: dict[int, int] = {}
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                if isinstance(v, yaml.MappingNode) and not v.flow_style and v.value:
+                    first = v.value[0][0]
+                    if first.start_mark.line > k.start_mark.line:
+                        d = first.start_mark.column - k.start_mark.column
+                        if d > 0:
+                            steps[d] = steps.get(d, 0) + 1
+                stack.append(v)
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+    return max(steps, key=lambda d: (steps[d], -d)) if steps else 2
+
+
+class EditError(Exception):
+    """A field that cannot be edited in place (the caller reports it)."""
+
+
+def add_translations(text: str, file: str, source: str, edits: list[tuple[str, str, str]]) -> str:
+    """Add ``lang: value`` to each text field, leaving every other character as it was.
+
+    *edits* holds ``(field path, lang, value)``. A mapping field gets one
+    more line (or one more ``key: value`` in a ``{...}`` mapping); a plain
+    string becomes a mapping of *source* to the string, as written, plus the
+    new language. Editing the text in place, located by PyYAML's node marks,
+    is what keeps comments, key order, quoting and indentation exactly:
+    round-trip loaders re-indent a whole file to one style.
+    Raises ``EditError`` naming the field when it cannot be done in place.
+    """
+    root = compose(text, file)
+    if root is None:
+        raise EditError("the spec is empty")
+    nl = "\r\n" if "\r\n" in text else "\n"
+    shared = _shared_nodes(root)
+    step = _indent_step(root)
+    patches: list[tuple[int, int, str]] = []
+    for path, lang, value in edits:
+        try:
+            node, parent, key = _walk(root, path.split("."))
+        except (KeyError, IndexError, ValueError):
+            raise EditError(f"{path}: no such field") from None
+        if id(node) in shared:
+            raise EditError(f"{path}: written once and reused with a YAML alias; translate it in the file itself")
+        patches.append(_patch(text, node, parent, key, source, lang, value, nl, step, path))
+    out = text
+    for start, end, replacement in sorted(patches, key=lambda p: p[0], reverse=True):
+        out = out[:start] + replacement + out[end:]
+    return out
+
+
+def _patch(
+    text: str,
+    node: yaml.Node,
+    parent: yaml.Node | None,
+    key: yaml.Node | None,
+    source: str,
+    lang: str,
+    value: str,
+    nl: str,
+    step: int,
+    path: str,
+) -> tuple[int, int, str]:
+    if isinstance(node, yaml.MappingNode):
+        if node.flow_style:
+            close = node.end_mark.index - 1
+            if text[close] != "}":
+                raise EditError(f"{path}: cannot find the closing brace of its mapping")
+            p = close
+            while text[p - 1] in " \t\r\n":
+                p -= 1
+            return p, p, f", {lang}: {flow_scalar(value)}"
+        column = node.value[0][0].start_mark.column
+        at = _line_end(text, node.value[-1][1].end_mark.index)
+        lead = "" if at == 0 or text[at - 1] == "\n" else nl
+        return at, at, lead + _entry(lang, value, column, nl)
+    if not isinstance(node, yaml.ScalarNode) or parent is None:
+        raise EditError(f"{path}: not a text value")
+    start, end = node.start_mark.index, node.end_mark.index
+    if getattr(parent, "flow_style", False):
+        return start, end, f"{{{source}: {text[start:end]}, {lang}: {flow_scalar(value)}}}"
+    at = _line_end(text, end)
+    tail = text[start:at]
+    if not tail.endswith("\n"):
+        tail += nl
+    if isinstance(parent, yaml.SequenceNode):
+        # "- text" becomes "- en: text" with "de: ..." under "en", so both
+        # keys sit where the text began.
+        column = node.start_mark.column
+        shift = column - parent.start_mark.column
+        return start, at, f"{source}: " + _shift(tail, shift) + _entry(lang, value, column, nl)
+    assert key is not None
+    column = key.start_mark.column + step
+    colon = text.index(":", key.end_mark.index, start)
+    body = nl + " " * column + f"{source}: " + _shift(tail, step)
+    return colon + 1, at, body + _entry(lang, value, column, nl)

@@ -81,7 +81,7 @@ def _render(
         return render_pdf(letter)
     from .render.docx import DocxOptions, render_docx
 
-    return render_docx(letter, DocxOptions(template=template, date=spec.date))
+    return render_docx(letter, DocxOptions(template=template, date=spec.date, gettext=loc._))
 
 
 def build(

@@ -42,6 +42,27 @@ def _parser() -> argparse.ArgumentParser:
         help="print the spec's own language where a translation is missing (reported as a warning)",
     )
     b.add_argument("--template", metavar="DOCX", help="a DOCX template to use instead of the default")
+
+    loc = sub.add_parser("locale", help="message catalogs of the fixed text (for translators)")
+    lsub = loc.add_subparsers(dest="action", metavar="ACTION", required=True)
+    n = lsub.add_parser("new", help="start the catalog of a new language from the message template")
+    n.add_argument("lang", metavar="LANG", help="language code, e.g. de or pt_BR")
+    lsub.add_parser("update", help="re-extract the strings from code and templates and merge them into every catalog")
+    k = lsub.add_parser("check", help="counts and problems of every catalog (or one); exit 2 if any is incomplete")
+    k.add_argument("lang", metavar="LANG", nargs="?", help="check only this language")
+
+    tr = sub.add_parser("translate", help="an appeal's own text to and from translators (.po files)")
+    tsub = tr.add_subparsers(dest="action", metavar="ACTION", required=True)
+    e = tsub.add_parser("export", help="write a .po of every text field that lacks a language")
+    e.add_argument("spec", metavar="SPEC", help="the appeal spec (YAML)")
+    e.add_argument("--lang", required=True, help="the language to translate into")
+    e.add_argument(
+        "-o", "--output", metavar="FILE", help="the .po to write (default: SPEC's name + .LANG.po beside it)"
+    )
+    i = tsub.add_parser("import", help="put the finished translations of a .po back into the spec")
+    i.add_argument("spec", metavar="SPEC", help="the appeal spec (YAML) to add them to")
+    i.add_argument("po", metavar="FILE", help="the translated .po")
+    i.add_argument("--lang", help="the language of FILE (default: its Language header)")
     return p
 
 
@@ -77,9 +98,70 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _locale(args: argparse.Namespace) -> int:
+    from . import catalogs
+
+    if args.action == "new":
+        path = catalogs.new_catalog(args.lang)
+        print(f"{catalogs.display(path)}: created; translate it, then run 'appeal-gen locale check {args.lang}'")
+        return 0
+    if args.action == "update":
+        res = catalogs.update_catalogs()
+        print(f"{catalogs.display(res.template)}: {'updated' if res.template_changed else 'unchanged'}")
+        for lang, (path, new, fuzzy, obsolete, written) in res.languages.items():
+            state = "updated" if written else "unchanged"
+            print(f"{catalogs.display(path)}: {state}: {new} new, {fuzzy} fuzzy, {obsolete} obsolete ({lang})")
+        return 0
+    report = catalogs.check_catalogs([args.lang] if args.lang else None)
+    for problem in report.template_problems:
+        print(problem.format())
+    for lang_report in report.languages:
+        print(lang_report.summary())
+        for problem in lang_report.problems:
+            print(problem.format())
+        for line in lang_report.todo:
+            print(line)
+    bad = [r.lang for r in report.languages if not r.ok]
+    if report.ok:
+        print(f"locale check: OK: {len(report.languages)} catalogs")
+        return 0
+    print(f"locale check: problems in {', '.join(bad) or 'the template'}", file=sys.stderr)
+    return 2
+
+
+def _translate(args: argparse.Namespace) -> int:
+    from . import translate
+
+    if args.action == "export":
+        out = Path(args.output) if args.output else None
+        path, exp = translate.export_file(args.spec, args.lang, out)
+        extra = ""
+        if exp.kept or exp.review:
+            extra = f"; kept {exp.kept} earlier translations, {exp.review} marked fuzzy because the source changed"
+        print(f"{path}: {exp.exported} fields to translate into {args.lang}{extra}")
+        return 0
+    res = translate.import_file(args.spec, args.po, args.lang)
+    for problem in (*res.refused, *res.skipped):
+        print(problem.format(), file=sys.stderr)
+    parts = [f"{len(res.imported)} translations imported"]
+    if res.unchanged:
+        parts.append(f"{res.unchanged} already there")
+    if res.skipped:
+        parts.append(f"{len(res.skipped)} not finished")
+    if res.refused:
+        parts.append(f"{len(res.refused)} refused")
+    tail = (
+        f"; {res.still_missing} fields still lack {res.lang}" if res.still_missing else f"; every field has {res.lang}"
+    )
+    if res.added_to_languages:
+        tail += f"; added {res.lang} to languages"
+    print(f"{args.spec}: {', '.join(parts)}{tail}")
+    return 2 if res.refused else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"check": _check, "build": _build}
+    handlers = {"check": _check, "build": _build, "locale": _locale, "translate": _translate}
     try:
         return handlers[args.command](args)
     except AppealGenError as exc:

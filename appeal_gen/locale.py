@@ -23,15 +23,29 @@ from .errors import CatalogError, UsageError
 DOMAIN = "appeal_gen"
 SOURCE_LANGUAGE = "en"
 LOCALES_DIR = Path(__file__).parent / "locales"
+#: A folder laid out like ``appeal_gen/locales`` to use instead of it: lets a
+#: translator (and the tests) work on a copy without touching the installation.
+LOCALES_ENV = "APPEAL_GEN_LOCALES"
+
+
+def locales_dir() -> Path:
+    """Where the catalogs are: ``$APPEAL_GEN_LOCALES`` if set, else the package's."""
+    env = os.environ.get(LOCALES_ENV)
+    return Path(env) if env else LOCALES_DIR
 
 
 def catalog_path(lang: str, base: Path | None = None) -> Path:
-    return (base or LOCALES_DIR) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return (base or locales_dir()) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def template_path(base: Path | None = None) -> Path:
+    """The message template (``.pot``) that new catalogs start from."""
+    return (base or locales_dir()) / f"{DOMAIN}.pot"
 
 
 def shipped_languages(base: Path | None = None) -> list[str]:
     """The source language plus every language with a catalog on disk."""
-    root = base or LOCALES_DIR
+    root = base or locales_dir()
     langs = {SOURCE_LANGUAGE}
     if root.is_dir():
         langs.update(p.name for p in root.iterdir() if catalog_path(p.name, root).is_file())
@@ -56,15 +70,17 @@ def fallback_chain(lang: str) -> list[str]:
 def _load_catalog(path: str, mtime: float) -> gettext.GNUTranslations:
     """Compile a .po in memory. ``mtime`` is part of the cache key on purpose."""
     from babel.messages.mofile import write_mo
-    from babel.messages.pofile import PoFileError, read_po
+
+    from .catalogs import parse_po
 
     try:
         with open(path, "rb") as fh:
-            catalog = read_po(fh, abort_invalid=True)
-    except PoFileError as exc:
-        raise CatalogError(str(exc), file=path, line=getattr(exc, "lineno", None)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"cannot read catalog: {exc}", file=path) from None
+            data = fh.read()
+    except OSError as exc:
+        raise CatalogError(f"cannot read catalog: {exc.strerror}", file=path) from None
+    # babel alone reads an unterminated string as if it were closed, minus
+    # its last character: parse_po checks the syntax line by line first.
+    catalog = parse_po(data, path)
     buf = io.BytesIO()
     write_mo(buf, catalog, use_fuzzy=False)
     buf.seek(0)

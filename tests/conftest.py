@@ -57,3 +57,38 @@ def docx_paragraphs(data: bytes) -> list[tuple[str, str]]:
 def squash(text: str) -> str:
     """Whitespace folded, so text wrapped across PDF lines compares equal."""
     return " ".join(text.split())
+
+
+def fill_po(path: Path, translations: dict[str, str], *, key: str = "id", fuzzy: tuple[str, ...] = ()) -> None:
+    """Type translations into a .po as a translator does in Poedit: msgstr only.
+
+    *translations* is keyed by msgid (``key="id"``) or by msgctxt
+    (``key="context"``); keys listed in *fuzzy* are saved as "needs work".
+    """
+    from babel.messages.pofile import read_po, write_po
+
+    with open(path, "rb") as fh:
+        catalog = read_po(fh)
+    for message in catalog:
+        k = message.id if key == "id" else message.context
+        if message.id and k in translations:
+            message.string = translations[k]
+            if k in fuzzy:
+                message.flags.add("fuzzy")
+            else:
+                message.flags.discard("fuzzy")
+    buf = io.BytesIO()
+    write_po(buf, catalog)
+    path.write_bytes(buf.getvalue())
+
+
+def copy_locales(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped catalogs that appeal-gen uses instead ($APPEAL_GEN_LOCALES)."""
+    import shutil
+
+    from appeal_gen.locale import LOCALES_DIR
+
+    target = tmp_path / "locales"
+    shutil.copytree(LOCALES_DIR, target)
+    monkeypatch.setenv("APPEAL_GEN_LOCALES", str(target))
+    return target

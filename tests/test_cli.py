@@ -144,7 +144,8 @@ def test_missing_translation_names_file_line_fields_and_writes_nothing(tmp_path:
     assert err == (
         f"{spec}:7:11: issuers.0.name: no 'fr' text for 10 of 10 fields: issuers.0.name, title, summary, "
         "subjects.0.name, concern, demands.0, demands.1, demands.2, authorities.0.office, "
-        "authorities.0.salutation; add them to the spec as 'fr:' entries, or build with --allow-fallback to "
+        "authorities.0.salutation; add them to the spec as 'fr:' entries (for translators: "
+        f"appeal-gen translate export {spec} --lang fr), or build with --allow-fallback to "
         "print the en text instead\n"
     )
     assert not (tmp_path / "out").exists()

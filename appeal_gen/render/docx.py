@@ -14,6 +14,7 @@ import datetime as _dt
 import io
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,9 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 class DocxOptions:
     template: Path | None = None
     date: _dt.date | None = None  # written as the document's created/modified date
+    #: The language's catalog look-up, for ``{{ _("text") }}`` in a template;
+    #: ``appeal-gen locale update`` extracts those strings for translators.
+    gettext: Callable[[str], str] | None = None
 
 
 def default_template(lang: str | None = None) -> Path:
@@ -205,7 +209,13 @@ def render_docx(letter: Letter, options: DocxOptions | None = None, *, title: st
     path = options.template or default_template(letter.lang)
     try:
         tpl = DocxTemplate(str(path))
-        tpl.render(context(letter, tpl), jinja_env=_jinja_env(), autoescape=True)
+        ctx = context(letter, tpl)
+        # A plain function: what it returns is a value, escaped like any other.
+        # docxtpl leaves "&" inside a tag as the XML's "&amp;"; the catalog
+        # (extracted from the text, as Word shows it) has "&".
+        gettext = options.gettext or str
+        ctx["_"] = lambda message: gettext(str(message).replace("&amp;", "&"))
+        tpl.render(ctx, jinja_env=_jinja_env(), autoescape=True)
     except TemplateError:
         raise
     except Exception as exc:  # noqa: BLE001 - a volunteer's template can fail in jinja2, lxml or zipfile
