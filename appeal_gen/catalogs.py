@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: Function names whose first string argument is a message, in code and in
 #: DOCX templates (``{{ _("Text") }}``).
-KEYWORDS = {"_": None, "N_": None, "gettext": None}
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "n_": (1, 2), "ngettext": (1, 2)}
 COMMENT_TAGS = ("TRANSLATORS:",)
 #: Marker strings whose translation is a setting, not a phrase.
 SETTINGS = {"native-digits": ("yes", "no")}
@@ -478,11 +478,23 @@ def check_language(lang: str, template: Catalog | None, base: Path | None = None
     if syntax:
         report.problems.extend(syntax)
         return report
+    deferred: CatalogError | None = None
     try:
         cat = parse_po(data, file)
     except CatalogError as exc:
-        report.problems.append(exc)
-        return report
+        if "num_plurals" not in str(exc):
+            report.problems.append(exc)
+            return report
+        # Too many plural forms for the header: the header is usually what
+        # is wrong, so read leniently and report it (below) first.
+        import contextlib
+
+        from babel.messages.pofile import read_po
+
+        # babel prints "WARNING: Problem on line ..." for what it skips.
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            cat = read_po(io.BytesIO(data))
+        deferred = exc
     lines = data.decode("utf-8-sig").splitlines()
 
     declared = cat.locale_identifier
@@ -530,6 +542,8 @@ def check_language(lang: str, template: Catalog | None, base: Path | None = None
                     )
                 )
 
+    if deferred is not None:
+        report.problems.append(deferred)
     messages = {(m.id, m.context): m for m in cat if m.id}
     wanted = [(m.id, m.context) for m in template if m.id] if template is not None else list(messages)
     missing = [k for k in wanted if k not in messages]

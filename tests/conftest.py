@@ -59,20 +59,26 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def fill_po(path: Path, translations: dict[str, str], *, key: str = "id", fuzzy: tuple[str, ...] = ()) -> None:
+def fill_po(
+    path: Path, translations: dict[str, str | list[str]], *, key: str = "id", fuzzy: tuple[str, ...] = ()
+) -> None:
     """Type translations into a .po as a translator does in Poedit: msgstr only.
 
-    *translations* is keyed by msgid (``key="id"``) or by msgctxt
-    (``key="context"``); keys listed in *fuzzy* are saved as "needs work".
+    *translations* is keyed by msgid (``key="id"``; the singular for a
+    message with plural forms, whose value is then the list of forms) or by
+    msgctxt (``key="context"``); keys listed in *fuzzy* are saved as "needs
+    work".
     """
     from babel.messages.pofile import read_po, write_po
 
     with open(path, "rb") as fh:
         catalog = read_po(fh)
     for message in catalog:
-        k = message.id if key == "id" else message.context
+        msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+        k = msgid if key == "id" else message.context
         if message.id and k in translations:
-            message.string = translations[k]
+            value = translations[k]
+            message.string = tuple(value) if isinstance(value, list) else value
             if k in fuzzy:
                 message.flags.add("fuzzy")
             else:
