@@ -94,7 +94,7 @@ def build(
     template: Path | None = None,
 ) -> BuildResult:
     """Render every language and format, then write them all or nothing."""
-    result = BuildResult()
+    result = BuildResult(warnings=list(spec.warnings))
     files: dict[Path, bytes] = {}
     for lang in languages or (spec.language,):
         for fmt in formats:

@@ -70,6 +70,8 @@ def _check(args: argparse.Namespace) -> int:
     from .spec import load_spec
 
     spec = load_spec(args.spec)
+    for w in spec.warnings:
+        print(f"warning: {w}", file=sys.stderr)
     langs = ", ".join(spec.content_languages())
     demands = f"{len(spec.demands)} demand{'s' if len(spec.demands) != 1 else ''}"
     authorities = f"{len(spec.authorities)} {'authority' if len(spec.authorities) == 1 else 'authorities'}"

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from . import _yaml
+from . import _yaml, sanitize
 from .errors import SpecError, SpecErrors
 
 #: Violation types, as Front Line Defenders, Amnesty and the Observatory use
@@ -154,6 +154,8 @@ class Spec:
     links: tuple[Link, ...] = ()
     languages: tuple[str, ...] = ()
     texts: tuple[Text, ...] = field(default=(), repr=False)
+    #: Problems that did not stop the spec (see sanitize.py), as FILE:LINE:COL: field: message.
+    warnings: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def slug(self) -> str:
@@ -354,6 +356,7 @@ class _Validator:
         self.source_lang = "en"
         self.nodes = 0
         self.halted = False
+        self.warnings: list[str] = []
 
     def error(self, node: yaml.Node | None, path: str, message: str) -> None:
         mark = node.start_mark if node is not None else None
@@ -476,7 +479,11 @@ class _Validator:
         if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
             self.error(node, path, f"expected {expect}, found {_describe(node)}")
             return None
-        return str(node.value)
+        value, replaced = sanitize.clean(str(node.value))
+        if replaced:
+            mark = node.start_mark
+            self.warnings.append(f"{self.file}:{mark.line + 1}:{mark.column + 1}: {sanitize.warning(path, replaced)}")
+        return value
 
     def scalar(self, node: yaml.Node, kind: str, path: str) -> Any:
         expect = _KIND_NAMES.get(kind, "a string")
@@ -620,7 +627,7 @@ def _authority(d: dict[str, Any]) -> Authority:
     )
 
 
-def _build(d: dict[str, Any], path: str, texts: list[Text]) -> Spec:
+def _build(d: dict[str, Any], path: str, texts: list[Text], warnings: list[str]) -> Spec:
     ref = d["reference"]
     return Spec(
         path=path,
@@ -674,6 +681,7 @@ def _build(d: dict[str, Any], path: str, texts: list[Text]) -> Spec:
         deadline=d.get("deadline"),
         links=tuple(Link(title=ln["title"], url=ln["url"]) for ln in d.get("links") or ()),
         texts=tuple(texts),
+        warnings=tuple(warnings),
     )
 
 
@@ -708,7 +716,7 @@ def parse_spec(text: str, file: str) -> Spec:
         v.error(node, "deadline", f"the deadline {data['deadline']} is before the appeal's date {data['date']}")
     if v.errors or data is None:
         raise SpecErrors(v.errors)
-    return _build(data, file, v.texts)
+    return _build(data, file, v.texts, v.warnings)
 
 
 def load_spec(path: str) -> Spec:

@@ -113,9 +113,9 @@ def context(letter: Letter, tpl: Any) -> dict[str, Any]:
 
 
 def _jinja_env() -> Any:
-    from jinja2.sandbox import SandboxedEnvironment
+    from .. import sandbox
 
-    return SandboxedEnvironment(autoescape=True)
+    return sandbox.environment()
 
 
 #: Fonts named in the DOCX for each script (Word and LibreOffice pick the
@@ -206,7 +206,10 @@ def render_docx(letter: Letter, options: DocxOptions | None = None, *, title: st
     from docxtpl import DocxTemplate
 
     options = options or DocxOptions()
+    from .. import sandbox
+
     path = options.template or default_template(letter.lang)
+    sandbox.check_template_file(Path(path))
     try:
         tpl = DocxTemplate(str(path))
         ctx = context(letter, tpl)
@@ -215,8 +218,10 @@ def render_docx(letter: Letter, options: DocxOptions | None = None, *, title: st
         # (extracted from the text, as Word shows it) has "&".
         gettext = options.gettext or str
         ctx["_"] = lambda message: gettext(str(message).replace("&amp;", "&"))
-        tpl.render(ctx, jinja_env=_jinja_env(), autoescape=True)
-    except TemplateError:
+        with sandbox.time_limit():
+            tpl.render(ctx, jinja_env=_jinja_env(), autoescape=True)
+    except TemplateError as exc:
+        exc.file = exc.file or str(path)
         raise
     except Exception as exc:  # noqa: BLE001 - a volunteer's template can fail in jinja2, lxml or zipfile
         raise TemplateError(f"cannot render the template: {exc}", file=str(path)) from None

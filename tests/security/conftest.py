@@ -1,0 +1,56 @@
+"""Helpers for hostile inputs: templates, specs and files made in tmp_path."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from appeal_gen.cli import main
+
+from ..conftest import DATA, EXAMPLE
+
+__all__ = ["DATA", "EXAMPLE", "cli", "make_template", "minimal_spec", "patch_docx"]
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def make_template(tmp_path: Path, *paragraphs: str, name: str = "hostile.docx") -> Path:
+    """A Word document whose body is *paragraphs* (Jinja tags included)."""
+    import docx
+
+    d = docx.Document()
+    for text in paragraphs:
+        d.add_paragraph(text)
+    path = tmp_path / name
+    d.save(str(path))
+    return path
+
+
+def patch_docx(src: Path, dst: Path, replace: dict[str, bytes], extra: dict[str, bytes] | None = None) -> Path:
+    """A copy of *src* with some zip entries replaced or added."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = replace.get(item.filename, zin.read(item.filename))
+            zout.writestr(item, data)
+        for name, data in (extra or {}).items():
+            zout.writestr(name, data)
+    return dst
+
+
+def minimal_spec(tmp_path: Path, **replace: str) -> Path:
+    """tests/data/minimal.yaml with whole lines replaced: key -> new YAML line(s)."""
+    lines = (DATA / "minimal.yaml").read_text(encoding="utf-8").splitlines()
+    out = []
+    for line in lines:
+        key = line.split(":", 1)[0]
+        out.append(replace.pop(key) if key in replace and not line.startswith(" ") else line)
+    assert not replace, f"no top-level line for {sorted(replace)}"
+    path = tmp_path / "spec.yaml"
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return path
