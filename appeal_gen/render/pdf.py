@@ -246,6 +246,7 @@ def _styles(base_family: str, *, rtl: bool, script: str) -> dict[str, Any]:
         "number": st("number", alignment=TA_RIGHT if rtl else TA_LEFT),
         "address": st("address", spaceAfter=0, leading=body.leading - 1),
         "salutation": st("salutation", spaceBefore=3, spaceAfter=10),
+        "closing": st("closing", spaceBefore=10, spaceAfter=14),
         "deadline": st("deadline", bold=True, fontSize=11, leading=17),
         "footer": st("footer", fontSize=8, leading=10, spaceAfter=0, textColor=HexColor(GREY)),
     }
@@ -397,9 +398,15 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
         _grid(family, ("LINEBELOW", (0, 0), (-1, 0), 1.5, HexColor(ACCENT)), ("BOTTOMPADDING", (0, 0), (-1, -1), 8))
     )
     story.append(head)
+    rcpt = letter.recipient
+    if rcpt:
+        story.append(Spacer(width, 8))
+        story.extend(P(p, "address") for p in rcpt.address)
     story.append(T(letter.dateline, "dateline", "date"))
     story.append(P(letter.title, "title"))
     story.append(P(letter.status, "status"))
+    if rcpt:
+        story.append(P(rcpt.salutation, "salutation"))
     for section in letter.sections:
         heading = P(section.heading, "h2" if section.subheading else "h1")
         paras = [P(p, "body") for p in section.paras]
@@ -418,12 +425,18 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
             from reportlab.platypus import Paragraph
 
             story.append(Paragraph(w.markup(demand, "demand"), w.styles["demand"], bulletText=number))
-    story.append(KeepTogether([P(letter.write_to_heading, "h1"), *_address_block(letter.addressees[0], w)]))
-    story.extend(KeepTogether(_address_block(a, w)) for a in letter.addressees[1:])
-    if letter.copies_heading:
+    if rcpt:
+        # A personalised letter closes with its signature; the appeal's
+        # instructions to supporters (whom to write to, until when) are not
+        # part of a letter to an official.
+        story.append(KeepTogether([P(rcpt.closing, "closing"), *(P(p, "address") for p in rcpt.signatory)]))
+    else:
+        story.append(KeepTogether([P(letter.write_to_heading, "h1"), *_address_block(letter.addressees[0], w)]))
+        story.extend(KeepTogether(_address_block(a, w)) for a in letter.addressees[1:])
+    if letter.copies_heading and not rcpt:
         story.append(KeepTogether([P(letter.copies_heading, "h1"), *_address_block(letter.copies[0], w)]))
         story.extend(KeepTogether(_address_block(a, w)) for a in letter.copies[1:])
-    if letter.deadline:
+    if letter.deadline and not rcpt:
         box = Table([[P(letter.deadline, "deadline", width - 20)]], colWidths=[width])
         side = "LINEAFTER" if w.rtl else "LINEBEFORE"
         box.setStyle(
