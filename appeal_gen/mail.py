@@ -31,7 +31,8 @@ def body_text(letter: Letter) -> str:
     rcpt = letter.recipient
     if rcpt:
         blocks.append(rcpt.salutation.text)
-    blocks.append(letter.title.text)
+    else:
+        blocks.append(letter.title.text)  # a personal letter's title is its subject line
     for section in letter.sections:
         blocks.append(section.heading.text)
         blocks.extend(p.text for p in section.paras)
@@ -72,9 +73,10 @@ def draft(
         raise MailError(f"cannot be used in an email header: {exc}", field="row.email") from None
     msg["Date"] = format_datetime(_dt.datetime.combine(date, _dt.time(9, 0), tzinfo=_dt.UTC))
     msg["Message-ID"] = f"<{digest[:32]}@appeal-gen.invalid>"
-    msg["Content-Language"] = letter.bcp47
     msg["X-Unsent"] = "1"
     msg.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_attachment(attachment, maintype="application", subtype="pdf", filename=filename)
+    # After the parts exist: set_content would drop a Content-* header set earlier.
+    msg["Content-Language"] = letter.bcp47
     msg.set_boundary(f"=_appeal-gen_{digest[32:56]}")
     return msg.as_bytes()
