@@ -264,7 +264,7 @@ class _Run:
         self.fingerprints: dict[str, str] = {}
         self.journal_old = _read_journal(outdir / STATE_DIR / "journal.jsonl")
         self.produced: set[str] = set()
-        self.by_lang: dict[str, list[str]] = {}
+        self.by_lang: dict[str, list[tuple[str, str]]] = {}  # language -> [(pdf path, sha256)]
         self.seen_warnings: set[str] = set()
         self.letters = outdir / LETTERS_DIR
 
@@ -452,7 +452,7 @@ class _Run:
             record["files"] = {fmt: {"path": rel, "sha256": digest} for fmt, (rel, digest) in reused.items()}
             self.produced.update(rel for rel, _ in reused.values())
             if "pdf" in reused:
-                self.by_lang.setdefault(out.lang, []).append(reused["pdf"][0])
+                self.by_lang.setdefault(out.lang, []).append((reused["pdf"][0], reused["pdf"][1]))
         manifest.add(record)
 
     # The end ----------------------------------------------------------------
@@ -461,7 +461,7 @@ class _Run:
         folder = self.outdir / COMBINED_DIR
         for lang, rels in sorted(self.by_lang.items()):
             path = folder / f"{self.spec.slug}.{lang}.pdf"
-            data = _concatenate([self.outdir / r for r in rels], title=f"{self.spec.reference.code} ({lang})")
+            data = _concatenate(self.outdir, rels, title=f"{self.spec.reference.code} ({lang})")
             write_all({path: data})
             self.result.combined[lang] = path
             manifest.combined[lang] = {
@@ -579,15 +579,15 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _concatenate(paths: list[Path], *, title: str) -> bytes:
+def _concatenate(outdir: Path, letters: list[tuple[str, str]], *, title: str) -> bytes:
     from pypdf import PdfWriter
 
     writer = PdfWriter()
-    for p in paths:
-        writer.append(str(p))
+    for rel, _ in letters:
+        writer.append(str(outdir / rel))
     writer.add_metadata({"/Title": title, "/Producer": "appeal-gen (pypdf)", "/Creator": "appeal-gen"})
-    # A fixed document ID keeps the combined file byte-identical between runs.
-    digest = hashlib.sha256("\0".join(str(p) for p in paths).encode()).digest()[:16]
+    # A document ID from the letters' hashes keeps the combined file byte-identical between runs.
+    digest = hashlib.sha256("\0".join(f"{rel}:{sha}" for rel, sha in letters).encode()).digest()[:16]
     from pypdf.generic import ArrayObject, ByteStringObject
 
     writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])

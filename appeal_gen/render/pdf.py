@@ -63,6 +63,37 @@ def _register(script: str) -> str:
     return family
 
 
+def _forget_shaped_glyphs() -> None:
+    """Give every document the same private-use codes for shaped glyphs.
+
+    reportlab numbers the glyphs that shaping produces without a character
+    of their own (Khmer subscripts, ligatures) from U+E000 in the order it
+    first meets them, per font and per process, and embeds those numbers.
+    Without this reset a letter's bytes would depend on which letters the
+    same process drew before it, so a batch run on several workers (or a
+    resumed one) could not reproduce its own hashes.
+    """
+    from reportlab.pdfbase import pdfmetrics
+
+    for family in _REGISTERED.values():
+        for style in fonts.STYLES:
+            font = pdfmetrics.getFont(f"{family}-{style}")
+            unis = getattr(font, "_TTFont__hbUnis", None)
+            if not unis:
+                continue
+            face = font.face
+            for uchar in unis.values():
+                gid = face.charToGlyph.pop(uchar, None)
+                face.charWidths.pop(uchar, None)
+                chars = face.glyphToChar.get(gid, [])
+                if uchar in chars:
+                    chars.remove(uchar)
+                if gid is not None and not chars:
+                    face.glyphToChar.pop(gid, None)
+            unis.clear()
+            font._TTFont__hbPrivate = 0xE000
+
+
 def _split_scripts(text: str, base: str) -> Iterator[tuple[str, str]]:
     """Cut *text* into (script, piece); neutral characters stay with their run.
 
@@ -381,6 +412,7 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
     from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
     options = options or PdfOptions()
+    _forget_shaped_glyphs()
     width = options.page_size[0] - 2 * MARGIN
     w = _Writer(letter, width)
     family = w.family
