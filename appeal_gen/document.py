@@ -8,7 +8,7 @@ here are what ``appeal-gen locale update`` extracts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .errors import TranslationMissingError
 from .locale import LocaleInfo
@@ -55,6 +55,43 @@ class Section:
     subheading: bool = False
 
 
+@dataclass(frozen=True)
+class Correspondent:
+    """Who one personalised letter is written to, and who signs it.
+
+    A batch row becomes one of these. With no addressee (no name, office,
+    organisation or address) the letter goes to the spec's first authority:
+    a supporter's letter to the target of the appeal. Values are plain
+    text, never markup.
+    """
+
+    honorific: str = ""
+    name: str = ""
+    office: str = ""
+    organisation: str = ""
+    address: tuple[str, ...] = ()
+    salutation: str = ""
+    signatory_name: str = ""
+    signatory_city: str = ""
+    #: Columns beyond the documented ones, for templates (``extra.<column>``).
+    extra: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def has_addressee(self) -> bool:
+        return bool(self.name or self.office or self.organisation or self.address)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """The personal parts of a letter: address block, salutation, signature."""
+
+    address: tuple[Para, ...]
+    salutation: Para
+    closing: Para
+    signatory: tuple[Para, ...]
+    extra: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass
 class Letter:
     """Every string of one appeal in one language, in reading order."""
@@ -84,10 +121,15 @@ class Letter:
     meta_subject: str
     meta_keywords: tuple[str, ...]
     warnings: list[str] = field(default_factory=list)
+    #: Set for a personalised letter (batch): the renderers then print the
+    #: address block, salutation and signature, and leave out the appeal's
+    #: instructions to supporters (whom to write to, copies, deadline).
+    recipient: Recipient | None = None
 
     def all_paras(self) -> list[Para]:
         """Every paragraph in reading order (for glyph checks and tests)."""
-        out = [self.title, self.status]
+        out = [*self.recipient.address, self.recipient.salutation] if self.recipient else []
+        out += [self.title, self.status]
         for s in self.sections:
             out.append(s.heading)
             out.extend(s.paras)
@@ -104,6 +146,9 @@ class Letter:
             if extra:
                 out.append(extra)
         out.extend(self.links)
+        if self.recipient:
+            out.append(self.recipient.closing)
+            out.extend(self.recipient.signatory)
         return out
 
 
@@ -290,3 +335,52 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
         meta_keywords=(ref.code, country, _(STATUS_NAMES[spec.status])),
         warnings=warnings,
     )
+
+
+#: A salutation that already ends in one of these is printed as written.
+_CLOSING_PUNCTUATION = tuple(",:;!.،؛：，！")
+
+
+def personalise(letter: Letter, spec: Spec, loc: LocaleInfo, who: Correspondent) -> Letter:
+    """*letter* (from ``build_letter`` in the same language) addressed to *who*.
+
+    The appeal is resolved once per language and only the personal parts
+    change per recipient, so a batch of thousands pays for the spec once.
+    Field paths are ``row.<column>`` so errors can name the list's column.
+    """
+    _ = loc._
+    if who.has_addressee:
+        lines: list[Para] = []
+        person = " ".join(x for x in (who.honorific, who.name) if x)
+        if person:
+            lines.append(_plain(person, "row.name", bold=True))
+        if who.office:
+            lines.append(_plain(who.office, "row.office", bold=not lines))
+        if who.organisation:
+            lines.append(_plain(who.organisation, "row.organisation", bold=not lines))
+        lines.extend(_plain(a, "row.address") for a in who.address)
+        default_salutation = _("Dear Sir or Madam")
+        address = tuple(lines)
+    else:
+        r = _Resolver(spec, loc, True)
+        target = spec.authorities[0]
+        address = _addressee(r, target, "authorities.0").lines
+        default_salutation = r.s(target.salutation) or _("Dear Sir or Madam")
+    text = who.salutation or default_salutation
+    sal_field = None if who.has_addressee else "authorities.0.salutation"
+    if not text.endswith(_CLOSING_PUNCTUATION):
+        text = _("{salutation},", salutation=text)
+    if who.signatory_name:
+        signatory = [_plain(who.signatory_name, "row.signatory_name", bold=True)]
+        if who.signatory_city:
+            signatory.append(_plain(who.signatory_city, "row.signatory_city"))
+    else:
+        signatory = [_plain(letter.issuer_names, "issuers", bold=True)]
+    recipient = Recipient(
+        address=address,
+        salutation=_plain(text, "row.salutation" if who.salutation else sal_field),
+        closing=_plain(_("Yours sincerely,"), None),
+        signatory=tuple(signatory),
+        extra=who.extra,
+    )
+    return replace(letter, recipient=recipient, warnings=list(letter.warnings))

@@ -79,6 +79,18 @@ def _addressee(a: Addressee, tpl: Any) -> dict[str, Any]:
     }
 
 
+def _recipient(letter: Letter, tpl: Any) -> dict[str, Any] | None:
+    r = letter.recipient
+    if r is None:
+        return None
+    return {
+        "address": [_rich(p, tpl) for p in r.address],
+        "salutation": _rich(r.salutation, tpl),
+        "closing": _rich(r.closing, tpl),
+        "signatory": [_rich(p, tpl) for p in r.signatory],
+    }
+
+
 def context(letter: Letter, tpl: Any) -> dict[str, Any]:
     """The template's variables; documented in docs/templates.md."""
     before, _, rest = letter.page_label.partition("{page}")
@@ -106,6 +118,8 @@ def context(letter: Letter, tpl: Any) -> dict[str, Any]:
         "deadline": _rich(letter.deadline, tpl) if letter.deadline else None,
         "links_heading": _rich(letter.links_heading, tpl),
         "links": [_rich(p, tpl) for p in letter.links],
+        "recipient": _recipient(letter, tpl),
+        "extra": dict(letter.recipient.extra) if letter.recipient else {},
         "page_before": before,
         "page_middle": middle,
         "page_after": after,

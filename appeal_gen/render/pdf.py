@@ -69,6 +69,37 @@ def _register(script: str) -> str:
     return f"AG-{script}"
 
 
+def _forget_shaped_glyphs() -> None:
+    """Give every document the same private-use codes for shaped glyphs.
+
+    reportlab numbers the glyphs that shaping produces without a character
+    of their own (Khmer subscripts, ligatures) from U+E000 in the order it
+    first meets them, per font and per process, and embeds those numbers.
+    Without this reset a letter's bytes would depend on which letters the
+    same process drew before it, so a batch run on several workers (or a
+    resumed one) could not reproduce its own hashes.
+    """
+    from reportlab.pdfbase import pdfmetrics
+
+    for family in _REGISTERED.values():
+        for style in fonts.STYLES:
+            font = pdfmetrics.getFont(f"{family}-{style}")
+            unis = getattr(font, "_TTFont__hbUnis", None)
+            if not unis:
+                continue
+            face = font.face
+            for uchar in unis.values():
+                gid = face.charToGlyph.pop(uchar, None)
+                face.charWidths.pop(uchar, None)
+                chars = face.glyphToChar.get(gid, [])
+                if uchar in chars:
+                    chars.remove(uchar)
+                if gid is not None and not chars:
+                    face.glyphToChar.pop(gid, None)
+            unis.clear()
+            font._TTFont__hbPrivate = 0xE000
+
+
 def _split_scripts(text: str, base: str) -> Iterator[tuple[str, str]]:
     """Cut *text* into (script, piece); neutral characters stay with their run.
 
@@ -286,6 +317,7 @@ def _styles(base_family: str, *, rtl: bool, script: str) -> dict[str, Any]:
         "number": st("number", alignment=TA_RIGHT if rtl else TA_LEFT),
         "address": st("address", spaceAfter=0, leading=body.leading - 1),
         "salutation": st("salutation", spaceBefore=3, spaceAfter=10),
+        "closing": st("closing", spaceBefore=10, spaceAfter=14),
         "deadline": st("deadline", bold=True, fontSize=11, leading=17),
         "footer": st("footer", fontSize=8, leading=10, spaceAfter=0, textColor=HexColor(GREY)),
     }
@@ -444,6 +476,7 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
     _line_start_rules()
 
     options = options or PdfOptions()
+    _forget_shaped_glyphs()
     width = options.page_size[0] - 2 * MARGIN
     # Paragraphs that are broken into lines here (Arabic, Khmer) must know the
     # width reportlab will give them: the frame's, less its 6 pt paddings.
@@ -463,9 +496,15 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
         _grid(family, ("LINEBELOW", (0, 0), (-1, 0), 1.5, HexColor(ACCENT)), ("BOTTOMPADDING", (0, 0), (-1, -1), 8))
     )
     story.append(head)
+    rcpt = letter.recipient
+    if rcpt:
+        story.append(Spacer(width, 8))
+        story.extend(P(p, "address") for p in rcpt.address)
     story.append(T(letter.dateline, "dateline", "date"))
     story.append(P(letter.title, "title"))
     story.append(P(letter.status, "status"))
+    if rcpt:
+        story.append(P(rcpt.salutation, "salutation"))
     for section in letter.sections:
         heading = P(section.heading, "h2" if section.subheading else "h1")
         paras = [P(p, "body") for p in section.paras]
@@ -484,12 +523,18 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
             from reportlab.platypus import Paragraph
 
             story.append(Paragraph(w.markup(demand, "demand"), w.styles["demand"], bulletText=number))
-    story.append(KeepTogether([P(letter.write_to_heading, "h1"), *_address_block(letter.addressees[0], w)]))
-    story.extend(KeepTogether(_address_block(a, w)) for a in letter.addressees[1:])
-    if letter.copies_heading:
+    if rcpt:
+        # A personalised letter closes with its signature; the appeal's
+        # instructions to supporters (whom to write to, until when) are not
+        # part of a letter to an official.
+        story.append(KeepTogether([P(rcpt.closing, "closing"), *(P(p, "address") for p in rcpt.signatory)]))
+    else:
+        story.append(KeepTogether([P(letter.write_to_heading, "h1"), *_address_block(letter.addressees[0], w)]))
+        story.extend(KeepTogether(_address_block(a, w)) for a in letter.addressees[1:])
+    if letter.copies_heading and not rcpt:
         story.append(KeepTogether([P(letter.copies_heading, "h1"), *_address_block(letter.copies[0], w)]))
         story.extend(KeepTogether(_address_block(a, w)) for a in letter.copies[1:])
-    if letter.deadline:
+    if letter.deadline and not rcpt:
         box = Table([[P(letter.deadline, "deadline", width - 20)]], colWidths=[width])
         side = "LINEAFTER" if w.rtl else "LINEBEFORE"
         box.setStyle(

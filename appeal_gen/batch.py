@@ -1,0 +1,797 @@
+"""Batch: one personalised letter per row of a recipient list, resumable.
+
+The unit of work is ``LetterRenderer.render``: one prepared row in, the
+bytes of its files and its warnings out, with no file system access. Each
+worker process builds one renderer (spec parsed, each language's letter
+resolved, fonts registered, once) and then only renders, so the same unit
+could run on a distributed engine. The parent process alone touches
+OUTDIR: it streams the rows, keeps a bounded window of rows in flight,
+writes each letter atomically as it finishes (in list order), appends it to
+a journal, and at the end writes the combined PDFs and the manifest.
+
+Resuming: the journal (``OUTDIR/.appeal-gen/journal.jsonl``) records each
+finished row's fingerprint (spec, row, options, catalogs, template and code)
+and the sha256 of each file. A rerun reuses a row only when its fingerprint
+matches and every file on disk still has the recorded hash; anything else is
+rendered again. Files are renamed into place before the journal names them,
+so a kill at any moment leaves at worst a letter that is rendered again and
+a temporary ``.part`` file that the next run removes. A lock
+(``fcntl.flock``) keeps a second run out of the same OUTDIR.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import fcntl
+import hashlib
+import io
+import json
+import os
+import re
+import sys
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from . import __version__
+from .document import Correspondent, Letter, build_letter, personalise
+from .errors import AppealGenError, UsageError
+from .filenames import Namer
+from .locale import LocaleInfo, catalog_path, fallback_chain
+from .output import OutputError, write_all
+from .recipients import RecipientList, Row, open_list
+from .spec import Spec, parse_spec
+
+STATE_DIR = ".appeal-gen"
+LETTERS_DIR = "letters"
+COMBINED_DIR = "combined"
+#: The manifest columns, in order (docs/batch.md).
+MANIFEST_COLUMNS = (
+    "line",
+    "id",
+    "name",
+    "language",
+    "status",
+    "message",
+    "pdf",
+    "pdf_sha256",
+    "docx",
+    "docx_sha256",
+    "eml",
+    "eml_sha256",
+)
+EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+
+
+class BatchLockedError(AppealGenError):
+    """Another batch is writing to the same output folder."""
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    formats: tuple[str, ...] = ("pdf", "docx")
+    eml: bool = False
+    allow_fallback: bool = False
+    template: str | None = None
+    jobs: int = 0  # 0: one per CPU
+    delimiter: str | None = None
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One row ready to render: everything a worker needs, and picklable."""
+
+    line: int
+    stem: str
+    lang: str
+    who: Correspondent
+    email: str
+    fingerprint: str = ""
+
+
+@dataclass
+class Outcome:
+    """What became of one row: file bytes (or hashes of reused files), or an error."""
+
+    line: int
+    stem: str = ""
+    lang: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
+    error: str | None = None
+    column: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    fingerprint: str = ""
+    #: For a row reused from an earlier run: format -> [path, sha256].
+    reused: dict[str, list[str]] | None = None
+
+
+@dataclass
+class BatchResult:
+    rows: int = 0
+    ok: int = 0
+    failed: int = 0
+    reused: int = 0
+    removed: int = 0
+    combined: dict[str, Path] = field(default_factory=dict)
+    manifest: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+# --------------------------------------------------------------------------
+# The unit of work
+
+
+class LetterRenderer:
+    """Everything one process needs to render letters, loaded once."""
+
+    def __init__(self, spec: Spec, options: BatchOptions) -> None:
+        self.spec = spec
+        self.options = options
+        self._letters: dict[str, tuple[LocaleInfo, Letter]] = {}
+
+    def base(self, lang: str) -> tuple[LocaleInfo, Letter]:
+        if lang not in self._letters:
+            loc = LocaleInfo(lang)
+            self._letters[lang] = (loc, build_letter(self.spec, loc, allow_fallback=self.options.allow_fallback))
+        return self._letters[lang]
+
+    def render(self, task: Task) -> Outcome:
+        """One row's files as bytes; errors become the row's error, never raise."""
+        out = Outcome(task.line, task.stem, task.lang, fingerprint=task.fingerprint)
+        try:
+            loc, base = self.base(task.lang)
+            letter = personalise(base, self.spec, loc, task.who)
+            out.warnings = list(letter.warnings)
+            pdf = None
+            for fmt in self.options.formats:
+                if fmt == "pdf":
+                    from .render.pdf import render_pdf
+
+                    pdf = out.files["pdf"] = render_pdf(letter)
+                else:
+                    from .render.docx import DocxOptions, render_docx
+
+                    tpl = Path(self.options.template) if self.options.template else None
+                    out.files["docx"] = render_docx(letter, DocxOptions(template=tpl, date=self.spec.date))
+            if self.options.eml and task.email and pdf is not None:
+                from .mail import draft
+
+                sender = next((i.email for i in self.spec.issuers if i.email), None)
+                out.files["eml"] = draft(
+                    letter,
+                    to=task.email,
+                    sender=sender,
+                    date=self.spec.date,
+                    attachment=pdf,
+                    filename=f"{task.stem}.{task.lang}.pdf",
+                )
+        except AppealGenError as exc:
+            out.files = {}
+            out.error, out.column = _row_message(exc, self.spec)
+        except Exception as exc:  # noqa: BLE001 - one row's failure must not stop thousands of others
+            out.files = {}
+            out.error = f"internal error, please report it: {type(exc).__name__}: {exc}"
+        return out
+
+
+def _row_message(exc: AppealGenError, spec: Spec) -> tuple[str, str | None]:
+    if exc.field and exc.field.startswith("row."):
+        return exc.message, exc.field[4:]
+    if exc.file is None and exc.field:
+        exc.file = spec.path
+        exc.line, exc.column = spec.locate(exc.field)
+    return exc.format(), None
+
+
+_WORKER: LetterRenderer | None = None
+
+
+def _init_worker(spec_text: str, spec_path: str, options: BatchOptions) -> None:
+    global _WORKER
+    _WORKER = LetterRenderer(parse_spec(spec_text, spec_path), options)
+
+
+def _render_in_worker(task: Task) -> Outcome:
+    assert _WORKER is not None
+    return _WORKER.render(task)
+
+
+# --------------------------------------------------------------------------
+# The parent: rows in, files and manifest out
+
+
+def run_batch(
+    spec_path: str,
+    list_path: str,
+    outdir: Path,
+    options: BatchOptions,
+    *,
+    report: Callable[[str], None] | None = None,
+    progress: Callable[[int], Progress] | None = None,
+) -> BatchResult:
+    """Render one letter per row into *outdir*; see the module docstring."""
+    from . import _yaml
+
+    start = time.monotonic()
+    if options.eml and "pdf" not in options.formats:
+        raise UsageError("--eml attaches each letter's PDF: add pdf to --format")
+    spec_text = _yaml.read_spec_text(spec_path)
+    spec = parse_spec(spec_text, spec_path)
+    lst = open_list(list_path, delimiter=options.delimiter, encoding=options.encoding)
+    _check_templates(spec, options)
+    report = report or (lambda _msg: None)
+    result = BatchResult(warnings=list(lst.warnings))
+    for w in lst.warnings:
+        report(f"warning: {w}")
+    total = sum(1 for _ in lst.rows())
+
+    run = _Run(spec, spec_text, lst, outdir, options, report, result)
+    with _locked(outdir):
+        run.clean_temporaries()
+        run.execute(total, progress(total) if progress else Progress(total, sys.stderr, enabled=False))
+    result.seconds = time.monotonic() - start
+    return result
+
+
+class _Run:
+    def __init__(
+        self,
+        spec: Spec,
+        spec_text: str,
+        lst: RecipientList,
+        outdir: Path,
+        options: BatchOptions,
+        report: Callable[[str], None],
+        result: BatchResult,
+    ) -> None:
+        self.spec = spec
+        self.spec_text = spec_text
+        self.lst = lst
+        self.outdir = outdir
+        self.options = options
+        self.report = report
+        self.result = result
+        self.namer = Namer()
+        self.ids: dict[str, int] = {}
+        self.langs: dict[str, str | None] = {}  # language -> why it cannot be built (None: fine)
+        self.fingerprints: dict[str, str] = {}
+        self.journal_old = _read_journal(outdir / STATE_DIR / "journal.jsonl")
+        self.produced: set[str] = set()
+        self.by_lang: dict[str, list[tuple[str, str]]] = {}  # language -> [(pdf path, sha256)]
+        self.seen_warnings: set[str] = set()
+        self.letters = outdir / LETTERS_DIR
+
+    # Housekeeping -----------------------------------------------------------
+    def clean_temporaries(self) -> None:
+        """Remove ``.part`` files a killed run left (the lock says none is running)."""
+        for folder in (self.outdir, self.letters, self.outdir / COMBINED_DIR, self.outdir / STATE_DIR):
+            if folder.is_dir():
+                for p in folder.iterdir():
+                    if p.name.startswith(".") and p.name.endswith(".part") and p.is_file():
+                        p.unlink()
+
+    # Rows -------------------------------------------------------------------
+    def prepare(self, row: Row) -> Task | Outcome:
+        if row.error:
+            return Outcome(row.line, error=row.error, column=row.column)
+        who = row.correspondent()
+        if not who.has_addressee and not who.signatory_name:
+            return Outcome(
+                row.line,
+                column="name",
+                error="no name: fill in 'name' (or 'office' or 'organisation') for the person the letter is to, "
+                "or 'signatory_name' for a supporter who signs it",
+            )
+        lang = (row.get("language") or self.spec.language).strip().replace("-", "_")
+        problem = self._language_problem(lang)
+        if problem:
+            return Outcome(row.line, error=problem, column="language")
+        email = row.get("email").strip()
+        if email and not EMAIL.match(email):
+            return Outcome(row.line, column="email", error=f"'{email}' is not an email address (name@example.org)")
+        rid = row.get("id")
+        if rid:
+            if rid in self.ids:
+                return Outcome(
+                    row.line,
+                    column="id",
+                    error=f"id '{rid}' is already used on line {self.ids[rid]}; ids must be unique",
+                )
+            self.ids[rid] = row.line
+        wanted = rid or who.name or who.signatory_name or who.organisation or who.office
+        stem = self.namer.take(wanted, f"row-{row.line}")
+        task = Task(row.line, stem, lang, who, email)
+        task = dataclasses.replace(task, fingerprint=self.fingerprint(task))
+        return self._reuse(task) or task
+
+    def _language_problem(self, lang: str) -> str | None:
+        if lang not in self.langs:
+            from .errors import InputError
+
+            try:
+                loc = LocaleInfo(lang)
+            except InputError:
+                have = ", ".join(self.spec.content_languages())
+                self.langs[lang] = f"unknown language '{lang}'; this appeal has: {have}"
+            else:
+                self.langs[lang] = None
+                lang = loc.lang
+                missing = self.spec.missing_translations(lang)
+                if missing and lang != self.spec.language and not self.options.allow_fallback:
+                    have = ", ".join(self.spec.content_languages())
+                    self.langs[lang] = (
+                        f"the appeal has no '{lang}' text ({len(missing)} fields missing); it has: {have}; "
+                        "translate it, or run with --allow-fallback to print those fields in "
+                        f"{self.spec.language}"
+                    )
+        return self.langs[lang]
+
+    def fingerprint(self, task: Task) -> str:
+        if task.lang not in self.fingerprints:
+            self.fingerprints[task.lang] = _environment_hash(self.spec_text, task.lang, self.options)
+        data = json.dumps(
+            [self.fingerprints[task.lang], task.stem, task.email, dataclasses.asdict(task.who)], ensure_ascii=False
+        )
+        return hashlib.sha256(data.encode()).hexdigest()
+
+    def _reuse(self, task: Task) -> Outcome | None:
+        old = self.journal_old.get(task.stem)
+        if not old or old.get("fingerprint") != task.fingerprint:
+            return None
+        files: dict[str, list[str]] = old.get("files", {})
+        if sorted(files) != sorted(self._expected_formats(task)):
+            return None
+        for rel, digest in files.values():
+            path = self.outdir / rel
+            if not path.is_file() or _sha256_file(path) != digest:
+                return None
+        return Outcome(task.line, task.stem, task.lang, fingerprint=task.fingerprint, reused=files)
+
+    def _expected_formats(self, task: Task) -> list[str]:
+        return [*self.options.formats, *(["eml"] if self.options.eml and task.email else [])]
+
+    # The loop ---------------------------------------------------------------
+    def execute(self, total: int, progress: Progress) -> None:
+        self.letters.mkdir(parents=True, exist_ok=True)
+        state = self.outdir / STATE_DIR
+        manifest = _Manifest(self.outdir, self.spec.path, self.lst.path)
+        journal = _Journal(state / "journal.jsonl")
+        jobs = self.options.jobs or _cpus()
+        window: deque[Outcome | Future[Outcome]] = deque()
+        rows: dict[int, Row] = {}
+        pool = None
+        inline = LetterRenderer(self.spec, self.options) if jobs == 1 else None
+        try:
+            if inline is None:
+                pool = _pool(jobs, self.spec_text, self.spec.path, self.options)
+            for row in self.lst.rows():
+                prepared = self.prepare(row)
+                rows[row.line] = row
+                if isinstance(prepared, Outcome):
+                    window.append(prepared)
+                elif inline is not None:
+                    window.append(inline.render(prepared))
+                else:
+                    assert pool is not None
+                    window.append(pool.submit(_render_in_worker, prepared))
+                while window and (len(window) >= jobs * 4 or _done(window[0])):
+                    out = _result(window.popleft())
+                    self.finish(out, rows.pop(out.line), manifest, journal)
+                    progress.step()
+            while window:
+                out = _result(window.popleft())
+                self.finish(out, rows.pop(out.line), manifest, journal)
+                progress.step()
+        except BaseException:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = None
+            manifest.discard()
+            journal.close()
+            raise
+        finally:
+            if pool is not None:
+                pool.shutdown()
+            progress.close()
+        self.combine(manifest)
+        self.remove_stale()
+        self.result.manifest = manifest.commit(self.result)
+        journal.compact()
+
+    def finish(self, out: Outcome, row: Row, manifest: _Manifest, journal: _Journal) -> None:
+        res = self.result
+        res.rows += 1
+        record = {
+            "line": row.line,
+            "id": row.get("id"),
+            "name": _display_name(row),
+            "language": out.lang,
+            "status": "ok",
+            "message": "; ".join(row.warnings),
+            "files": {},
+        }
+        for w in out.warnings:
+            if w not in self.seen_warnings:
+                self.seen_warnings.add(w)
+                res.warnings.append(f"{out.lang}: {w}")
+                self.report(f"warning: {out.lang}: {w}")
+        if row.warnings:
+            self.report(f"warning: {self.lst.path}:{row.line}: {'; '.join(row.warnings)}")
+        reused = out.reused
+        if out.error is None and reused is None:
+            paths = {fmt: self.letters / f"{out.stem}.{out.lang}.{fmt}" for fmt in out.files}
+            try:
+                write_all({paths[fmt]: data for fmt, data in out.files.items()})
+            except OutputError as exc:
+                out.error = exc.format()
+            else:
+                reused = {
+                    fmt: [p.relative_to(self.outdir).as_posix(), hashlib.sha256(out.files[fmt]).hexdigest()]
+                    for fmt, p in paths.items()
+                }
+                journal.append({"stem": out.stem, "fingerprint": out.fingerprint, "files": reused})
+        elif reused is not None:
+            res.reused += 1
+            journal.append({"stem": out.stem, "fingerprint": out.fingerprint, "files": reused})
+        if out.error is not None:
+            res.failed += 1
+            record["status"] = "error"
+            record["message"] = out.error
+            where = f"{out.column}: " if out.column else ""
+            self.report(f"{self.lst.path}:{row.line}: {where}{out.error}")
+        else:
+            assert reused is not None
+            res.ok += 1
+            record["files"] = {fmt: {"path": rel, "sha256": digest} for fmt, (rel, digest) in reused.items()}
+            self.produced.update(rel for rel, _ in reused.values())
+            if "pdf" in reused:
+                self.by_lang.setdefault(out.lang, []).append((reused["pdf"][0], reused["pdf"][1]))
+        manifest.add(record)
+
+    # The end ----------------------------------------------------------------
+    def combine(self, manifest: _Manifest) -> None:
+        """One print-ready PDF per language: every letter, each from a new page."""
+        folder = self.outdir / COMBINED_DIR
+        for lang, rels in sorted(self.by_lang.items()):
+            path = folder / f"{self.spec.slug}.{lang}.pdf"
+            data = _concatenate(self.outdir, rels, title=f"{self.spec.reference.code} ({lang})")
+            write_all({path: data})
+            self.result.combined[lang] = path
+            manifest.combined[lang] = {
+                "path": path.relative_to(self.outdir).as_posix(),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "letters": len(rels),
+            }
+
+    def remove_stale(self) -> None:
+        """Letters and combined PDFs of rows no longer in the list (or now failing)."""
+        keep = set(self.produced) | {p.relative_to(self.outdir).as_posix() for p in self.result.combined.values()}
+        for folder in (self.letters, self.outdir / COMBINED_DIR):
+            if folder.is_dir():
+                for p in folder.iterdir():
+                    if p.is_file() and p.relative_to(self.outdir).as_posix() not in keep:
+                        p.unlink()
+                        self.result.removed += 1
+
+
+def _display_name(row: Row) -> str:
+    who = row.correspondent() if not row.error else Correspondent()
+    return who.name or who.signatory_name or who.organisation or who.office
+
+
+def _done(item: Outcome | Future[Outcome]) -> bool:
+    return isinstance(item, Outcome) or item.done()
+
+
+def _result(item: Outcome | Future[Outcome]) -> Outcome:
+    return item if isinstance(item, Outcome) else item.result()
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _pool(jobs: int, spec_text: str, spec_path: str, options: BatchOptions) -> Any:
+    """Worker processes that do not inherit the lock or any other open file.
+
+    The fork server starts from a clean interpreter, so a worker left over
+    after the parent is killed cannot keep the output folder locked.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["appeal_gen.batch", "appeal_gen.render.pdf", "appeal_gen.render.docx"])
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(spec_text, spec_path, options)
+    )
+
+
+def _check_templates(spec: Spec, options: BatchOptions) -> None:
+    """A DOCX template without the recipient block would drop every address silently."""
+    if "docx" not in options.formats:
+        return
+    import zipfile
+
+    from .render.docx import default_template
+
+    paths = {Path(options.template)} if options.template else {default_template(x) for x in spec.content_languages()}
+    for path in sorted(paths):
+        try:
+            with zipfile.ZipFile(path) as z:
+                body = z.read("word/document.xml")
+        except (OSError, KeyError, zipfile.BadZipFile) as exc:
+            raise UsageError(f"cannot read the DOCX template: {exc}", file=str(path)) from None
+        if b"recipient" not in body:
+            raise UsageError(
+                "this template has no recipient block, so letters would print without their address, "
+                "salutation and signature; add the recipient tags described in docs/batch.md",
+                file=str(path),
+            )
+
+
+def _environment_hash(spec_text: str, lang: str, options: BatchOptions) -> str:
+    """Everything besides the row that decides a letter's bytes, for one language."""
+    h = hashlib.sha256()
+    h.update(f"{__version__}\0{lang}\0{options.formats}\0{options.eml}\0{options.allow_fallback}\0".encode())
+    h.update(spec_text.encode())
+    h.update(_code_hash().encode())
+    for code in fallback_chain(lang):
+        p = catalog_path(code)
+        if p.is_file():
+            h.update(p.read_bytes())
+    if "docx" in options.formats:
+        from .render.docx import default_template
+
+        h.update(Path(options.template or default_template(lang)).read_bytes())
+    return h.hexdigest()
+
+
+_CODE_HASH: list[str] = []
+
+
+def _code_hash() -> str:
+    """appeal-gen's own source: a changed renderer must not reuse old letters."""
+    if not _CODE_HASH:
+        h = hashlib.sha256()
+        root = Path(__file__).resolve().parent
+        for p in sorted(root.rglob("*.py")):
+            h.update(p.read_bytes())
+        _CODE_HASH.append(h.hexdigest())
+    return _CODE_HASH[0]
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _concatenate(outdir: Path, letters: list[tuple[str, str]], *, title: str) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for rel, _ in letters:
+        writer.append(str(outdir / rel))
+    writer.add_metadata({"/Title": title, "/Producer": "appeal-gen (pypdf)", "/Creator": "appeal-gen"})
+    # A document ID from the letters' hashes keeps the combined file byte-identical between runs.
+    digest = hashlib.sha256("\0".join(f"{rel}:{sha}" for rel, sha in letters).encode()).digest()[:16]
+    from pypdf.generic import ArrayObject, ByteStringObject
+
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------
+# Lock, journal, manifest
+
+
+class _locked:  # noqa: N801 - used as a context manager
+    def __init__(self, outdir: Path) -> None:
+        self.outdir = outdir
+        self.fd: int | None = None
+
+    def __enter__(self) -> None:
+        state = self.outdir / STATE_DIR
+        try:
+            state.mkdir(parents=True, exist_ok=True)
+            fd = os.open(state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(f"cannot create the output folder: {exc.strerror}", file=str(self.outdir)) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 200).decode("utf-8", "replace").strip()
+            os.close(fd)
+            raise BatchLockedError(
+                f"another appeal-gen batch is writing to this folder ({holder or 'process unknown'}); "
+                "wait for it to finish, or give another -o folder",
+                file=str(self.outdir),
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
+        self.fd = fd
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing releases the lock
+
+
+def _read_journal(path: Path) -> dict[str, dict[str, Any]]:
+    entries: dict[str, dict[str, Any]] = {}
+    if not path.is_file():
+        return entries
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # the last line of a killed run may be cut short
+            if isinstance(entry, dict) and isinstance(entry.get("stem"), str):
+                entries[entry["stem"]] = entry
+    return entries
+
+
+class _Journal:
+    """Append-only record of finished rows; each line is fsynced after its files."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fh: IO[str] | None = open(path, "a", encoding="utf-8")
+        self.lines: list[str] = []
+
+    def append(self, entry: dict[str, Any]) -> None:
+        assert self.fh is not None
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        self.fh.write(line)
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.lines.append(line)
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+
+    def compact(self) -> None:
+        """Keep only this run's rows, so the journal never grows across reruns."""
+        self.close()
+        write_all({self.path: "".join(self.lines).encode()})
+
+
+def _spreadsheet_safe(value: object) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula.
+
+    >>> _spreadsheet_safe("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> _spreadsheet_safe("-5")
+    "'-5"
+    """
+    text = "" if value is None else str(value)
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+class _Manifest:
+    """manifest.csv and manifest.json, streamed to temporary files, renamed at the end."""
+
+    def __init__(self, outdir: Path, spec: str, recipients: str) -> None:
+        import tempfile
+
+        self.outdir = outdir
+        self.combined: dict[str, dict[str, Any]] = {}
+        self.temps: list[tuple[str, Path]] = []
+        files = []
+        for name in ("manifest.csv", "manifest.json"):
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=outdir)
+            self.temps.append((tmp, outdir / name))
+            files.append(os.fdopen(fd, "w", encoding="utf-8", newline=""))
+        self.csv_fh, self.json_fh = files
+        self.csv = csv.writer(self.csv_fh)
+        self.csv.writerow(MANIFEST_COLUMNS)
+        head = {"appeal_gen": __version__, "spec": spec, "recipients": recipients}
+        self.json_fh.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "rows": [')
+        self.first = True
+
+    def add(self, record: dict[str, Any]) -> None:
+        files = record["files"]
+        cells = [record[c] for c in MANIFEST_COLUMNS[:6]]
+        for fmt in ("pdf", "docx", "eml"):
+            f = files.get(fmt, {})
+            cells += [f.get("path", ""), f.get("sha256", "")]
+        self.csv.writerow([_spreadsheet_safe(c) for c in cells])
+        self.json_fh.write(("\n" if self.first else ",\n") + json.dumps(record, ensure_ascii=False))
+        self.first = False
+
+    def commit(self, result: BatchResult) -> list[Path]:
+        summary = {"rows": result.rows, "ok": result.ok, "failed": result.failed}
+        self.json_fh.write(
+            f'\n], "combined": {json.dumps(self.combined, ensure_ascii=False)}, "summary": {json.dumps(summary)}}}\n'
+        )
+        for fh in (self.csv_fh, self.json_fh):
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+        for tmp, path in self.temps:
+            os.replace(tmp, path)
+        return [path for _, path in self.temps]
+
+    def discard(self) -> None:
+        for fh in (self.csv_fh, self.json_fh):
+            fh.close()
+        for tmp, _ in self.temps:
+            Path(tmp).unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------
+# Progress
+
+
+class Progress:
+    """A bar (count, rate, ETA) on a terminal; a plain line every few seconds otherwise."""
+
+    def __init__(self, total: int, stream: IO[str], *, enabled: bool = True, every: float = 5.0) -> None:
+        self.total = total
+        self.stream = stream
+        self.enabled = enabled
+        self.every = every
+        self.count = 0
+        self.start = time.monotonic()
+        self.last = self.start
+        self.bar: Any = None
+        if enabled and stream.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, file=stream, unit="letter", dynamic_ncols=True)
+
+    def write(self, message: str) -> None:
+        """A message that does not tear the bar."""
+        if self.bar is not None:
+            self.bar.write(message, file=self.stream)
+        else:
+            print(message, file=self.stream, flush=True)
+
+    def step(self) -> None:
+        self.count += 1
+        if self.bar is not None:
+            self.bar.update(1)
+            return
+        now = time.monotonic()
+        if self.enabled and now - self.last >= self.every:
+            self.last = now
+            print(self.line(now), file=self.stream, flush=True)
+
+    def line(self, now: float) -> str:
+        elapsed = max(now - self.start, 1e-9)
+        rate = self.count / elapsed
+        left = (self.total - self.count) / rate if rate else 0.0
+        return f"batch: {self.count}/{self.total} rows, {rate:.1f} rows/s, ETA {_duration(left)}"
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _duration(seconds: float) -> str:
+    """
+    >>> _duration(75)
+    '1m15s'
+    """
+    s = round(seconds)
+    return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
