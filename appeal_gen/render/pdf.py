@@ -81,23 +81,22 @@ def _forget_shaped_glyphs() -> None:
     """
     from reportlab.pdfbase import pdfmetrics
 
-    for family in _REGISTERED.values():
-        for style in fonts.STYLES:
-            font = pdfmetrics.getFont(f"{family}-{style}")
-            unis = getattr(font, "_TTFont__hbUnis", None)
-            if not unis:
-                continue
-            face = font.face
-            for uchar in unis.values():
-                gid = face.charToGlyph.pop(uchar, None)
-                face.charWidths.pop(uchar, None)
-                chars = face.glyphToChar.get(gid, [])
-                if uchar in chars:
-                    chars.remove(uchar)
-                if gid is not None and not chars:
-                    face.glyphToChar.pop(gid, None)
-            unis.clear()
-            font._TTFont__hbPrivate = 0xE000
+    for script, style in sorted(_REGISTERED):
+        font = pdfmetrics.getFont(f"AG-{script}-{style}")
+        unis = getattr(font, "_TTFont__hbUnis", None)
+        if not unis:
+            continue
+        face = font.face
+        for uchar in unis.values():
+            gid = face.charToGlyph.pop(uchar, None)
+            face.charWidths.pop(uchar, None)
+            chars = face.glyphToChar.get(gid, [])
+            if uchar in chars:
+                chars.remove(uchar)
+            if gid is not None and not chars:
+                face.glyphToChar.pop(gid, None)
+        unis.clear()
+        font._TTFont__hbPrivate = 0xE000
 
 
 def _split_scripts(text: str, base: str) -> Iterator[tuple[str, str]]:
