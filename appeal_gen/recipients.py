@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from . import sanitize
 from .document import Correspondent
 from .errors import InputError
 
@@ -47,8 +48,6 @@ ADDRESS_N = re.compile(r"^address_(\d{1,2})$")
 #: A list needs at least one of these to say whom a letter is to or from.
 WHO_COLUMNS = ("name", "office", "organisation", "signatory_name")
 DELIMITERS = ",;\t|"
-#: C0 controls other than tab and line breaks, DEL, and C1 controls.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class RecipientListError(InputError):
@@ -171,7 +170,7 @@ class RecipientList:
                 f"'{_show_delimiter(self.delimiter)}' must be quoted",
             )
         values: dict[str, str] = {}
-        notes: list[str] = ["removed NUL characters from this row"] if nul else []
+        notes: list[str] = ["this row: replaced NUL characters (U+0000) with U+FFFD"] if nul else []
         for column, cell in zip(self.columns, cells, strict=False):
             bad = re.search(r"[\udc80-\udcff]+", cell)
             if bad:
@@ -182,10 +181,10 @@ class RecipientList:
                     error=f"bytes that are not {self.encoding} ({raw!r}{_after(cell[: bad.start()])}); "
                     "save the list as 'CSV UTF-8', or give its encoding with --encoding",
                 )
-            clean = _CONTROL.sub("", cell)
-            if clean != cell:
-                codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in _CONTROL.findall(cell)}))
-                notes.append(f"removed control characters ({codes}) from column '{column}'")
+            # The rule of sanitize.py, as for spec values: replaced, noted.
+            clean, replaced = sanitize.clean(cell)
+            if replaced:
+                notes.append(sanitize.warning(f"column '{column}'", replaced))
             values[column] = unicodedata.normalize("NFC", clean.strip())
         return Row(line, values, warnings=tuple(notes))
 
@@ -304,9 +303,10 @@ class _Lines:
         if self.lineno == 1:
             text = text.removeprefix("\ufeff")
         if "\x00" in text:
-            # The csv module refuses NUL outright; the row notes its removal.
+            # The csv module refuses NUL outright: replaced here (sanitize.py's
+            # rule), and the row notes it.
             self._nul.add(self.lineno)
-            text = text.replace("\x00", "")
+            text = text.replace("\x00", sanitize.REPLACEMENT)
         return text
 
     def begin_record(self) -> None:

@@ -385,16 +385,16 @@ def test_hostile_names_stay_inside_outdir_and_are_unique(tmp_path: Path, capsys)
     files = sorted(p.name for p in (out / "letters").iterdir())
     assert files == sorted(
         [
-            "x.en.pdf", "etc-x.en.pdf", "con_.en.pdf", "nulname.en.pdf", "é" * 40 + ".en.pdf", "anna-berg.en.pdf",
+            "x.en.pdf", "etc-x.en.pdf", "con_.en.pdf", "nul-name.en.pdf", "é" * 40 + ".en.pdf", "anna-berg.en.pdf",
             "anna-berg-2.en.pdf", "josé-ñúñez.en.pdf", "josé-ñúñez-2.en.pdf", "row-11.en.pdf", "x-2.en.pdf",
         ]
     )  # fmt: skip
     assert len({f.casefold() for f in files}) == len(files)
     assert all(len(f.encode()) < 255 and unicodedata.is_normalized("NFC", f) for f in files)
     assert {p.parent for p in out.rglob("*.pdf")} == {out / "letters", out / "combined"}
-    assert "removed NUL characters from this row" in err
-    # The letter itself prints the name as given (less the NUL).
-    assert "nulname" in pdf_text((out / "letters" / "nulname.en.pdf").read_bytes())
+    assert "this row: replaced NUL characters (U+0000) with U+FFFD" in err
+    # The letter prints the name with the NUL visibly replaced (sanitize.py's rule).
+    assert "nul\ufffdname" in pdf_text((out / "letters" / "nul-name.en.pdf").read_bytes())
 
 
 # --------------------------------------------------------------------------

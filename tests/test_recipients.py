@@ -65,10 +65,10 @@ def test_more_cells_than_columns_and_nul_and_control_characters(tmp_path: Path) 
     p.write_bytes(b"id,name,office\n1,Ann,Minister,extra\n2,B\x00en,Judge\n3,Cy\x07,Mayor\n")
     rows = list(open_list(str(p)).rows())
     assert rows[0].error == "4 cells, but the header has 3 columns; a value containing ',' must be quoted"
-    assert rows[1].get("name") == "Ben"
-    assert rows[1].warnings == ("removed NUL characters from this row",)
-    assert rows[2].get("name") == "Cy"
-    assert rows[2].warnings == ("removed control characters (U+0007) from column 'name'",)
+    assert rows[1].get("name") == "B\ufffden"
+    assert rows[1].warnings == ("this row: replaced NUL characters (U+0000) with U+FFFD",)
+    assert rows[2].get("name") == "Cy\ufffd"
+    assert rows[2].warnings == ("column 'name': replaced 1 unprintable character(s) (U+0007) with U+FFFD",)
 
 
 @pytest.mark.parametrize(
