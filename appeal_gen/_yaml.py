@@ -35,7 +35,22 @@ def compose(text: str, file: str) -> yaml.Node | None:
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
         ) from None
-    except yaml.YAMLError as exc:  # pragma: no cover - pyyaml always marks
+    except yaml.reader.ReaderError as exc:
+        # A character YAML forbids (NUL, most control characters): the reader
+        # gives a character offset, not a line.
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        column = exc.position - (before.rfind("\n") + 1) + 1
+        raise SpecError(
+            f"YAML syntax error: the character U+{exc.character:04X} is not allowed in YAML; "
+            "remove it (a control character pasted from another program?)",
+            file=file,
+            line=line,
+            column=column,
+        ) from None
+    except RecursionError:
+        raise SpecError("YAML nested too deeply to read", file=file) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - pyyaml marks everything else
         raise SpecError(f"YAML syntax error: {exc}", file=file) from None
 
 
@@ -52,8 +67,13 @@ def read_spec_text(path: str) -> str:
             f"spec is {size} bytes, more than the limit of {MAX_SPEC_BYTES}",
             file=path,
         )
-    with open(path, "rb") as fh:
-        raw = fh.read()
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_SPEC_BYTES + 1)
+    except OSError as exc:
+        raise SpecError(f"cannot read spec: {exc.strerror}", file=path) from None
+    if len(raw) > MAX_SPEC_BYTES:  # a pipe or a file that grew
+        raise SpecError(f"spec is more than the limit of {MAX_SPEC_BYTES} bytes", file=path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

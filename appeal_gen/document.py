@@ -288,14 +288,7 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
 
     title = r.s(spec.title)
     concern = r.paras(spec.concern)
-    warnings = [*loc.messages.fallbacks]
-    if r.fallback_fields:
-        warnings.append(
-            f"{len(r.fallback_fields)} fields have no '{loc.lang}' text and print in "
-            f"{spec.language}: {', '.join(r.fallback_fields)}"
-        )
-
-    return Letter(
+    letter = Letter(
         lang=loc.lang,
         bcp47=loc.bcp47,
         rtl=loc.rtl,
@@ -333,8 +326,15 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
         page_label=_("Page {page} of {pages}"),
         meta_subject=_("Urgent appeal: {status}, {country}", status=_(STATUS_NAMES[spec.status]), country=country),
         meta_keywords=(ref.code, country, _(STATUS_NAMES[spec.status])),
-        warnings=warnings,
     )
+    # Collected last, so that every catalog look-up above has left its note.
+    warnings = [*loc.messages.fallbacks]
+    if r.fallback_fields:
+        warnings.append(
+            f"{len(r.fallback_fields)} fields have no '{loc.lang}' text and print in "
+            f"{spec.language}: {', '.join(r.fallback_fields)}"
+        )
+    return replace(letter, warnings=warnings)
 
 
 #: A salutation that already ends in one of these is printed as written.

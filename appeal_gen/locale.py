@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import sanitize
 from .errors import CatalogError, UsageError
 
 DOMAIN = "appeal_gen"
@@ -109,7 +110,7 @@ class Messages:
             if text:
                 if code != self.lang:
                     self._note(message, code)
-                return str(text)
+                return self._clean(message, str(text))
         if self.lang != SOURCE_LANGUAGE:
             self._note(message, SOURCE_LANGUAGE)
         return message
@@ -121,10 +122,19 @@ class Messages:
             if text:
                 if code != self.lang:
                     self._note(singular, code)
-                return str(text)
+                return self._clean(singular, str(text))
         if self.lang != SOURCE_LANGUAGE:
             self._note(singular, SOURCE_LANGUAGE)
         return singular if n == 1 else plural
+
+    def _clean(self, message: str, text: str) -> str:
+        """sanitize.py's rule for translators' strings, as for every other value."""
+        cleaned, replaced = sanitize.clean(text)
+        if replaced:
+            note = sanitize.warning(f"the {self.lang} translation of '{message}'", replaced)
+            if note not in self.fallbacks:
+                self.fallbacks.append(note)
+        return cleaned
 
     def _note(self, message: str, used: str) -> None:
         note = f"'{message}' is not translated into {self.lang}; using {used}"
