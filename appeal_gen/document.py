@@ -323,7 +323,7 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
         deadline=deadline,
         links_heading=_plain(_("Previous appeals"), bold=True) if links else None,
         links=links,
-        page_label=_("Page {page} of {pages}"),
+        page_label=_page_label(loc),
         meta_subject=_("Urgent appeal: {status}, {country}", status=_(STATUS_NAMES[spec.status]), country=country),
         meta_keywords=(ref.code, country, _(STATUS_NAMES[spec.status])),
     )
@@ -335,6 +335,24 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
             f"{spec.language}: {', '.join(r.fallback_fields)}"
         )
     return replace(letter, warnings=warnings)
+
+
+def _page_label(loc: LocaleInfo) -> str:
+    """The footer's "Page {page} of {pages}", kept as a pattern for the renderers.
+
+    Checked here, where a broken translation can still fall back to English
+    with a warning, rather than in the footer of every page.
+    """
+    from .locale import SOURCE_LANGUAGE, substitute
+
+    label = loc._("Page {page} of {pages}")
+    try:
+        substitute(label, {"page": "1", "pages": "1"})
+    except (KeyError, ValueError):
+        source = "Page {page} of {pages}"
+        loc.messages._note(source, SOURCE_LANGUAGE, broken=True)
+        return source
+    return label
 
 
 #: A salutation that already ends in one of these is printed as written.

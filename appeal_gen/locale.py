@@ -88,6 +88,34 @@ def _load_catalog(path: str, mtime: float) -> gettext.GNUTranslations:
     return gettext.GNUTranslations(buf)
 
 
+def substitute(text: str, params: dict[str, str]) -> str:
+    """``{name}`` placeholders filled in, and nothing else ``str.format`` would do.
+
+    Catalogs come from volunteers, and ``str.format`` reads attributes and
+    pads to any width: ``{country.__class__}`` or ``{country:>999999999}``
+    must not run. A placeholder that is not a plain name given in *params*
+    raises ``KeyError`` or ``ValueError``.
+
+    >>> substitute("{organisation} urges {{all}}", {"organisation": "FLD"})
+    'FLD urges {all}'
+    >>> substitute("{country.__class__}", {"country": "KH"})
+    Traceback (most recent call last):
+    ...
+    KeyError: 'country.__class__'
+    """
+    import string
+
+    out = []
+    for literal, name, spec, conversion in string.Formatter().parse(text):
+        out.append(literal)
+        if name is None:
+            continue
+        if spec or conversion:
+            raise ValueError(f"placeholder {{{name}}} has a format spec or conversion")
+        out.append(params[name])
+    return "".join(out)
+
+
 @dataclass
 class Messages:
     """Catalog look-up along the fallback chain, recording every fallback."""
@@ -136,8 +164,11 @@ class Messages:
                 self.fallbacks.append(note)
         return cleaned
 
-    def _note(self, message: str, used: str) -> None:
-        note = f"'{message}' is not translated into {self.lang}; using {used}"
+    def _note(self, message: str, used: str, *, broken: bool = False) -> None:
+        if broken:
+            note = f"the {self.lang} translation of '{message}' has a broken placeholder; using {used}"
+        else:
+            note = f"'{message}' is not translated into {self.lang}; using {used}"
         if note not in self.fallbacks:
             self.fallbacks.append(note)
 
@@ -178,12 +209,12 @@ class LocaleInfo:
         if not params:
             return text
         try:
-            return text.format(**params)
-        except (KeyError, IndexError, ValueError):
+            return substitute(text, params)
+        except (KeyError, ValueError):
             # A translator broke a placeholder: fall back to the source
             # string rather than print "{country}" to an authority.
-            self.messages._note(message, SOURCE_LANGUAGE)
-            return source.format(**params)
+            self.messages._note(message, SOURCE_LANGUAGE, broken=True)
+            return substitute(source, params)
 
     # Locale data -------------------------------------------------------------
     def date(self, value: _dt.date) -> str:

@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 
 from .. import fonts
 from ..document import Addressee, Letter
+from ..locale import substitute
 from ..markup import Para, Run
 
 MM = 72 / 25.4
@@ -404,7 +405,7 @@ def _page_canvas(writer: _Writer, pages_total: list[int]) -> type:
             super().save()
 
         def _footer(self, total: int) -> None:
-            label = letter.page_label.format(page=self._pageNumber, pages=total)
+            label = substitute(letter.page_label, {"page": str(self._pageNumber), "pages": str(total)})
             self.saveState()
             self.setStrokeColor(HexColor("#BBBBBB"))
             self.setLineWidth(0.5)

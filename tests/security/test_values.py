@@ -143,4 +143,4 @@ def test_lone_surrogate_in_a_catalog_string_is_replaced_and_reported(tmp_path: P
 
 def test_a_value_cannot_embed_a_local_image(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     pdf, _, _ = _build(tmp_path, capsys, '<img src="tests/data/reference/khmer-page1.png"/>')
-    assert b"/Subtype /Image" not in pdf and re.search(rb"/Image\b", pdf) is None
+    assert re.search(rb"/Subtype\s*/Image", pdf) is None
