@@ -69,10 +69,8 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
     from appeal_gen.cli import main
 
     with contextlib.redirect_stderr(capsys_out), contextlib.redirect_stdout(io.StringIO()):
-        code = main(
-            ["batch", str(DATA / "minimal.yaml"), "--recipients", str(lst), "-o", str(out)]
-            + ["--format", "pdf", "--jobs", "1", "--quiet"]
-        )
+        options = ["--format", "pdf", "--jobs", "1", "--quiet"]
+        code = main(["batch", str(DATA / "minimal.yaml"), "--recipients", str(lst), "-o", str(out), *options])
     records = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["rows"]
     return code, out, records, capsys_out.getvalue()
 
