@@ -430,6 +430,10 @@ class _Run:
             try:
                 write_all({paths[fmt]: data for fmt, data in out.files.items()})
             except OutputError as exc:
+                if exc.disk_full:
+                    # Every later row would fail the same way: stop here. The
+                    # journal holds the rows already written; a rerun reuses them.
+                    raise
                 out.error = exc.format()
             else:
                 reused = {

@@ -243,8 +243,10 @@ def extract() -> Catalog:
 
 
 def _same_messages(a: Catalog, b: Catalog) -> bool:
-    def key(c: Catalog) -> list[tuple[object, ...]]:
-        return [(m.id, m.context, tuple(m.auto_comments), tuple(sorted(m.flags))) for m in c if m.id]
+    # Order and source lines are left out: moving code around is not a change
+    # translators need to hear about.
+    def key(c: Catalog) -> list[str]:
+        return sorted(repr((m.id, m.context, tuple(m.auto_comments), tuple(sorted(m.flags)))) for m in c if m.id)
 
     return key(a) == key(b)
 

@@ -19,6 +19,15 @@ from .errors import AppealGenError
 class OutputError(AppealGenError):
     """The output folder cannot be written (permissions, disk full)."""
 
+    #: The OS error number (errno.ENOSPC for a full disk), when there is one.
+    errno: int | None = None
+
+    @property
+    def disk_full(self) -> bool:
+        import errno
+
+        return self.errno in (errno.ENOSPC, errno.EDQUOT)
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -37,8 +46,10 @@ def write_all(files: Mapping[Path, bytes]) -> None:
     # the permissions any new file of the user's would get (0644 under the
     # usual umask).
     mode = 0o666 & ~_umask()
+    current: Path | None = None
     try:
         for path, data in files.items():
+            current = path
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
             temps.append((tmp, path))
@@ -51,7 +62,10 @@ def write_all(files: Mapping[Path, bytes]) -> None:
             os.replace(tmp, path)
         temps = []
     except OSError as exc:
-        raise OutputError(f"cannot write output: {exc.strerror}", file=exc.filename or None) from None
+        where = exc.filename or (str(current) if current is not None else None)
+        error = OutputError(f"cannot write output: {exc.strerror}", file=where)
+        error.errno = exc.errno
+        raise error from None
     finally:
         for tmp, _ in temps:
             try:

@@ -206,11 +206,15 @@ def _khmer_tokens(text: str, base: str, style: str, size: float, width: float) -
     return tokens
 
 
+def _has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
+
+
 def _width(text: str, base: str, style: str, size: float) -> float:
     """The printed width: Arabic is measured in the joined forms that get drawn."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    if base == "arabic":
+    if base == "arabic" or _has_rtl(text):
         text = _reshaper().reshape(text)
     total = 0.0
     for script, piece in _split_scripts(text, base):
@@ -338,12 +342,16 @@ class _Writer:
     def markup(self, para: Para, style_name: str, width: float | None = None) -> str:
         style = self.styles[style_name]
         bold = style.fontName.endswith("-bold")
-        if self.base not in ("arabic", "khmer"):
+        rtl = _has_rtl(para.text)
+        if self.base not in ("arabic", "khmer") and not rtl:
             return _markup(para, self.base, bold=bold)
         avail = (width or self.width) - style.leftIndent - style.rightIndent - 1
         size = style.fontSize
         face = "bold" if bold else "regular"
-        if self.base == "arabic":
+        if self.base == "arabic" or rtl:
+            # Right-to-left text, also an Arabic name inside an English
+            # paragraph: reportlab neither joins nor reorders it, so lines are
+            # broken here and each is reshaped and put in visual order.
             tokens = re.findall(r"\s+|\S+", para.text)
             direction = _base_direction(para.text)
             lines = [_visual_rtl(ln, direction) for ln in _break_lines(tokens, self.base, face, size, avail)]

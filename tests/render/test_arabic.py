@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 from appeal_gen import build_letter, load_spec
@@ -46,3 +47,20 @@ def test_arabic_lines_fit_the_frame() -> None:
     widths = [pdf_module._width(re.sub("<[^>]+>", "", line), "arabic", "regular", 10) for line in lines]
     assert max(widths) <= 300
     assert min(widths[:-1]) > 250, "lines are filled, not cut short"
+
+
+def test_arabic_names_inside_an_english_letter_are_joined_and_right_to_left() -> None:
+    from pypdf import PdfReader
+
+    from ..conftest import DATA
+
+    spec = load_spec(str(DATA / "arabic_name_in_english.yaml"))
+    pdf = pdf_module.render_pdf(build_letter(spec, LocaleInfo("en")))
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    reshape = pdf_module._reshaper().reshape
+    # pypdf reads right-to-left runs back in logical order: the joined forms
+    # of the name, in the right order, are there; the bare letters are not.
+    for name in ("نبيل رجب", "مركز البحرين لحقوق الإنسان"):
+        assert reshape(name) in text.replace("\n", " ")
+        assert name not in text
+    assert "its director," in text and "was questioned for six hours." in text
