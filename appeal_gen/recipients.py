@@ -336,6 +336,11 @@ def _looks_like_row(raw: bytes, delimiter: str, ncols: int) -> bool:
 
 def _quote_error(exc: csv.Error, start: int, nlines: int) -> str:
     fix = 'close it, or double it ("") inside a quoted value'
+    if "field larger than field limit" in str(exc):
+        return (
+            f"a cell longer than {csv.field_size_limit():,} characters; no address or name is that long "
+            "(a column pasted by mistake?)"
+        )
     if "unexpected end of data" in str(exc):
         return f'a quote (") opened on this line is never closed; {fix}'
     if nlines > 1:

@@ -24,6 +24,14 @@ REPLACEMENT = "\ufffd"
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
+_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+
+
+def _join_pair(m: re.Match[str]) -> str:
+    high, low = (ord(c) for c in m.group())
+    return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+
+
 def clean(text: str) -> tuple[str, list[str]]:
     """*text* with unprintable characters replaced, and the code points replaced.
 
@@ -31,7 +39,12 @@ def clean(text: str) -> tuple[str, list[str]]:
     ('A\\ufffdB\\ufffdC', ['U+0000', 'U+D800'])
     >>> clean("ok")
     ('ok', [])
+    >>> clean("\\ud83d\\ude00")  # a pair is one character, not two bad ones
+    ('😀', [])
     """
+    # A surrogate *pair* (YAML's "\ud83d\ude00" escape, which PyYAML does
+    # not join) is one real character: join it before judging.
+    text = _PAIR.sub(_join_pair, text)
     found = [f"U+{ord(m.group()):04X}" for m in _UNPRINTABLE.finditer(text)]
     if not found:
         return text, []

@@ -151,3 +151,14 @@ def test_bad_bytes_and_a_stray_quote_fail_only_their_rows(tmp_path: Path, capsys
         "--encoding"
     )
     assert "quote" in records[2]["message"]
+
+
+def test_a_runaway_cell_fails_its_row_with_what_happened(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    lst = tmp_path / "list.csv"
+    lst.write_text("id,name\n1," + "x" * 200_000 + "\n2,Bob\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["--recipients", str(lst), "-o", str(out), "--format", "pdf", "--jobs", "1", "--quiet"]
+    code, _, err = cli(capsys, "batch", str(DATA / "minimal.yaml"), *args)
+    assert code == 1
+    assert f"{lst}:2: a cell longer than 131,072 characters; no address or name is that long" in err
+    assert sorted(p.name for p in (out / "letters").iterdir()) == ["2.en.pdf"]
