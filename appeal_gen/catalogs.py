@@ -430,15 +430,18 @@ def _check_message(msg: Message, lines: list[str], file: str, nplurals: int) -> 
         out.append(CatalogError(f'msgstr of "{msg.id}" must be {choices}, not "{msg.string}"', file=file, line=line))
     if not expected:
         return out
-    for s in strs:
+    shown = msg.id[0] if isinstance(msg.id, tuple) else msg.id
+    for index, s in enumerate(strs):
         if not s:
             continue
+        # For a message with plural forms, name the form: msgstr[1].
+        which = f"msgstr[{index}]" if isinstance(msg.id, tuple) else "msgstr"
         try:
             found = _fields(s)
         except ValueError:
             out.append(
                 CatalogError(
-                    f'broken placeholder in msgstr "{s}": a {{ or }} without its partner '
+                    f'broken placeholder in {which} "{s}": a {{ or }} without its partner '
                     "(copy placeholders such as {country} exactly; write {{ or }} for a brace)",
                     file=file,
                     line=line,
@@ -449,12 +452,12 @@ def _check_message(msg: Message, lines: list[str], file: str, nplurals: int) -> 
             close = difflib.get_close_matches(name, sorted(expected), n=1, cutoff=0.5)
             hint = f"; did you mean {{{close[0]}}}?" if close else ""
             out.append(
-                CatalogError(f'unknown placeholder {{{name}}} in msgstr for "{msg.id}"{hint}', file=file, line=line)
+                CatalogError(f'unknown placeholder {{{name}}} in {which} for "{shown}"{hint}', file=file, line=line)
             )
         for name in sorted(expected - found):
             out.append(
                 CatalogError(
-                    f'placeholder {{{name}}} of msgid "{msg.id}" is missing from its msgstr; '
+                    f'placeholder {{{name}}} of msgid "{shown}" is missing from its {which}; '
                     f"copy {{{name}}} into the translation unchanged",
                     file=file,
                     line=line,

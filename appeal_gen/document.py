@@ -216,6 +216,8 @@ def _addressee(r: _Resolver, a: Authority, path: str) -> Addressee:
     lines.extend(_plain(line, f"{path}.address") for line in a.address)
     contact = []
     if a.email:
+        # TRANSLATORS: a label; the email address follows right after it, so
+        # keep the trailing space (and your language's colon spacing).
         contact.append(Para((Run(loc._("Email: ")), Run(a.email, url="mailto:" + a.email)), f"{path}.email"))
     if a.fax:
         contact.append(_plain(loc._("Fax: {number}", number=a.fax), f"{path}.fax"))
@@ -266,6 +268,9 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
     for subj in spec.subjects:
         sections.append(
             Section(
+                # TRANSLATORS: a heading over what is known of a person or an
+                # organisation at risk; {name} is printed as written in the
+                # appeal, without an article.
                 _plain(_("About {name}", name=r.s(subj.name)), subj.name.path, bold=True),
                 r.paras(subj.description),
             )
@@ -276,6 +281,7 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
     if spec.context:
         sections.append(Section(_plain(_("Background"), bold=True), r.paras(spec.context)))
 
+    # TRANSLATORS: the number in front of each numbered demand ("1.", "2.").
     demands = tuple((_("{number}.", number=loc.number(n)), r.inline(d)) for n, d in enumerate(spec.demands, start=1))
     addressees = tuple(_addressee(r, a, f"authorities.{i}") for i, a in enumerate(spec.authorities))
     copies = tuple(_addressee(r, a, f"copies_to.{i}") for i, a in enumerate(spec.copies_to))
@@ -305,6 +311,10 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
         sections=sections,
         concern=concern,
         urge=_plain(
+            # TRANSLATORS: the line before the numbered demands. The number
+            # that picks the plural form is how many organisations issue the
+            # appeal ("X urges", "X and Y urge"). {country} is a bare country
+            # name from CLDR, without an article.
             loc.n_(
                 "{organisation} urges the authorities in {country} to:",
                 "{organisation} urge the authorities in {country} to:",
