@@ -36,13 +36,13 @@ def test_broken_placeholder_is_reported_with_file_line_and_exit_2(tmp_path: Path
     loc = copy_locales(tmp_path, monkeypatch)
     po = loc / "fr" / "LC_MESSAGES" / "appeal_gen.po"
     line = _edit(po, 'msgstr "Fax : {number}"', 'msgstr "Fax : {numero}"')
-    assert line == 72
+    assert po.read_text(encoding="utf-8").split("\n")[line - 1] == 'msgstr "Fax : {numero}"'
     code, out, err = run(capsys, "locale", "check", "fr")
     assert code == 2
     assert out.splitlines() == [
         "fr: 42 of 42 strings translated, 0 fuzzy, 0 untranslated: broken",
-        f'{po}:72: unknown placeholder {{numero}} in msgstr for "Fax: {{number}}"; did you mean {{number}}?',
-        f'{po}:72: placeholder {{number}} of msgid "Fax: {{number}}" is missing from its msgstr; '
+        f'{po}:{line}: unknown placeholder {{numero}} in msgstr for "Fax: {{number}}"; did you mean {{number}}?',
+        f'{po}:{line}: placeholder {{number}} of msgid "Fax: {{number}}" is missing from its msgstr; '
         "copy {number} into the translation unchanged",
     ]
     assert err == "locale check: problems in fr\n"
@@ -51,11 +51,11 @@ def test_broken_placeholder_is_reported_with_file_line_and_exit_2(tmp_path: Path
 def test_stray_brace_is_a_broken_placeholder(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     loc = copy_locales(tmp_path, monkeypatch)
     po = loc / "fr" / "LC_MESSAGES" / "appeal_gen.po"
-    _edit(po, 'msgstr "Fax : {number}"', 'msgstr "Fax : {number"')
+    line = _edit(po, 'msgstr "Fax : {number}"', 'msgstr "Fax : {number"')
     code, out, _ = run(capsys, "locale", "check", "fr")
     assert code == 2
     assert out.splitlines()[1] == (
-        f'{po}:72: broken placeholder in msgstr "Fax : {{number": a {{ or }} without its partner '
+        f'{po}:{line}: broken placeholder in msgstr "Fax : {{number": a {{ or }} without its partner '
         "(copy placeholders such as {country} exactly; write {{ or }} for a brace)"
     )
 
