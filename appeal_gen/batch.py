@@ -135,6 +135,8 @@ class LetterRenderer:
         self.spec = spec
         self.options = options
         self._letters: dict[str, tuple[LocaleInfo, Letter]] = {}
+        #: DOCX templates compiled once per language (render.docx.CompiledTemplate).
+        self._templates: dict[str, Any] = {}
 
     def base(self, lang: str) -> tuple[LocaleInfo, Letter]:
         if lang not in self._letters:
@@ -156,10 +158,7 @@ class LetterRenderer:
 
                     pdf = out.files["pdf"] = render_pdf(letter)
                 else:
-                    from .render.docx import DocxOptions, render_docx
-
-                    tpl = Path(self.options.template) if self.options.template else None
-                    out.files["docx"] = render_docx(letter, DocxOptions(template=tpl, date=self.spec.date))
+                    out.files["docx"] = self._docx(letter)
             if self.options.eml and task.email and pdf is not None:
                 from .mail import draft
 
@@ -179,6 +178,15 @@ class LetterRenderer:
             out.files = {}
             out.error = f"internal error, please report it: {type(exc).__name__}: {exc}"
         return out
+
+    def _docx(self, letter: Letter) -> bytes:
+        from .render.docx import CompiledTemplate, DocxOptions, default_template
+
+        compiled = self._templates.get(letter.lang)
+        if compiled is None:
+            path = Path(self.options.template) if self.options.template else default_template(letter.lang)
+            compiled = self._templates[letter.lang] = CompiledTemplate(path, letter)
+        return bytes(compiled.render(letter, DocxOptions(template=compiled.path, date=self.spec.date)))
 
 
 def _row_message(exc: AppealGenError, spec: Spec) -> tuple[str, str | None]:
