@@ -236,7 +236,7 @@ def _deflate(data: bytes) -> _Deflated:
 
 def _write_zip(entries: list[tuple[str, bytes | _Deflated]]) -> bytes:
     """A deflated zip with fixed timestamps and 0644 permissions, byte for byte what
-    ``zipfile`` writes for the same entries (``tests/render/test_docx_fast.py``
+    ``zipfile`` writes for the same entries (``tests/render/test_fast_path.py``
     checks it), but taking entries that are already deflated: a batch deflates a
     template's unchanged parts once, not once per letter.
     """
@@ -370,7 +370,7 @@ class CompiledTemplate:
     Per letter only the Jinja templates run (under the same limits and time
     limit), the body is parsed and serialised as docxtpl does, and the zip is
     written from the stored parts. The bytes are those of ``render_docx``
-    (``tests/render/test_docx_fast.py`` compares them in every language).
+    (``tests/render/test_fast_path.py`` compares them in every language).
 
     One object per (template, language): the styles carry the language.
     Templates with footnotes are rendered the straightforward way.
