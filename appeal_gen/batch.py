@@ -7,7 +7,9 @@ resolved, fonts registered, once) and then only renders, so the same unit
 could run on a distributed engine. The parent process alone touches
 OUTDIR: it streams the rows, keeps a bounded window of rows in flight,
 writes each letter atomically as it finishes (in list order), appends it to
-a journal, and at the end writes the combined PDFs and the manifest.
+a journal and to its language's combined PDF (``combine``, streamed to a
+temporary file), and at the end renames the combined PDFs and the manifest
+into place.
 
 Resuming: the journal (``OUTDIR/.appeal-gen/journal.jsonl``) records each
 finished row's fingerprint (spec, row, options, catalogs, template and code)
@@ -25,7 +27,6 @@ import csv
 import dataclasses
 import fcntl
 import hashlib
-import io
 import json
 import os
 import re
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import __version__
+from .combine import CombinedPdf
 from .document import Correspondent, Letter, build_letter, personalise
 from .errors import AppealGenError, UsageError
 from .filenames import Namer
@@ -135,6 +137,8 @@ class LetterRenderer:
         self.spec = spec
         self.options = options
         self._letters: dict[str, tuple[LocaleInfo, Letter]] = {}
+        #: DOCX templates compiled once per language (render.docx.CompiledTemplate).
+        self._templates: dict[str, Any] = {}
 
     def base(self, lang: str) -> tuple[LocaleInfo, Letter]:
         if lang not in self._letters:
@@ -156,10 +160,7 @@ class LetterRenderer:
 
                     pdf = out.files["pdf"] = render_pdf(letter)
                 else:
-                    from .render.docx import DocxOptions, render_docx
-
-                    tpl = Path(self.options.template) if self.options.template else None
-                    out.files["docx"] = render_docx(letter, DocxOptions(template=tpl, date=self.spec.date))
+                    out.files["docx"] = self._docx(letter)
             if self.options.eml and task.email and pdf is not None:
                 from .mail import draft
 
@@ -179,6 +180,15 @@ class LetterRenderer:
             out.files = {}
             out.error = f"internal error, please report it: {type(exc).__name__}: {exc}"
         return out
+
+    def _docx(self, letter: Letter) -> bytes:
+        from .render.docx import CompiledTemplate, DocxOptions, default_template
+
+        compiled = self._templates.get(letter.lang)
+        if compiled is None:
+            path = Path(self.options.template) if self.options.template else default_template(letter.lang)
+            compiled = self._templates[letter.lang] = CompiledTemplate(path, letter)
+        return bytes(compiled.render(letter, DocxOptions(template=compiled.path, date=self.spec.date)))
 
 
 def _row_message(exc: AppealGenError, spec: Spec) -> tuple[str, str | None]:
@@ -264,7 +274,8 @@ class _Run:
         self.fingerprints: dict[str, str] = {}
         self.journal_old = _read_journal(outdir / STATE_DIR / "journal.jsonl")
         self.produced: set[str] = set()
-        self.by_lang: dict[str, list[tuple[str, str]]] = {}  # language -> [(pdf path, sha256)]
+        #: language -> its combined PDF, written as the letters finish (in list order).
+        self.combined: dict[str, CombinedPdf] = {}
         self.seen_warnings: set[str] = set()
         self.letters = outdir / LETTERS_DIR
 
@@ -395,6 +406,8 @@ class _Run:
                 pool = None
             manifest.discard()
             journal.close()
+            for combined in self.combined.values():
+                combined.discard()
             raise
         finally:
             if pool is not None:
@@ -428,7 +441,9 @@ class _Run:
         if out.error is None and reused is None:
             paths = {fmt: self.letters / f"{out.stem}.{out.lang}.{fmt}" for fmt in out.files}
             try:
-                write_all({paths[fmt]: data for fmt, data in out.files.items()})
+                # Not fsynced one by one: a letter is reused only when its file still has the
+                # hash the journal recorded, so a letter lost in a power cut is rendered again.
+                write_all({paths[fmt]: data for fmt, data in out.files.items()}, durable=False)
             except OutputError as exc:
                 if exc.disk_full:
                     # Every later row would fail the same way: stop here. The
@@ -456,22 +471,27 @@ class _Run:
             record["files"] = {fmt: {"path": rel, "sha256": digest} for fmt, (rel, digest) in reused.items()}
             self.produced.update(rel for rel, _ in reused.values())
             if "pdf" in reused:
-                self.by_lang.setdefault(out.lang, []).append((reused["pdf"][0], reused["pdf"][1]))
+                rel, digest = reused["pdf"]
+                pdf = out.files.get("pdf") or (self.outdir / rel).read_bytes()
+                self._combined(out.lang).add(pdf, f"{rel}:{digest}")
         manifest.add(record)
 
     # The end ----------------------------------------------------------------
+    def _combined(self, lang: str) -> CombinedPdf:
+        if lang not in self.combined:
+            path = self.outdir / COMBINED_DIR / f"{self.spec.slug}.{lang}.pdf"
+            self.combined[lang] = CombinedPdf(path, title=f"{self.spec.reference.code} ({lang})")
+        return self.combined[lang]
+
     def combine(self, manifest: _Manifest) -> None:
         """One print-ready PDF per language: every letter, each from a new page."""
-        folder = self.outdir / COMBINED_DIR
-        for lang, rels in sorted(self.by_lang.items()):
-            path = folder / f"{self.spec.slug}.{lang}.pdf"
-            data = _concatenate(self.outdir, rels, title=f"{self.spec.reference.code} ({lang})")
-            write_all({path: data})
-            self.result.combined[lang] = path
+        for lang, combined in sorted(self.combined.items()):
+            digest, _pages = combined.commit()
+            self.result.combined[lang] = combined.path
             manifest.combined[lang] = {
-                "path": path.relative_to(self.outdir).as_posix(),
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "letters": len(rels),
+                "path": combined.path.relative_to(self.outdir).as_posix(),
+                "sha256": digest,
+                "letters": combined.letters,
             }
 
     def remove_stale(self) -> None:
@@ -583,23 +603,6 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _concatenate(outdir: Path, letters: list[tuple[str, str]], *, title: str) -> bytes:
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    for rel, _ in letters:
-        writer.append(str(outdir / rel))
-    writer.add_metadata({"/Title": title, "/Producer": "appeal-gen (pypdf)", "/Creator": "appeal-gen"})
-    # A document ID from the letters' hashes keeps the combined file byte-identical between runs.
-    digest = hashlib.sha256("\0".join(f"{rel}:{sha}" for rel, sha in letters).encode()).digest()[:16]
-    from pypdf.generic import ArrayObject, ByteStringObject
-
-    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
-    buf = io.BytesIO()
-    writer.write(buf)
-    return buf.getvalue()
-
-
 # --------------------------------------------------------------------------
 # Lock, journal, manifest
 
@@ -651,19 +654,32 @@ def _read_journal(path: Path) -> dict[str, dict[str, Any]]:
 
 
 class _Journal:
-    """Append-only record of finished rows; each line is fsynced after its files."""
+    """Append-only record of finished rows, each line written after its files are renamed into place.
+
+    Each line reaches the operating system at once (a killed process loses
+    nothing) and the disk at least once a second: fsyncing every line and
+    every letter cost more than rendering them. After a power cut the journal
+    may name a letter whose file did not reach the disk; the rerun's hash
+    check then renders it again.
+    """
+
+    SYNC_SECONDS = 1.0
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.fh: IO[str] | None = open(path, "a", encoding="utf-8")
         self.lines: list[str] = []
+        self.synced = time.monotonic()
 
     def append(self, entry: dict[str, Any]) -> None:
         assert self.fh is not None
         line = json.dumps(entry, ensure_ascii=False) + "\n"
         self.fh.write(line)
         self.fh.flush()
-        os.fsync(self.fh.fileno())
+        now = time.monotonic()
+        if now - self.synced >= self.SYNC_SECONDS:
+            os.fsync(self.fh.fileno())
+            self.synced = now
         self.lines.append(line)
 
     def close(self) -> None:

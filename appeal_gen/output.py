@@ -39,8 +39,12 @@ def write_atomic(path: Path, data: bytes) -> None:
     write_all({path: data})
 
 
-def write_all(files: Mapping[Path, bytes]) -> None:
-    """Write every file, or none of them."""
+def write_all(files: Mapping[Path, bytes], *, durable: bool = True) -> None:
+    """Write every file, or none of them.
+
+    *durable*: fsync each file before it is renamed into place, so that it
+    survives a power cut. A batch letter skips it (see ``batch._Journal``).
+    """
     temps: list[tuple[str, Path]] = []
     # mkstemp creates 0600 files; an appeal is a document to share, so it gets
     # the permissions any new file of the user's would get (0644 under the
@@ -56,8 +60,9 @@ def write_all(files: Mapping[Path, bytes]) -> None:
             with os.fdopen(fd, "wb") as fh:
                 os.fchmod(fh.fileno(), mode)
                 fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+                if durable:
+                    fh.flush()
+                    os.fsync(fh.fileno())
         for tmp, path in temps:
             os.replace(tmp, path)
         temps = []

@@ -10,6 +10,7 @@ document ID and dates, and the creation date written is the appeal's date.
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import re
@@ -340,40 +341,81 @@ class _Writer:
         self.styles = _styles(self.family, rtl=self.rtl, script=self.base)
 
     def markup(self, para: Para, style_name: str, width: float | None = None) -> str:
-        style = self.styles[style_name]
-        bold = style.fontName.endswith("-bold")
-        rtl = _has_rtl(para.text)
-        if self.base not in ("arabic", "khmer") and not rtl:
-            return _markup(para, self.base, bold=bold)
-        avail = (width or self.width) - style.leftIndent - style.rightIndent - 1
-        size = style.fontSize
-        face = "bold" if bold else "regular"
-        if self.base == "arabic" or rtl:
-            # Right-to-left text, also an Arabic name inside an English
-            # paragraph: reportlab neither joins nor reorders it, so lines are
-            # broken here and each is reshaped and put in visual order.
-            tokens = re.findall(r"\s+|\S+", para.text)
-            direction = _base_direction(para.text)
-            lines = [_visual_rtl(ln, direction) for ln in _break_lines(tokens, self.base, face, size, avail)]
-            url = para.runs[0].url if len(para.runs) == 1 else None
-            return "<br/>".join(
-                _markup(Para((Run(ln, bold=bold, url=url),), para.field), self.base, bold=bold) for ln in lines
-            )
-        # Khmer: shaped by reportlab (shaping=1), broken here between words.
-        # A one-run paragraph keeps its run's styling; mixed runs print plain.
-        lines = _break_lines(_khmer_tokens(para.text, self.base, face, size, avail), self.base, face, size, avail)
-        run = para.runs[0] if len(para.runs) == 1 else Run("")
-        return "<br/>".join(
-            _markup(Para((Run(ln, run.bold, run.italic, run.url),), para.field), self.base, bold=bold) for ln in lines
-        )
+        return _paragraph_markup(self.base, self.rtl, para, style_name, width or self.width)
 
     def para(self, para: Para, style: str, width: float | None = None) -> Any:
-        from reportlab.platypus import Paragraph
 
-        return Paragraph(self.markup(para, style, width), self.styles[style])
+        return _paragraph(self.markup(para, style, width), self.styles[style], (self.base, self.rtl, style))
 
     def text(self, text: str, style: str, field: str | None = None, width: float | None = None) -> Any:
         return self.para(Para((Run(text),), field), style, width)
+
+
+#: Paragraph markup per (script, direction, paragraph, style, width). Most of
+#: a batch's letters share every paragraph but the address, salutation and
+#: signature, so a worker breaks and checks each shared paragraph once
+#: (Arabic and Khmer line breaking costs tens of milliseconds a letter).
+#: Bounded, so that a long batch's personal paragraphs do not grow memory.
+MARKUP_CACHE_SIZE = 4096
+
+
+@functools.lru_cache(maxsize=64)
+def _style_metrics(base: str, rtl: bool, style_name: str) -> tuple[bool, float, float]:
+    """What line breaking needs of a style: bold or not, font size, left plus right indent."""
+    style = _styles(f"AG-{base}", rtl=rtl, script=base)[style_name]
+    return style.fontName.endswith("-bold"), style.fontSize, style.leftIndent + style.rightIndent
+
+
+@functools.lru_cache(maxsize=MARKUP_CACHE_SIZE)
+def _paragraph_markup(base: str, rtl: bool, para: Para, style_name: str, width: float) -> str:
+    """Markup for one paragraph: a pure function of its arguments, so it is memoised."""
+    bold, size, indents = _style_metrics(base, rtl, style_name)
+    has_rtl = _has_rtl(para.text)
+    if base not in ("arabic", "khmer") and not has_rtl:
+        return _markup(para, base, bold=bold)
+    avail = width - indents - 1
+    face = "bold" if bold else "regular"
+    if base == "arabic" or has_rtl:
+        # Right-to-left text, also an Arabic name inside an English
+        # paragraph: reportlab neither joins nor reorders it, so lines are
+        # broken here and each is reshaped and put in visual order.
+        tokens = re.findall(r"\s+|\S+", para.text)
+        direction = _base_direction(para.text)
+        lines = [_visual_rtl(ln, direction) for ln in _break_lines(tokens, base, face, size, avail)]
+        url = para.runs[0].url if len(para.runs) == 1 else None
+        return "<br/>".join(_markup(Para((Run(ln, bold=bold, url=url),), para.field), base, bold=bold) for ln in lines)
+    # Khmer: shaped by reportlab (shaping=1), broken here between words.
+    # A one-run paragraph keeps its run's styling; mixed runs print plain.
+    lines = _break_lines(_khmer_tokens(para.text, base, face, size, avail), base, face, size, avail)
+    run = para.runs[0] if len(para.runs) == 1 else Run("")
+    return "<br/>".join(
+        _markup(Para((Run(ln, run.bold, run.italic, run.url),), para.field), base, bold=bold) for ln in lines
+    )
+
+
+def _paragraph(markup: str, style: Any, key: tuple[str, bool, str], bullet: str | None = None) -> Any:
+    """A reportlab Paragraph whose markup is parsed once per worker.
+
+    Parsing the markup (reportlab's paraparser) is a fifth of a letter's
+    time. The fragments depend only on the markup and the style, and the
+    style only on *key* (script, direction, style name), so each letter gets
+    fresh copies of the fragments parsed for the first. Bounded like the
+    markup cache: it is emptied when full.
+    """
+    from reportlab.platypus import Paragraph
+
+    parsed = _PARSED.get((markup, key))
+    if parsed is None:
+        first = Paragraph(markup, style)
+        parsed = (first.text, first.frags)
+        if len(_PARSED) >= MARKUP_CACHE_SIZE:
+            _PARSED.clear()
+        _PARSED[(markup, key)] = parsed
+    text, frags = parsed
+    return Paragraph(text, style, bulletText=bullet, frags=[copy.copy(f) for f in frags])
+
+
+_PARSED: dict[tuple[str, tuple[str, bool, str]], tuple[str, list[Any]]] = {}
 
 
 def _base_script(letter: Letter) -> str:
@@ -528,9 +570,9 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
             table.setStyle(_grid(family, ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)))
             story.append(table)
         else:
-            from reportlab.platypus import Paragraph
-
-            story.append(Paragraph(w.markup(demand, "demand"), w.styles["demand"], bulletText=number))
+            story.append(
+                _paragraph(w.markup(demand, "demand"), w.styles["demand"], (w.base, w.rtl, "demand"), bullet=number)
+            )
     if rcpt:
         # A personalised letter closes with its signature; the appeal's
         # instructions to supporters (whom to write to, until when) are not

@@ -1,0 +1,445 @@
+"""How fast `appeal-gen batch` is, against the floor measured in the same run.
+
+    python benchmarks/bench_batch.py [--letters 1000] [--jobs 2] [--rss-letters 20000]
+
+One run measures, on one recipient list of N letters spread evenly over the
+seven languages (officials' and supporters' rows alternating):
+
+- ``appeal-gen batch`` as users run it (a subprocess, --jobs J, a fresh
+  output folder each time): PDF only, DOCX only, both; letters/s, ms per
+  letter, peak RSS of each worker process (VmHWM, sampled from /proc);
+- per letter, in this process, on the same letters: appeal-gen's PDF and
+  DOCX renderers as a batch worker runs them, and the two baselines:
+  naive docxtpl (a new DocxTemplate per letter, render, save, as docxtpl's
+  documentation requires; the same template and context) and a bare
+  reportlab platypus document (the same paragraphs in the same embedded
+  fonts, no tables, footers or bidi; shaping for Khmer and CJK line
+  breaking for Chinese, without which those languages do not print);
+- ``appeal-gen --help``, started cold.
+
+It prints PASS or FAIL for each target of issue 6 and exits 1 if any fails.
+Timings are medians of repeated runs where cheap; the machine is shared, so
+compare the ratios, which are taken within the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "examples" / "cchr-2017" / "appeal.yaml"
+LANGS = ("en", "fr", "es", "ru", "ar", "km", "zh")
+
+#: Names in each language's script, so every letter prints its own glyphs.
+NAMES = {
+    "en": ("Margaret Holloway", "Thomas Nguyen", "Aoife Brennan", "Chidi Okafor"),
+    "fr": ("Élodie Marchand", "François Lefèvre", "Aïcha Benali", "Noël Garçon"),
+    "es": ("María José Núñez", "Iñaki Zubizarreta", "Lucía Peña", "Óscar Ibáñez"),
+    "ru": ("Анна Смирнова", "Дмитрий Волков", "Ольга Кузнецова", "Сергей Иванов"),
+    "ar": ("ليلى حداد", "عمر الفاروق", "سارة منصور", "يوسف الخطيب"),
+    "km": ("សុខ ចាន់ធា", "ជា វណ្ណៈ", "ស៊ឹម បុប្ផា", "ហេង សុភាព"),
+    "zh": ("王秀英", "李伟", "张丽华", "陈志强"),
+}
+CITIES = {
+    "en": "Manchester",
+    "fr": "Lyon",
+    "es": "Sevilla",
+    "ru": "Казань",
+    "ar": "عمّان",
+    "km": "ភ្នំពេញ",
+    "zh": "上海",
+}
+
+#: Targets of issue 6.
+TARGET_RATE = 200.0  # letters/s, both formats, --jobs 2, 1,000 mixed letters
+TARGET_DOCX = 3.0  # naive docxtpl / appeal-gen DOCX, per letter
+TARGET_PDF = 1.2  # appeal-gen PDF / bare platypus, per letter
+TARGET_RSS_MB = 200.0
+TARGET_RSS_GROWTH = 1.10  # "flat": peak at 20,000 letters within 10% of the peak at 1,000
+TARGET_HELP_MS = 300.0
+
+
+def write_list(path: Path, n: int) -> Path:
+    """N rows over the seven languages: an official's letter, then a supporter's."""
+    header = [
+        "id",
+        "language",
+        "honorific",
+        "name",
+        "office",
+        "organisation",
+        "address_1",
+        "address_2",
+        "salutation",
+        "signatory_name",
+        "signatory_city",
+        "email",
+    ]
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for i in range(n):
+            lang = LANGS[i % len(LANGS)]
+            names = NAMES[lang]
+            signatory = names[(i // 7) % len(names)]
+            if (i // 7) % 2 == 0:
+                addressee = names[(i // 7 + 1) % len(names)]
+                w.writerow(
+                    [
+                        f"r{i:06d}",
+                        lang,
+                        "H.E.",
+                        f"{addressee} {i}",
+                        "Ambassador of the Kingdom of Cambodia",
+                        "Royal Embassy of Cambodia",
+                        f"{i % 90 + 1} Alder Gardens",
+                        CITIES[lang],
+                        "",
+                        signatory,
+                        CITIES[lang],
+                        f"r{i}@example.org",
+                    ]
+                )
+            else:
+                w.writerow([f"r{i:06d}", lang, "", "", "", "", "", "", "", f"{signatory} {i}", CITIES[lang], ""])
+    return path
+
+
+# --------------------------------------------------------------------------
+# The batch, as users run it
+
+
+@dataclass
+class BatchRun:
+    label: str
+    letters: int
+    seconds: float
+    worker_rss_mb: list[float]
+    parent_rss_mb: float
+
+    @property
+    def rate(self) -> float:
+        return self.letters / self.seconds
+
+    @property
+    def ms_per_letter(self) -> float:
+        return 1000 * self.seconds / self.letters
+
+
+def _descendants(pid: int) -> list[tuple[int, int]]:
+    """(pid, parent pid) of every process below *pid*."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for c in children.get(p, []):
+            out.append((c, p))
+            todo.append(c)
+    return out
+
+
+def _hwm_mb(pid: int) -> tuple[float, str]:
+    """Peak RSS (VmHWM) of a process in MB, and its command line."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
+            hwm = next((int(line.split()[1]) for line in fh if line.startswith("VmHWM:")), 0)
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmd = fh.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return 0.0, ""
+    return hwm / 1024, cmd
+
+
+def run_batch(label: str, lst: Path, n: int, jobs: int, formats: str, workdir: Path) -> BatchRun:
+    out = workdir / f"out-{label}"
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "appeal_gen",
+        "batch",
+        str(SPEC),
+        "--recipients",
+        str(lst),
+        "-o",
+        str(out),
+        "--jobs",
+        str(jobs),
+        "--format",
+        formats,
+        "--quiet",
+    ]
+    peaks: dict[int, tuple[float, str]] = {}
+    parents: dict[int, int] = {}
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            below = _descendants(proc.pid)
+            parents.update(below)
+            for pid in [proc.pid, *(p for p, _ in below)]:
+                mb, cmdline = _hwm_mb(pid)
+                if mb and mb >= peaks.get(pid, (0.0, ""))[0]:
+                    peaks[pid] = (mb, cmdline)
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        sys.exit(f"appeal-gen batch failed ({label}):\n{err[-3000:]}")
+    parent = peaks.pop(proc.pid, (0.0, ""))[0]
+    # Workers are the processes that rendered: the fork server's children
+    # (the fork server itself only imports modules; the resource tracker is idle).
+    servers = {pid for pid, (_, cmdline) in peaks.items() if "forkserver" in cmdline and parents.get(pid) == proc.pid}
+    workers = [mb for pid, (mb, _) in peaks.items() if parents.get(pid) in servers]
+    shutil.rmtree(out, ignore_errors=True)
+    return BatchRun(label, n, seconds, sorted(workers, reverse=True)[:jobs], parent)
+
+
+# --------------------------------------------------------------------------
+# Per letter, in this process
+
+
+def _letters(n_per_lang: int) -> list[object]:
+    from appeal_gen import build_letter, load_spec
+    from appeal_gen.document import Correspondent, personalise
+    from appeal_gen.locale import LocaleInfo
+
+    spec = load_spec(str(SPEC))
+    letters = []
+    for lang in LANGS:
+        loc = LocaleInfo(lang)
+        base = build_letter(spec, loc)
+        for i in range(n_per_lang):
+            names = NAMES[lang]
+            if i % 2 == 0:
+                who = Correspondent(
+                    honorific="H.E.",
+                    name=f"{names[i % 4]} {i}",
+                    office="Ambassador of the Kingdom of Cambodia",
+                    organisation="Royal Embassy of Cambodia",
+                    address=(f"{i + 1} Alder Gardens", CITIES[lang]),
+                    signatory_name=names[(i + 1) % 4],
+                    signatory_city=CITIES[lang],
+                )
+            else:
+                who = Correspondent(signatory_name=f"{names[i % 4]} {i}", signatory_city=CITIES[lang])
+            letters.append(personalise(base, spec, loc, who))
+    return letters
+
+
+def _per_letter(fn: object, letters: list[object], repeats: int = 3) -> float:
+    """Median over *repeats* passes of the mean ms per letter (each pass after a warm-up pass)."""
+    call = fn  # type: ignore[assignment]
+    for letter in letters:
+        call(letter)  # type: ignore[operator]
+    runs = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for letter in letters:
+            call(letter)  # type: ignore[operator]
+        runs.append(1000 * (time.perf_counter() - t) / len(letters))
+    return statistics.median(runs)
+
+
+def naive_docxtpl(letter: object) -> bytes:
+    """What docxtpl's documentation asks for: a new template object per document."""
+    from docxtpl import DocxTemplate
+
+    from appeal_gen.render.docx import context, default_template
+
+    tpl = DocxTemplate(str(default_template(letter.lang)))  # type: ignore[attr-defined]
+    tpl.render(context(letter, tpl), autoescape=True)  # type: ignore[arg-type]
+    buf = io.BytesIO()
+    tpl.save(buf)
+    return buf.getvalue()
+
+
+def bare_platypus(letter: object) -> bytes:
+    """The letter's paragraphs as plain platypus Paragraphs in the letter's embedded font."""
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from appeal_gen.render import pdf
+
+    script = pdf._base_script(letter)  # type: ignore[arg-type]
+    family = pdf._register(script)
+    body = ParagraphStyle(
+        "body",
+        fontName=f"{family}-regular",
+        fontSize=10,
+        leading=14.5,
+        spaceAfter=6,
+        wordWrap="CJK" if script == "han" else None,
+        shaping=1 if script == "khmer" else 0,
+    )
+    bold = ParagraphStyle("bold", parent=body, fontName=f"{family}-bold")
+    story = [
+        Paragraph(escape(p.text), bold if p.runs and all(r.bold for r in p.runs) else body)
+        for p in letter.all_paras()  # type: ignore[attr-defined]
+    ]
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, invariant=1).build(story)
+    return buf.getvalue()
+
+
+def appeal_gen_renderer(formats: tuple[str, ...]) -> object:
+    """appeal-gen's renderers as a batch worker runs them (one renderer, reused)."""
+    from appeal_gen.batch import BatchOptions, LetterRenderer
+    from appeal_gen.spec import load_spec
+
+    spec = load_spec(str(SPEC))
+    worker = LetterRenderer(spec, BatchOptions(formats=formats))
+
+    def render(letter: object) -> bytes:
+        if "pdf" in formats:
+            from appeal_gen.render.pdf import render_pdf
+
+            return render_pdf(letter)  # type: ignore[arg-type]
+        return worker._docx(letter)  # type: ignore[arg-type]
+
+    return render
+
+
+def help_ms(repeats: int = 5) -> float:
+    exe = Path(sys.executable).with_name("appeal-gen")
+    cmd = [str(exe), "--help"] if exe.exists() else [sys.executable, "-m", "appeal_gen", "--help"]
+    runs = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        runs.append(1000 * (time.perf_counter() - t))
+    return statistics.median(runs)
+
+
+# --------------------------------------------------------------------------
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--letters", type=int, default=1000, help="letters per batch run (default 1000)")
+    ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    ap.add_argument(
+        "--rss-letters",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run a batch of N letters (e.g. 20000) to check that worker memory stays flat",
+    )
+    ap.add_argument("--per-language", type=int, default=10, help="letters per language for the per-letter figures")
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+
+    results: list[tuple[str, bool, str]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-appeal-gen-") as tmp:
+        work = Path(tmp)
+        lst = write_list(work / "list.csv", args.letters)
+        print(f"appeal-gen batch, {args.letters} letters over {len(LANGS)} languages, --jobs {args.jobs}")
+        print(
+            f"{'formats':<10} {'seconds':>8} {'letters/s':>10} {'ms/letter':>10} "
+            f"{'worker RSS MB':>16} {'parent MB':>10}"
+        )
+        runs = {}
+        for label, formats in (("pdf", "pdf"), ("docx", "docx"), ("both", "pdf,docx")):
+            r = runs[label] = run_batch(label, lst, args.letters, args.jobs, formats, work)
+            rss = "/".join(f"{x:.0f}" for x in r.worker_rss_mb)
+            print(
+                f"{label:<10} {r.seconds:8.2f} {r.rate:10.1f} {r.ms_per_letter:10.2f} {rss:>16} {r.parent_rss_mb:10.0f}"
+            )
+
+        both = runs["both"]
+        results.append(
+            (
+                f"both formats, --jobs {args.jobs}, {args.letters} letters: >= {TARGET_RATE:.0f} letters/s",
+                both.rate >= TARGET_RATE,
+                f"{both.rate:.1f} letters/s",
+            )
+        )
+        peak = max(max(r.worker_rss_mb or [0.0]) for r in runs.values())
+        results.append((f"peak RSS per worker <= {TARGET_RSS_MB:.0f} MB", peak <= TARGET_RSS_MB, f"{peak:.0f} MB"))
+        if args.rss_letters:
+            big_list = write_list(work / "big.csv", args.rss_letters)
+            big = run_batch("rss", big_list, args.rss_letters, args.jobs, "pdf,docx", work)
+            big_peak = max(big.worker_rss_mb or [0.0])
+            small_peak = max(both.worker_rss_mb or [0.0])
+            print(
+                f"{args.rss_letters} letters, both formats: {big.seconds:.1f} s, {big.rate:.1f} letters/s, "
+                f"worker RSS {'/'.join(f'{x:.0f}' for x in big.worker_rss_mb)} MB, parent {big.parent_rss_mb:.0f} MB"
+            )
+            results.append(
+                (
+                    f"worker RSS flat from {args.letters} to {args.rss_letters} letters (within 10%)",
+                    big_peak <= small_peak * TARGET_RSS_GROWTH and big_peak <= TARGET_RSS_MB,
+                    f"{small_peak:.0f} MB -> {big_peak:.0f} MB",
+                )
+            )
+        else:
+            results.append(("worker RSS flat to 20,000 letters", False, "not measured: run with --rss-letters 20000"))
+
+    letters = _letters(args.per_language)
+    print(f"\nper letter, one process, {len(letters)} letters ({args.per_language} per language), median of 3 passes")
+    pdf_ms = _per_letter(appeal_gen_renderer(("pdf",)), letters)
+    bare_ms = _per_letter(bare_platypus, letters)
+    docx_ms = _per_letter(appeal_gen_renderer(("docx",)), letters)
+    naive_ms = _per_letter(naive_docxtpl, letters)
+    print(
+        f"  appeal-gen PDF        {pdf_ms:7.2f} ms   bare platypus  {bare_ms:7.2f} ms   ratio {pdf_ms / bare_ms:.2f}x"
+    )
+    print(
+        f"  appeal-gen DOCX       {docx_ms:7.2f} ms   naive docxtpl  {naive_ms:7.2f} ms   "
+        f"{naive_ms / docx_ms:.1f}x faster"
+    )
+    results.append(
+        (
+            f"DOCX per letter >= {TARGET_DOCX:.0f}x faster than naive docxtpl",
+            naive_ms / docx_ms >= TARGET_DOCX,
+            f"{naive_ms / docx_ms:.1f}x",
+        )
+    )
+    results.append(
+        (
+            f"PDF per letter <= {TARGET_PDF}x bare platypus",
+            pdf_ms / bare_ms <= TARGET_PDF,
+            f"{pdf_ms / bare_ms:.2f}x",
+        )
+    )
+    h = help_ms()
+    print(f"  appeal-gen --help     {h:7.1f} ms (median of 5, cold process)")
+    results.append((f"appeal-gen --help < {TARGET_HELP_MS:.0f} ms", h < TARGET_HELP_MS, f"{h:.0f} ms"))
+
+    print("\ntargets (issue 6)")
+    for name, ok, value in results:
+        print(f"  {'PASS' if ok else 'FAIL'}  {name}: {value}")
+    return 0 if all(ok for _, ok, _ in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
