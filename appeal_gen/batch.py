@@ -245,7 +245,14 @@ def run_batch(
     run = _Run(spec, spec_text, lst, outdir, options, report, result)
     with _locked(outdir):
         run.clean_temporaries()
-        run.execute(total, progress(total) if progress else Progress(total, sys.stderr, enabled=False))
+        try:
+            run.execute(total, progress(total) if progress else Progress(total, sys.stderr, enabled=False))
+        except OSError as exc:
+            # Writing the manifest, the journal or a combined PDF failed (a
+            # full disk): one line, as for the letters; temporaries are gone.
+            error = OutputError(f"cannot write output: {exc.strerror}", file=exc.filename or str(outdir))
+            error.errno = exc.errno
+            raise error from None
     result.seconds = time.monotonic() - start
     return result
 
