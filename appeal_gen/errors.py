@@ -106,3 +106,7 @@ class MissingGlyphError(FontError):
 
 class TemplateError(InputError):
     """A DOCX template that cannot be used (broken, unsafe or too large)."""
+
+
+class LayoutError(InputError):
+    """A personal part of a letter (address, salutation, signature) does not fit its fixed room."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import functools
 import io
+import math
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -519,13 +520,137 @@ _FRAME_PADDING = 6
 
 
 def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
-    """Draw *letter* as a PDF and return its bytes."""
+    """Draw *letter* as a PDF and return its bytes.
+
+    A personal letter (batch) is its language's shared layout plus its own
+    address, salutation and signature: see render/compose.py.
+    """
+    options = options or PdfOptions()
+    if letter.recipient is None:
+        return _render_document(letter, options, None)
+    layout = _shared_layout(letter, options)
+    return layout.compose(_personal_pdf(letter, layout))
+
+
+#: Lines the address field holds, like the window of an envelope.
+ADDRESS_LINES = 8
+#: Lines the salutation may take.
+SALUTATION_LINES = 2
+#: Lines under the closing ("Yours sincerely,"): the signatory's name, city and one more.
+SIGNATURE_LINES = 3
+
+_SHARED: dict[tuple[Any, ...], Any] = {}
+_SHARED_CACHE_SIZE = 32
+
+
+def _shared_key(letter: Letter, options: PdfOptions) -> tuple[Any, ...]:
+    import dataclasses
+
+    return (
+        options,
+        *(
+            tuple(v) if isinstance(v, list) else v
+            for f in dataclasses.fields(letter)
+            if f.name not in ("warnings", "recipient")
+            for v in (getattr(letter, f.name),)
+        ),
+    )
+
+
+def _shared_layout(letter: Letter, options: PdfOptions) -> Any:
+    """The letter without its personal parts, laid out once per worker and language."""
+    from .compose import SharedLayout
+
+    key = _shared_key(letter, options)
+    layout = _SHARED.get(key)
+    if layout is None:
+        sizes: dict[str, tuple[float, float]] = {}
+        data = _render_document(letter, options, sizes)
+        layout = SharedLayout.from_pdf(data, sizes)
+        if len(_SHARED) >= _SHARED_CACHE_SIZE:
+            _SHARED.clear()
+        _SHARED[key] = layout
+    return layout
+
+
+def _personal_pdf(letter: Letter, layout: Any) -> bytes:
+    """One page per slot, the slot's size, with this letter's personal parts drawn from its top."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from ..errors import LayoutError
+
+    rcpt = letter.recipient
+    assert rcpt is not None
+    _forget_shaped_glyphs()
+    w = _Writer(letter, layout.sizes["address"][0])
+    parts = {
+        "address": [(p, "address") for p in rcpt.address],
+        "salutation": [(rcpt.salutation, "salutation")],
+        "closing": [(rcpt.closing, "closing"), *((p, "address") for p in rcpt.signatory)],
+    }
+    room = {"address": "the address field", "salutation": "the salutation line", "closing": "the signature"}
+    buf = io.BytesIO()
+    canvas = Canvas(buf, invariant=1, pageCompression=1, initialFontName=f"{w.family}-regular")
+    for name in sorted(layout.slots):
+        width, height = layout.sizes[name]
+        canvas.setPageSize((width, height))
+        placed = []
+        y = height
+        after: float | None = None
+        for para, style_name in parts[name]:
+            style = w.styles[style_name]
+            flow = w.para(para, style_name, width)
+            _, h = flow.wrap(width, height)
+            if after is not None:
+                y -= after + style.spaceBefore
+            y -= h
+            placed.append((flow, y, para.field))
+            after = style.spaceAfter
+        if y < -0.01:
+            leading = w.styles["address"].leading
+            raise LayoutError(
+                f"needs {math.ceil((height - y) / leading)} lines, but {room[name]} of the letter holds "
+                f"{round(height / leading)}; shorten it or give fewer lines",
+                field=placed[-1][2],
+            )
+        for flow, at, _ in placed:
+            flow.drawOn(canvas, 0, at)
+        canvas.showPage()
+    canvas.save()
+    return buf.getvalue()
+
+
+@functools.lru_cache(maxsize=1)
+def _slot_class() -> type:
+    from reportlab.platypus import Flowable
+
+    class Slot(Flowable):
+        """Room of a fixed size for one personal part; leaves a marker where it is drawn."""
+
+        def __init__(self, name: str, height: float, before: float, after: float, sizes: dict[str, Any]) -> None:
+            super().__init__()
+            self.name, self.height, self.sizes = name, height, sizes
+            self.spaceBefore, self.spaceAfter = before, after
+
+        def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+            self.width = avail_width
+            return avail_width, self.height
+
+        def draw(self) -> None:
+            from .compose import marker
+
+            self.sizes[self.name] = (self.width, self.height)
+            self.canv._code.append(marker(self.name))
+
+    return Slot
+
+
+def _render_document(letter: Letter, options: PdfOptions, slots: dict[str, tuple[float, float]] | None) -> bytes:
+    """The letter as one reportlab document; with *slots*, personal parts are left as fixed rooms."""
     from reportlab.lib.colors import HexColor
     from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
     _line_start_rules()
-
-    options = options or PdfOptions()
     _forget_shaped_glyphs()
     width = options.page_size[0] - 2 * MARGIN
     # Paragraphs that are broken into lines here (Arabic, Khmer) must know the
@@ -546,15 +671,31 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
         _grid(family, ("LINEBELOW", (0, 0), (-1, 0), 1.5, HexColor(ACCENT)), ("BOTTOMPADDING", (0, 0), (-1, -1), 8))
     )
     story.append(head)
-    rcpt = letter.recipient
-    if rcpt:
-        story.append(Spacer(width, 8))
-        story.extend(P(p, "address") for p in rcpt.address)
+    rcpt = slots is not None
+    if slots is not None:
+        slot = _slot_class()
+        st = w.styles
+        address = slot("address", ADDRESS_LINES * st["address"].leading, 8, 0, slots)
+        salutation = slot(
+            "salutation",
+            SALUTATION_LINES * st["salutation"].leading,
+            st["salutation"].spaceBefore,
+            st["salutation"].spaceAfter,
+            slots,
+        )
+        closing = slot(
+            "closing",
+            st["closing"].leading + st["closing"].spaceAfter + SIGNATURE_LINES * st["address"].leading,
+            st["closing"].spaceBefore,
+            0,
+            slots,
+        )
+        story.append(address)
     story.append(T(letter.dateline, "dateline", "date"))
     story.append(P(letter.title, "title"))
     story.append(P(letter.status, "status"))
-    if rcpt:
-        story.append(P(rcpt.salutation, "salutation"))
+    if slots is not None:
+        story.append(salutation)
     for section in letter.sections:
         heading = P(section.heading, "h2" if section.subheading else "h1")
         paras = [P(p, "body") for p in section.paras]
@@ -573,11 +714,11 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
             story.append(
                 _paragraph(w.markup(demand, "demand"), w.styles["demand"], (w.base, w.rtl, "demand"), bullet=number)
             )
-    if rcpt:
+    if slots is not None:
         # A personalised letter closes with its signature; the appeal's
         # instructions to supporters (whom to write to, until when) are not
         # part of a letter to an official.
-        story.append(KeepTogether([P(rcpt.closing, "closing"), *(P(p, "address") for p in rcpt.signatory)]))
+        story.append(closing)
     else:
         story.append(KeepTogether([P(letter.write_to_heading, "h1"), *_address_block(letter.addressees[0], w)]))
         story.extend(KeepTogether(_address_block(a, w)) for a in letter.addressees[1:])

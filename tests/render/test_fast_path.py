@@ -89,6 +89,7 @@ def test_warm_pdf_caches_give_cold_bytes(example_spec, lang: str) -> None:  # ty
     for letter in letters:
         pdf_module._paragraph_markup.cache_clear()
         pdf_module._PARSED.clear()
+        pdf_module._SHARED.clear()
         cold.append(pdf_module.render_pdf(letter))
     warm = [pdf_module.render_pdf(letter) for letter in reversed(letters)][::-1]
     assert [hashlib.sha256(b).hexdigest() for b in warm] == [hashlib.sha256(b).hexdigest() for b in cold]
