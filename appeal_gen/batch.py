@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from collections import deque
@@ -203,8 +204,12 @@ def _row_message(exc: AppealGenError, spec: Spec) -> tuple[str, str | None]:
 _WORKER: LetterRenderer | None = None
 
 
-def _init_worker(spec_text: str, spec_path: str, options: BatchOptions) -> None:
+def _init_worker(spec_text: str, spec_path: str, options: BatchOptions, layouts: str | None = None) -> None:
     global _WORKER
+    if layouts is not None:
+        from .render import pdf
+
+        pdf.LAYOUT_DIR = Path(layouts)
     _WORKER = LetterRenderer(parse_spec(spec_text, spec_path), options)
 
 
@@ -386,9 +391,14 @@ class _Run:
         rows: dict[int, Row] = {}
         pool = None
         inline = LetterRenderer(self.spec, self.options) if jobs == 1 else None
+        # Laid-out letters shared by this run's workers (render/pdf.py); only
+        # this run's, so fonts or code changed since never reach a letter.
+        layouts = state / "layouts"
+        shutil.rmtree(layouts, ignore_errors=True)
+        layouts.mkdir(parents=True, exist_ok=True)
         try:
             if inline is None:
-                pool = _pool(jobs, self.spec_text, self.spec.path, self.options)
+                pool = _pool(jobs, self.spec_text, self.spec.path, self.options, layouts)
             for row in self.lst.rows():
                 prepared = self.prepare(row)
                 rows[row.line] = row
@@ -420,6 +430,7 @@ class _Run:
             if pool is not None:
                 pool.shutdown()
             progress.close()
+            shutil.rmtree(layouts, ignore_errors=True)
         self.combine(manifest)
         self.remove_stale()
         self.result.manifest = manifest.commit(self.result)
@@ -532,7 +543,7 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _pool(jobs: int, spec_text: str, spec_path: str, options: BatchOptions) -> Any:
+def _pool(jobs: int, spec_text: str, spec_path: str, options: BatchOptions, layouts: Path) -> Any:
     """Worker processes that do not inherit the lock or any other open file.
 
     The fork server starts from a clean interpreter, so a worker left over
@@ -544,7 +555,10 @@ def _pool(jobs: int, spec_text: str, spec_path: str, options: BatchOptions) -> A
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["appeal_gen.batch", "appeal_gen.render.pdf", "appeal_gen.render.docx"])
     return ProcessPoolExecutor(
-        max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(spec_text, spec_path, options)
+        max_workers=jobs,
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(spec_text, spec_path, options, str(layouts)),
     )
 
 

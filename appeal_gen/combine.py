@@ -119,6 +119,8 @@ class CombinedPdf:
         #: Offset of each object; objects 1 (catalog), 2 (pages) and 3 (info) are written last.
         self.offsets = array("Q", [0, 0, 0])
         self.kids: list[int] = []
+        #: sha1 of an object's bytes -> its number, for the first letter's objects.
+        self.shared: dict[bytes, int] = {}
         self.letters = 0
         self.lang: bytes | None = None
         self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
@@ -129,46 +131,60 @@ class CombinedPdf:
         self.size += len(data)
 
     def add(self, data: bytes, label: str) -> None:
-        """Append every page of one letter (*label* names it in the file's ID)."""
+        """Append every page of one letter (*label* names it in the file's ID).
+
+        Letters of one language share most of their objects (the fonts, the
+        pages' text: see render/compose.py). An object whose bytes, after
+        renumbering, equal one the first letter wrote is not written again:
+        its number is reused. Objects are numbered children first, so equal
+        objects have equal bytes. Only the first letter's objects are
+        remembered, so memory stays flat however many letters follow.
+        """
         letter = _Letter(data)
         if self.lang is None:
             self.lang = letter.lang
+        remember = self.letters == 0
         numbers: dict[int, int] = {}
-        order: list[int] = []
+        busy: set[int] = set()
 
-        def number(old: int) -> int:
-            if old not in numbers:
-                if old not in letter.offsets:
-                    raise ValueError(f"not a PDF written by reportlab: object {old} is missing")
-                numbers[old] = len(self.offsets) + len(numbers) + 1
-                order.append(old)
-            return numbers[old]
-
-        for page in letter.pages:
-            self.kids.append(number(page))
-        # Everything the pages reach, in the order it is met; /Parent goes to the new page tree.
-        i = 0
-        out: list[tuple[int, bytes, bytes]] = []
-        while i < len(order):
-            old = order[i]
-            i += 1
+        def place(old: int) -> int:
+            if old in numbers:
+                return numbers[old]
+            if old not in letter.offsets:
+                raise ValueError(f"not a PDF written by reportlab: object {old} is missing")
+            if old in busy:  # a cycle: number it now, write it when its turn comes
+                numbers[old] = self._reserve()
+                return numbers[old]
+            busy.add(old)
             head, stream = letter.parts(old)
             page = old in letter.pages
             if page:
                 # The letter's page tree is not copied: its pages join the combined one (object 2).
                 head = _PARENT.sub(b"/Parent @", head)
-
-            def renumber(m: re.Match[bytes]) -> bytes:
-                return m.group(0) if m.group(1) is None else b"%d 0 R" % number(int(m.group(1)))
-
-            head = _TOKEN.sub(renumber, head)
-            out.append((numbers[old], head.replace(b"/Parent @", b"/Parent 2 0 R") if page else head, stream))
-        for new, head, stream in sorted(out):
-            self.offsets.append(self.size)
-            assert len(self.offsets) == new
+            head = _TOKEN.sub(lambda m: m.group(0) if m.group(1) is None else b"%d 0 R" % place(int(m.group(1))), head)
+            if page:
+                head = head.replace(b"/Parent @", b"/Parent 2 0 R")
+            busy.discard(old)
+            key = None if page or old in numbers else hashlib.sha1(head + b"\0" + stream).digest()
+            if key is not None and key in self.shared:
+                numbers[old] = self.shared[key]
+                return numbers[old]
+            new = numbers.get(old) or self._reserve()
+            numbers[old] = new
+            self.offsets[new - 1] = self.size
             self._write(b"%d 0 obj\n%s\n%s%sendobj\n" % (new, head, stream, b"\n" if stream else b""))
+            if key is not None and remember:
+                self.shared[key] = new
+            return new
+
+        for page in letter.pages:
+            self.kids.append(place(page))
         self.letters += 1
         self.ident.update(label.encode() + b"\0")
+
+    def _reserve(self) -> int:
+        self.offsets.append(0)
+        return len(self.offsets)
 
     def commit(self) -> tuple[str, int]:
         """Finish the file and rename it into place; returns its sha256 and page count."""

@@ -63,3 +63,18 @@ def test_refuses_what_it_cannot_copy_and_leaves_nothing(tmp_path: Path, letters:
         combined.add(b"%PDF-1.7\n1 0 obj\n<< >>\nendobj\n", "broken")
     combined.discard()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_what_letters_share_is_written_once(tmp_path: Path, example_spec) -> None:  # type: ignore[no-untyped-def]
+    """Ten letters of one language: their fonts and page text once, their own parts each."""
+    loc = LocaleInfo("ar")
+    base = build_letter(example_spec, loc)
+    names = [f"ليلى حداد {i}" for i in range(10)]
+    letters = [render_pdf(personalise(base, example_spec, loc, Correspondent(signatory_name=n))) for n in names]
+    _, pages = _combine(tmp_path / "ar.pdf", letters)
+    size = (tmp_path / "ar.pdf").stat().st_size
+    assert size < 0.3 * sum(len(d) for d in letters)
+    reader = PdfReader(tmp_path / "ar.pdf", strict=True)
+    assert pages == len(reader.pages) == sum(len(PdfReader(io.BytesIO(d)).pages) for d in letters)
+    expected = [page.extract_text() for d in letters for page in PdfReader(io.BytesIO(d)).pages]
+    assert [page.extract_text() for page in reader.pages] == expected

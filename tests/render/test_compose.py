@@ -105,3 +105,16 @@ def test_an_address_too_long_for_its_field_is_an_error_not_a_clipped_letter(exam
     assert info.value.message == (
         "needs 11 lines, but the address field of the letter holds 8; shorten it or give fewer lines"
     )
+
+
+def test_workers_of_one_run_share_a_laid_out_letter(example_spec, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The first worker lays a language out and leaves it in the run's folder; the next one reads it."""
+    monkeypatch.setattr(pdf_module, "LAYOUT_DIR", tmp_path)
+    pdf_module._SHARED.clear()
+    first = pdf_module.render_pdf(_letter(example_spec, "zh"))
+    assert len(list(tmp_path.glob("*.layout"))) == 1
+    pdf_module._SHARED.clear()  # another process: nothing in memory
+    calls = []
+    monkeypatch.setattr(pdf_module, "_render_document", lambda *a: calls.append(a))
+    again = pdf_module.render_pdf(_letter(example_spec, "zh"))
+    assert calls == [] and again == first
