@@ -147,7 +147,8 @@ def _locale(args: argparse.Namespace) -> int:
             print(line)
     bad = [r.lang for r in report.languages if not r.ok]
     if report.ok:
-        print(f"locale check: OK: {len(report.languages)} catalogs")
+        n = len(report.languages)
+        print(f"locale check: OK: {n} catalog{'' if n == 1 else 's'}")
         return 0
     print(f"locale check: problems in {', '.join(bad) or 'the template'}", file=sys.stderr)
     return 2

@@ -28,7 +28,7 @@ def test_german_added_translated_and_built(tmp_path: Path, capsys, monkeypatch) 
     code, out, _ = run(capsys, "locale", "check", "de")
     assert (code, out) == (
         0,
-        "de: 42 of 42 strings translated, 0 fuzzy, 0 untranslated: OK\nlocale check: OK: 1 catalogs\n",
+        "de: 42 of 42 strings translated, 0 fuzzy, 0 untranslated: OK\nlocale check: OK: 1 catalog\n",
     )
 
     # 2. The appeal's own text, every time.

@@ -381,6 +381,10 @@ def _paragraph_markup(base: str, rtl: bool, para: Para, style_name: str, width: 
         # Right-to-left text, also an Arabic name inside an English
         # paragraph: reportlab neither joins nor reorders it, so lines are
         # broken here and each is reshaped and put in visual order.
+        # Glyphs are checked on the text as written first: the bidi
+        # algorithm cannot order a character Unicode does not know (it fails
+        # on an unassigned code point), and no font has a glyph for one.
+        _markup(para, base, bold=bold)
         tokens = re.findall(r"\s+|\S+", para.text)
         direction = _base_direction(para.text)
         lines = [_visual_rtl(ln, direction) for ln in _break_lines(tokens, base, face, size, avail)]

@@ -64,3 +64,17 @@ def test_arabic_names_inside_an_english_letter_are_joined_and_right_to_left() ->
         assert reshape(name) in text.replace("\n", " ")
         assert name not in text
     assert "its director," in text and "was questioned for six hours." in text
+
+
+def test_a_character_unicode_does_not_know_inside_rtl_text_is_a_glyph_error() -> None:
+    """Found by the property test: python-bidi fails on an unassigned code point."""
+    import pytest
+
+    from appeal_gen.errors import MissingGlyphError
+
+    letter = build_letter(load_spec(str(EXAMPLE)), LocaleInfo("en"))
+    writer = pdf_module._Writer(letter, 400)
+    with pytest.raises(MissingGlyphError) as info:
+        writer.markup(Para((Run("مركز \U00018cd6"),), "summary"), "body")
+    assert info.value.field == "summary"
+    assert "U+18CD6" in info.value.message
