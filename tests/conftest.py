@@ -6,6 +6,11 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", max_examples=100, derandomize=True)
+settings.register_profile("explore", max_examples=1500)
+settings.load_profile("ci")
 
 from appeal_gen import build_letter, load_spec, parse_spec
 from appeal_gen.locale import LocaleInfo
