@@ -8,14 +8,16 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-settings.register_profile("ci", max_examples=100, derandomize=True)
-settings.register_profile("explore", max_examples=1500)
-settings.load_profile("ci")
-
 from appeal_gen import build_letter, load_spec, parse_spec
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.render.docx import DocxOptions, render_docx
 from appeal_gen.render.pdf import render_pdf
+
+# Hypothesis: the "ci" profile draws the same examples every run (a red CI is
+# a real regression); "explore" (--hypothesis-profile=explore) draws new ones.
+settings.register_profile("ci", max_examples=100, derandomize=True)
+settings.register_profile("explore", max_examples=1500)
+settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "cchr-2017" / "appeal.yaml"
