@@ -41,6 +41,8 @@ from ..combine import _TOKEN, _Letter
 _MARKER = re.compile(rb"^% appeal-gen slot (\w+)$", re.M)
 _CONTENTS = re.compile(rb"/Contents (\d+) 0 R")
 _RESOURCES_FONT = re.compile(rb"/Resources <<\s*/Font (\d+) 0 R")
+#: The subset tag of a font name: /BaseFont /AAAAAA+NotoSans-Bold.
+_SUBSET_TAG = re.compile(rb"(/(?:BaseFont|FontName) /)([A-Z]{6})\+([^\s/<>\[\]()]+)")
 
 
 def marker(name: str) -> str:
@@ -148,6 +150,21 @@ class SharedLayout:
         def renumber(m: re.Match[bytes]) -> bytes:
             return m.group(0) if m.group(1) is None else b"%d 0 R" % number(int(m.group(1)))
 
+        # reportlab tags every document's first subset of a font AAAAAA, so the
+        # personal parts' subsets would share names with the layout's (and,
+        # in a combined PDF, with every other letter's). Subsets of one file
+        # must have different tags (PDF 32000-1, 9.6.4), or a viewer or a
+        # printer that caches fonts by name may draw the wrong glyphs: the
+        # personal ones get tags drawn from this letter's own bytes.
+        tags: dict[bytes, bytes] = {}
+        seed = hashlib.md5(personal).digest()
+
+        def retag(old: bytes) -> bytes:
+            if old not in tags:
+                digest = hashlib.md5(seed + old).digest()
+                tags[old] = bytes(65 + b % 26 for b in digest[:6])
+            return tags[old]
+
         parts = [self.prefix]
         size = len(self.prefix)
         offsets = dict(self.offsets)
@@ -179,6 +196,7 @@ class SharedLayout:
             i += 1
             head, stream = doc.parts(old)
             head = _TOKEN.sub(renumber, head)
+            head = _SUBSET_TAG.sub(lambda m: m.group(1) + retag(m.group(2) + m.group(3)) + b"+" + m.group(3), head)
             obj = b"%d 0 obj\n%s\n%s%sendobj\n" % (numbers[old], head, stream, b"\n" if stream else b"")
             offsets[numbers[old]] = size
             parts.append(obj)

@@ -118,3 +118,27 @@ def test_workers_of_one_run_share_a_laid_out_letter(example_spec, tmp_path: Path
     monkeypatch.setattr(pdf_module, "_render_document", lambda *a: calls.append(a))
     again = pdf_module.render_pdf(_letter(example_spec, "zh"))
     assert calls == [] and again == first
+
+
+def test_every_font_subset_has_its_own_name(example_spec, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Two subsets called AAAAAA+KhmerOS in one file can make a printer draw the wrong glyphs."""
+    from appeal_gen.combine import CombinedPdf
+
+    letters = [
+        pdf_module.render_pdf(_letter(example_spec, "km", Correspondent(name=n, signatory_name=n)))
+        for n in ("សុខ ចាន់ធា", "ជា វណ្ណៈ")
+    ]
+    combined = CombinedPdf(tmp_path / "km.pdf", title="km")
+    for i, data in enumerate(letters):
+        combined.add(data, str(i))
+    combined.commit()
+    for data in [*letters, (tmp_path / "km.pdf").read_bytes()]:
+        reader = PdfReader(io.BytesIO(data))
+        names = set()
+        for page in reader.pages:
+            fonts = dict(page["/Resources"]["/Font"])
+            for xobj in (page["/Resources"].get("/XObject") or {}).values():
+                fonts.update(xobj.get_object()["/Resources"]["/Font"])
+            names.update(font.idnum for font in fonts.values())
+        base = {str(reader.get_object(n)["/BaseFont"]) for n in names}
+        assert len(base) == len(names), sorted(base)
