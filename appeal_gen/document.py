@@ -191,7 +191,7 @@ def _check_translated(spec: Spec, lang: str, allow_fallback: bool) -> None:
     if missing:
         shown = ", ".join(missing[:12]) + (f" and {len(missing) - 12} more" if len(missing) > 12 else "")
         raise TranslationMissingError(
-            f"no '{lang}' text for {len(missing)} of {len(spec.texts)} fields: {shown}; "
+            f"no '{lang}' text for {len(missing)} of {sum(not t.universal for t in spec.texts)} fields: {shown}; "
             f"add them to the spec as '{lang}:' entries (for translators: "
             f"appeal-gen translate export {spec.path} --lang {lang}), "
             f"or build with --allow-fallback to print the {spec.language} text instead",

@@ -72,9 +72,15 @@ class Text:
     path: str
     line: int | None = None
     column: int | None = None
+    #: A name written once (a plain string in a name field): the same in
+    #: every language, so it never counts as untranslated.
+    universal: bool = False
 
     def get(self, lang: str) -> str | None:
-        return self.values.get(lang)
+        value = self.values.get(lang)
+        if value is None and self.universal:
+            return self.values[self.source]
+        return value
 
 
 @dataclass(frozen=True)
@@ -183,7 +189,7 @@ class Spec:
     def missing_translations(self, lang: str) -> list[Text]:
         """Text fields with no *lang* text (``fr`` text serves ``fr_CA``)."""
         base = lang.split("_")[0]
-        return [t for t in self.texts if lang not in t.values and base not in t.values]
+        return [t for t in self.texts if not t.universal and lang not in t.values and base not in t.values]
 
 
 def slugify(code: str) -> str:
@@ -218,7 +224,7 @@ def _list(item: _Field, required: bool = False, nonempty: bool = False) -> _Fiel
 
 
 _AUTHORITY = {
-    "honorific": _Field("text"),
+    "honorific": _Field("name"),
     "name": _Field("str"),
     "office": _Field("text", required=True),
     "institution": _Field("text"),
@@ -246,7 +252,7 @@ _SCHEMA: dict[str, _Field] = {
     "issuers": _list(
         _obj(
             {
-                "name": _Field("text", required=True),
+                "name": _Field("name", required=True),
                 "address": _list(_Field("str")),
                 "phone": _Field("str"),
                 "email": _Field("email"),
@@ -265,8 +271,8 @@ _SCHEMA: dict[str, _Field] = {
     "subjects": _list(
         _obj(
             {
-                "name": _Field("text", required=True),
-                "short_name": _Field("text"),
+                "name": _Field("name", required=True),
+                "short_name": _Field("name"),
                 "kind": _Field("kind"),
                 "role": _Field("text"),
                 "pronoun": _Field("pronoun"),
@@ -308,6 +314,7 @@ _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ"})
 _KIND_NAMES = {
     "str": "a string",
     "text": "text (a string, or a mapping of language codes to strings)",
+    "name": "a name (a string, used in every language, or a mapping of language codes to strings)",
     "int": "a whole number",
     "count": "a whole number",
     "date": "a date written YYYY-MM-DD",
@@ -471,8 +478,8 @@ class _Validator:
                 v = self.check(item, spec.item, f"{path}.{i}", depth + 1)
                 items.append(v)
             return items if all(v is not None for v in items) else None
-        if kind == "text":
-            return self.text(node, path, depth)
+        if kind in ("text", "name"):
+            return self.text(node, path, depth, universal=kind == "name")
         return self.scalar(node, kind, path)
 
     def _plain(self, node: yaml.Node, path: str, expect: str) -> str | None:
@@ -572,7 +579,7 @@ class _Validator:
             return None
         return code
 
-    def text(self, node: yaml.Node, path: str, depth: int) -> Text | None:
+    def text(self, node: yaml.Node, path: str, depth: int, *, universal: bool = False) -> Text | None:
         if isinstance(node, yaml.MappingNode):
             values: dict[str, str] = {}
             for key_node, value_node in node.value:
@@ -603,7 +610,7 @@ class _Validator:
             v = self.scalar(node, "str", path)
             if v is None:
                 return None
-            t = Text({self.source_lang: v}, self.source_lang, path, *_position(node))
+            t = Text({self.source_lang: v}, self.source_lang, path, *_position(node), universal=universal)
         self.texts.append(t)
         return t
 

@@ -142,8 +142,8 @@ def test_missing_translation_names_file_line_fields_and_writes_nothing(tmp_path:
     code, out, err = run(capsys, "build", str(spec), "--lang", "fr", "-o", str(tmp_path / "out"))
     assert (code, out) == (2, "")
     assert err == (
-        f"{spec}:7:11: issuers.0.name: no 'fr' text for 10 of 10 fields: issuers.0.name, title, summary, "
-        "subjects.0.name, concern, demands.0, demands.1, demands.2, authorities.0.office, "
+        f"{spec}:11:8: title: no 'fr' text for 8 of 8 fields: title, summary, "
+        "concern, demands.0, demands.1, demands.2, authorities.0.office, "
         "authorities.0.salutation; add them to the spec as 'fr:' entries (for translators: "
         f"appeal-gen translate export {spec} --lang fr), or build with --allow-fallback to "
         "print the en text instead\n"
@@ -156,7 +156,7 @@ def test_allow_fallback_builds_and_reports_every_fallback_field(tmp_path: Path, 
         capsys, "build", str(DATA / "minimal.yaml"), "--lang", "fr", "--allow-fallback", "-o", str(tmp_path)
     )
     assert code == 0
-    assert "warning: fr: 10 fields have no 'fr' text and print in en:" in err
+    assert "warning: fr: 8 fields have no 'fr' text and print in en:" in err
     for field in ("title", "concern", "summary", "demands.2"):
         assert field in err
     text = squash(pdf_text((tmp_path / "test-001.fr.pdf").read_bytes()))

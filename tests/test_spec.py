@@ -157,3 +157,18 @@ def test_slugify_keeps_file_names_safe() -> None:
     assert slugify("../../etc/passwd") == "etc-passwd"
     assert slugify("UA 60/16") == "ua-60-16"
     assert slugify("///") == "appeal"
+
+
+def test_a_name_written_once_serves_every_language() -> None:
+    """Names are not translated: a plain string is the name in every language; a mapping overrides it."""
+    text = (DATA / "minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("  - name: A. Defender", "  - name: {en: A. Defender, km: អា. ដេហ្វិនឌ័រ}")
+    spec = parse_spec(text, "x.yaml")
+    issuer = spec.issuers[0].name
+    assert issuer.universal and issuer.get("fr") == issuer.get("zh") == "Example Defenders & Partners"
+    subject = spec.subjects[0].name
+    assert not subject.universal and subject.get("km") == "អា. ដេហ្វិនឌ័រ" and subject.get("fr") is None
+    assert [t.path for t in spec.missing_translations("fr")] == [
+        "title", "summary", "subjects.0.name", "concern", "demands.0", "demands.1", "demands.2",
+        "authorities.0.office", "authorities.0.salutation",
+    ]  # fmt: skip
