@@ -443,7 +443,8 @@ class _Run:
             "line": row.line,
             "id": row.get("id"),
             "name": _display_name(row),
-            "language": out.lang,
+            # As the row asked for it, also when the row failed before rendering.
+            "language": out.lang or row.get("language"),
             "status": "ok",
             "message": "; ".join(row.warnings),
             "files": {},

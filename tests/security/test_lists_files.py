@@ -102,6 +102,11 @@ def test_each_hostile_row_has_its_exact_outcome(i: int, hostile_run) -> None:  #
         assert printed in pdf_text(path.read_bytes())
 
 
+def test_failed_rows_keep_the_language_they_asked_for(hostile_run) -> None:  # type: ignore[no-untyped-def]
+    _, _, records, _ = hostile_run
+    assert [r["language"] for r in records if r["status"] == "error"] == ["en", "tlh", "xx_YY", "en"]
+
+
 def test_no_two_rows_share_a_file_whatever_the_case_or_normalisation(hostile_run) -> None:  # type: ignore[no-untyped-def]
     _, out, records, _ = hostile_run
     names = [r["files"]["pdf"]["path"] for r in records if r["status"] == "ok"]
