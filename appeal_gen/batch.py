@@ -255,9 +255,7 @@ def run_batch(
         except OSError as exc:
             # Writing the manifest, the journal or a combined PDF failed (a
             # full disk): one line, as for the letters; temporaries are gone.
-            error = OutputError(f"cannot write output: {exc.strerror}", file=exc.filename or str(outdir))
-            error.errno = exc.errno
-            raise error from None
+            raise OutputError.from_os(exc, str(outdir)) from None
     result.seconds = time.monotonic() - start
     return result
 

@@ -21,7 +21,10 @@ import os
 import re
 import tempfile
 from array import array
+from collections.abc import Sequence
 from pathlib import Path
+
+from .output import _umask
 
 _XREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
 _OBJ = re.compile(rb"(\d+) 0 obj\s*")
@@ -29,12 +32,30 @@ _OBJ = re.compile(rb"(\d+) 0 obj\s*")
 _TOKEN = re.compile(rb"\((?:\\.|[^\\()])*\)|(?<=[\s\[<])(\d+) 0 R(?=[\s\]/>])", re.S)
 _LENGTH = re.compile(rb"/Length (\d+)(?=[\s/>])")
 _ROOT = re.compile(rb"/Root (\d+) 0 R")
+_INFO = re.compile(rb"/Info (\d+) 0 R")
 _PAGES = re.compile(rb"/Pages (\d+) 0 R")
 _KIDS = re.compile(rb"/Kids \[([^\]]*)\]")
 _LANG = re.compile(rb"/Lang (\((?:\\.|[^\\()])*\))")
 _PARENT = re.compile(rb"/Parent \d+ 0 R")
 #: Dictionary brackets, with string literals (which may hold brackets) skipped.
 _NESTING = re.compile(rb"\((?:\\.|[^\\()])*\)|<<|>>", re.S)
+
+
+def pdf_object(n: int, head: bytes, stream: bytes = b"") -> bytes:
+    """Object *n* as reportlab writes it (*stream* from ``stream`` to ``endstream``)."""
+    return b"%d 0 obj\n%s\n%s%sendobj\n" % (n, head, stream, b"\n" if stream else b"")
+
+
+def xref_and_trailer(offsets: Sequence[int | None], start: int, ident: bytes, info: int, root: int) -> bytes:
+    """The classic xref table (``offsets[n - 1]`` is object n's, None a free one) and the trailer."""
+    count = len(offsets) + 1
+    lines = [b"xref\n0 %d\n0000000000 65535 f \n" % count]
+    lines += [b"0000000000 65535 f \n" if off is None else b"%010d 00000 n \n" % off for off in offsets]
+    lines.append(
+        b"trailer\n<< /ID [ <%s> <%s> ] /Info %d 0 R /Root %d 0 R /Size %d >>\nstartxref\n%d\n%%%%EOF\n"
+        % (ident, ident, info, root, count, start)
+    )
+    return b"".join(lines)
 
 
 class _Letter:
@@ -60,7 +81,10 @@ class _Letter:
         root = _ROOT.search(trailer)
         if not root:
             raise ValueError("not a PDF written by reportlab: no /Root")
-        catalog = self.dictionary(int(root.group(1)))
+        self.root = int(root.group(1))
+        info = _INFO.search(trailer)
+        self.info = int(info.group(1)) if info else None
+        catalog = self.dictionary(self.root)
         lang = _LANG.search(catalog)
         self.lang = lang.group(1) if lang else None
         pages = _PAGES.search(catalog)
@@ -172,7 +196,7 @@ class CombinedPdf:
             new = numbers.get(old) or self._reserve()
             numbers[old] = new
             self.offsets[new - 1] = self.size
-            self._write(b"%d 0 obj\n%s\n%s%sendobj\n" % (new, head, stream, b"\n" if stream else b""))
+            self._write(pdf_object(new, head, stream))
             if key is not None and remember:
                 self.shared[key] = new
             return new
@@ -197,16 +221,9 @@ class CombinedPdf:
         ]
         for i, obj in enumerate(tail, start=1):
             self.offsets[i - 1] = self.size
-            self._write(b"%d 0 obj\n%s\nendobj\n" % (i, obj))
-        xref = self.size
-        lines = [b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.offsets) + 1)]
-        lines += [b"%010d 00000 n \n" % off for off in self.offsets]
+            self._write(pdf_object(i, obj))
         digest = self.ident.hexdigest()[:32].encode()
-        lines.append(
-            b"trailer\n<< /ID [ <%s> <%s> ] /Info 3 0 R /Root 1 0 R /Size %d >>\nstartxref\n%d\n%%%%EOF\n"
-            % (digest, digest, len(self.offsets) + 1, xref)
-        )
-        self._write(b"".join(lines))
+        self._write(xref_and_trailer(self.offsets, self.size, digest, info=3, root=1))
         self.fh.flush()
         os.fsync(self.fh.fileno())
         self.fh.close()
@@ -227,9 +244,3 @@ def _pdf_string(text: str) -> bytes:
     b'<FEFF0041>'
     """
     return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode() + b">"
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -15,8 +15,10 @@ import functools
 import gettext
 import io
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import sanitize
 from .errors import CatalogError, UsageError
@@ -132,28 +134,28 @@ class Messages:
                 self._chain.append((code, _load_catalog(str(path), os.path.getmtime(path))))
 
     def gettext(self, message: str) -> str:
+        found = self._lookup(message, lambda _catalog: message)
+        return message if found is None else found
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The form for *n* of a message with plural forms (each catalog's own rule)."""
+        found = self._lookup(singular, lambda catalog: (singular, catalog.plural(n)))
+        if found is None:
+            return singular if n == 1 else plural
+        return found
+
+    def _lookup(self, message: str, key: Callable[[Any], object]) -> str | None:
+        """The first catalog along the chain that translates *message*, noting any fallback."""
         for code, catalog in self._chain:
             # GNUTranslations returns the msgid itself when it has no entry.
-            text = catalog._catalog.get(message)  # type: ignore[attr-defined]
+            text = catalog._catalog.get(key(catalog))  # type: ignore[attr-defined]
             if text:
                 if code != self.lang:
                     self._note(message, code)
                 return self._clean(message, str(text))
         if self.lang != SOURCE_LANGUAGE:
             self._note(message, SOURCE_LANGUAGE)
-        return message
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        """The form for *n* of a message with plural forms (each catalog's own rule)."""
-        for code, catalog in self._chain:
-            text = catalog._catalog.get((singular, catalog.plural(n)))  # type: ignore[attr-defined]
-            if text:
-                if code != self.lang:
-                    self._note(singular, code)
-                return self._clean(singular, str(text))
-        if self.lang != SOURCE_LANGUAGE:
-            self._note(singular, SOURCE_LANGUAGE)
-        return singular if n == 1 else plural
+        return None
 
     def _clean(self, message: str, text: str) -> str:
         """sanitize.py's rule for translators' strings, as for every other value."""

@@ -22,6 +22,13 @@ class OutputError(AppealGenError):
     #: The OS error number (errno.ENOSPC for a full disk), when there is one.
     errno: int | None = None
 
+    @classmethod
+    def from_os(cls, exc: OSError, where: str | None) -> OutputError:
+        """The one-line error for a failed write, keeping errno (a full disk stops a batch)."""
+        error = cls(f"cannot write output: {exc.strerror}", file=exc.filename or where)
+        error.errno = exc.errno
+        return error
+
     @property
     def disk_full(self) -> bool:
         import errno
@@ -67,10 +74,7 @@ def write_all(files: Mapping[Path, bytes], *, durable: bool = True) -> None:
             os.replace(tmp, path)
         temps = []
     except OSError as exc:
-        where = exc.filename or (str(current) if current is not None else None)
-        error = OutputError(f"cannot write output: {exc.strerror}", file=where)
-        error.errno = exc.errno
-        raise error from None
+        raise OutputError.from_os(exc, str(current) if current is not None else None) from None
     finally:
         for tmp, _ in temps:
             try:

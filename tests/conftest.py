@@ -39,6 +39,15 @@ def example_docx(example_spec) -> bytes:  # type: ignore[no-untyped-def]
     return render_docx(build_letter(example_spec, LocaleInfo("en")), DocxOptions(date=example_spec.date))
 
 
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``appeal-gen ARGV`` in this process: exit status, stdout, stderr."""
+    from appeal_gen.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def minimal_letter(summary: str, lang: str = "en"):  # type: ignore[no-untyped-def]
     """The minimal spec's letter, with *summary* (YAML scalar text) as its summary."""
     text = (DATA / "minimal.yaml").read_text(encoding="utf-8")

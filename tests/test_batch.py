@@ -21,18 +21,11 @@ import pytest
 from pypdf import PdfReader
 
 from appeal_gen.batch import Progress
-from appeal_gen.cli import main
 
-from .conftest import DATA, EXAMPLE, pdf_text, squash
+from .conftest import DATA, EXAMPLE, pdf_text, run, squash
 
 RECIPIENTS = EXAMPLE.parent / "recipients.csv"
 LISTS = DATA / "recipients"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def docx_text(path: Path) -> str:

@@ -8,8 +8,7 @@ import pytest
 
 from appeal_gen import catalogs
 
-from .conftest import copy_locales
-from .test_cli import run
+from .conftest import copy_locales, run
 
 SHIPPED = ["ar", "es", "fr", "km", "ru", "zh"]
 

@@ -9,15 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from appeal_gen.cli import main
-
-from .conftest import DATA, EXAMPLE, pdf_text, squash
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from .conftest import DATA, EXAMPLE, pdf_text, run, squash
 
 
 def test_build_writes_pdf_and_docx_named_after_the_reference(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

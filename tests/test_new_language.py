@@ -12,8 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from .conftest import DATA, EXAMPLE, copy_locales, docx_paragraphs, fill_po, pdf_text, squash
-from .test_cli import run
+from .conftest import DATA, EXAMPLE, copy_locales, docx_paragraphs, fill_po, pdf_text, run, squash
 
 
 def test_german_added_translated_and_built(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -15,8 +15,7 @@ from babel.messages.pofile import read_po
 
 from appeal_gen import load_spec
 
-from .conftest import DATA, EXAMPLE, fill_po
-from .test_cli import run
+from .conftest import DATA, EXAMPLE, fill_po, run
 
 STYLES = DATA / "translate" / "styles.yaml"
 

@@ -36,7 +36,7 @@ import re
 import zlib
 from dataclasses import dataclass
 
-from ..combine import _TOKEN, _Letter
+from ..combine import _TOKEN, _Letter, pdf_object, xref_and_trailer
 
 _MARKER = re.compile(rb"^% appeal-gen slot (\w+)$", re.M)
 _CONTENTS = re.compile(rb"/Contents (\d+) 0 R")
@@ -61,14 +61,9 @@ def _decode(head: bytes, stream: bytes) -> bytes:
     return data
 
 
-def _stream_object(n: int, content: bytes, extra: bytes = b"") -> bytes:
+def _stream_object(n: int, content: bytes) -> bytes:
     packed = zlib.compress(content, 6)
-    return b"%d 0 obj\n<<%s /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (
-        n,
-        extra,
-        len(packed),
-        packed,
-    )
+    return pdf_object(n, b"<< /Filter /FlateDecode /Length %d >>" % len(packed), b"stream\n%s\nendstream" % packed)
 
 
 @dataclass
@@ -114,23 +109,20 @@ class SharedLayout:
             if font is None:
                 raise ValueError("shared layout: a page with a slot has no font resources")
             head = head[: font.end()] + extra + head[font.end() :]
-            rewritten[page] = b"%d 0 obj\n%s\nendobj\n" % (page, head)
+            rewritten[page] = pdf_object(page, head)
         if found != set(sizes):
             raise ValueError(f"shared layout: slots {sorted(set(sizes) - found)} were not drawn")
         for n in sorted(doc.offsets):
-            if n in rewritten:
-                obj = rewritten[n]
-            else:
-                h, s = doc.parts(n)
-                obj = b"%d 0 obj\n%s\n%s%sendobj\n" % (n, h, s, b"\n" if s else b"")
+            obj = rewritten[n] if n in rewritten else pdf_object(n, *doc.parts(n))
             offsets[n] = size
             out.append(obj)
             size += len(obj)
-        trailer = data[data.rindex(b"trailer") :]
-        root = int(re.search(rb"/Root (\d+) 0 R", trailer).group(1))  # type: ignore[union-attr]
-        info = int(re.search(rb"/Info (\d+) 0 R", trailer).group(1))  # type: ignore[union-attr]
+        if doc.info is None:
+            raise ValueError("shared layout: no /Info")
         prefix = b"".join(out)
-        return cls(prefix, offsets, root, info, slots, dict(sizes), last + 1 + len(names), hashlib.md5(prefix).digest())
+        return cls(
+            prefix, offsets, doc.root, doc.info, slots, dict(sizes), last + 1 + len(names), hashlib.md5(prefix).digest()
+        )
 
     def compose(self, personal: bytes) -> bytes:
         """The letter: the shared objects, then each personal page as the Form XObject of its slot."""
@@ -186,7 +178,7 @@ class SharedLayout:
                 filters.group(0),
                 length.group(0),
             )
-            obj = b"%d 0 obj\n%s\n%s\nendobj\n" % (self.slots[name], form, c_stream)
+            obj = pdf_object(self.slots[name], form, c_stream)
             offsets[self.slots[name]] = size
             parts.append(obj)
             size += len(obj)
@@ -197,21 +189,13 @@ class SharedLayout:
             head, stream = doc.parts(old)
             head = _TOKEN.sub(renumber, head)
             head = _SUBSET_TAG.sub(lambda m: m.group(1) + retag(m.group(2) + m.group(3)) + b"+" + m.group(3), head)
-            obj = b"%d 0 obj\n%s\n%s%sendobj\n" % (numbers[old], head, stream, b"\n" if stream else b"")
+            obj = pdf_object(numbers[old], head, stream)
             offsets[numbers[old]] = size
             parts.append(obj)
             size += len(obj)
-        count = max(offsets) + 1
-        xref = [b"xref\n0 %d\n0000000000 65535 f \n" % count]
-        xref += [
-            b"%010d 00000 n \n" % offsets[n] if n in offsets else b"0000000000 65535 f \n" for n in range(1, count)
-        ]
         ident = hashlib.md5(self.digest + b"".join(parts[1:])).hexdigest().encode()
-        xref.append(
-            b"trailer\n<< /ID [ <%s> <%s> ] /Info %d 0 R /Root %d 0 R /Size %d >>\nstartxref\n%d\n%%%%EOF\n"
-            % (ident, ident, self.info, self.root, count, size)
-        )
-        return b"".join(parts) + b"".join(xref)
+        table = [offsets.get(n) for n in range(1, max(offsets) + 1)]
+        return b"".join(parts) + xref_and_trailer(table, size, ident, self.info, self.root)
 
 
 def _num(x: float) -> bytes:

@@ -5,19 +5,10 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import pytest
-
-from appeal_gen.cli import main
-
 from ..conftest import DATA, EXAMPLE
+from ..conftest import run as cli
 
 __all__ = ["DATA", "EXAMPLE", "cli", "make_template", "minimal_spec", "patch_docx"]
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def make_template(tmp_path: Path, *paragraphs: str, name: str = "hostile.docx") -> Path:
