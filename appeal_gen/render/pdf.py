@@ -715,8 +715,8 @@ def _render_document(letter: Letter, options: PdfOptions, slots: dict[str, tuple
         _grid(family, ("LINEBELOW", (0, 0), (-1, 0), 1.5, HexColor(ACCENT)), ("BOTTOMPADDING", (0, 0), (-1, -1), 8))
     )
     story.append(head)
-    rcpt = slots is not None
-    if slots is not None:
+    personal = slots is not None
+    if personal:
         slot = _slot_class()
         st = w.styles
         address = slot("address", ADDRESS_LINES * st["address"].leading, 8, 0, slots)
@@ -738,7 +738,7 @@ def _render_document(letter: Letter, options: PdfOptions, slots: dict[str, tuple
     story.append(T(letter.dateline, "dateline", "date"))
     story.append(P(letter.title, "title"))
     story.append(P(letter.status, "status"))
-    if slots is not None:
+    if personal:
         story.append(salutation)
     for section in letter.sections:
         heading = P(section.heading, "h2" if section.subheading else "h1")
@@ -758,7 +758,7 @@ def _render_document(letter: Letter, options: PdfOptions, slots: dict[str, tuple
             story.append(
                 _paragraph(w.markup(demand, "demand"), w.styles["demand"], (w.base, w.rtl, "demand"), bullet=number)
             )
-    if slots is not None:
+    if personal:
         # A personalised letter closes with its signature; the appeal's
         # instructions to supporters (whom to write to, until when) are not
         # part of a letter to an official.
@@ -766,10 +766,10 @@ def _render_document(letter: Letter, options: PdfOptions, slots: dict[str, tuple
     else:
         story.append(KeepTogether([P(letter.write_to_heading, "h1"), *_address_block(letter.addressees[0], w)]))
         story.extend(KeepTogether(_address_block(a, w)) for a in letter.addressees[1:])
-    if letter.copies_heading and not rcpt:
+    if letter.copies_heading and not personal:
         story.append(KeepTogether([P(letter.copies_heading, "h1"), *_address_block(letter.copies[0], w)]))
         story.extend(KeepTogether(_address_block(a, w)) for a in letter.copies[1:])
-    if letter.deadline and not rcpt:
+    if letter.deadline and not personal:
         box = Table([[P(letter.deadline, "deadline", width - 20)]], colWidths=[width])
         side = "LINEAFTER" if w.rtl else "LINEBEFORE"
         box.setStyle(
