@@ -37,6 +37,7 @@ import zlib
 from dataclasses import dataclass
 
 from ..combine import _TOKEN, _Letter, pdf_object, xref_and_trailer
+from .subsets import PLACEHOLDER_KEY, Seed
 
 _MARKER = re.compile(rb"^% appeal-gen slot (\w+)$", re.M)
 _CONTENTS = re.compile(rb"/Contents (\d+) 0 R")
@@ -78,10 +79,15 @@ class SharedLayout:
     sizes: dict[str, tuple[float, float]]  # slot name -> (width, height)
     first_free: int  # the first object number for a letter's own objects
     digest: bytes
+    #: The layout's font subsets, which the personal parts start from (render/subsets.py).
+    seed: Seed
+    #: Font resource name (b"F2+0") -> the object number of that subset in the layout.
+    fonts: dict[bytes, int]
 
     @classmethod
-    def from_pdf(cls, data: bytes, sizes: dict[str, tuple[float, float]]) -> SharedLayout:
+    def from_pdf(cls, data: bytes, sizes: dict[str, tuple[float, float]], seed: Seed) -> SharedLayout:
         doc = _Letter(data)
+        fonts: dict[bytes, int] = {}
         last = max(doc.offsets)
         names = sorted(sizes)
         slots = {name: last + 1 + i for i, name in enumerate(names)}
@@ -108,6 +114,7 @@ class SharedLayout:
             font = _RESOURCES_FONT.search(head)
             if font is None:
                 raise ValueError("shared layout: a page with a slot has no font resources")
+            fonts.update(_font_entries(doc.dictionary(int(font.group(1)))))
             head = head[: font.end()] + extra + head[font.end() :]
             rewritten[page] = pdf_object(page, head)
         if found != set(sizes):
@@ -121,7 +128,16 @@ class SharedLayout:
             raise ValueError("shared layout: no /Info")
         prefix = b"".join(out)
         return cls(
-            prefix, offsets, doc.root, doc.info, slots, dict(sizes), last + 1 + len(names), hashlib.md5(prefix).digest()
+            prefix,
+            offsets,
+            doc.root,
+            doc.info,
+            slots,
+            dict(sizes),
+            last + 1 + len(names),
+            hashlib.md5(prefix).digest(),
+            seed,
+            fonts,
         )
 
     def compose(self, personal: bytes) -> bytes:
@@ -157,9 +173,25 @@ class SharedLayout:
                 tags[old] = bytes(65 + b % 26 for b in digest[:6])
             return tags[old]
 
+        def font_resources(n: int) -> bytes:
+            """The personal fonts; a subset the layout has (a placeholder) is the layout's object."""
+            dictionary = doc.dictionary(n)
+            if PLACEHOLDER_KEY.encode() in dictionary:
+                raise ValueError("personal PDF: a shared font written inline, not by reference")
+            entries = []
+            for name, old in _font_entries(dictionary).items():
+                if b"/" + PLACEHOLDER_KEY.encode() in doc.dictionary(old):
+                    if name not in self.fonts:
+                        raise ValueError(f"personal PDF: the layout has no font {name.decode()}")
+                    entries.append(b"/%s %d 0 R" % (name, self.fonts[name]))
+                else:
+                    entries.append(b"/%s %d 0 R" % (name, number(old)))
+            return b"/Font << " + b" ".join(entries) + b" >>"
+
         parts = [self.prefix]
         size = len(self.prefix)
         offsets = dict(self.offsets)
+        resources: dict[int, bytes] = {}
         for name, page in zip(names, doc.pages, strict=True):
             head, _ = doc.parts(page)
             contents = _CONTENTS.search(head)
@@ -167,14 +199,16 @@ class SharedLayout:
             assert contents is not None and font is not None
             c_head, c_stream = doc.parts(int(contents.group(1)))
             width, height = self.sizes[name]
-            resources = b"/Font %d 0 R" % number(int(font.group(1)))
+            n = int(font.group(1))
+            if n not in resources:
+                resources[n] = font_resources(n)
             filters = re.search(rb"/Filter \[[^\]]*\]|/Filter /\w+", c_head)
             length = re.search(rb"/Length \d+", c_head)
             assert filters is not None and length is not None
             form = b"<< /Type /XObject /Subtype /Form /BBox [ 0 0 %s %s ] /Resources << %s >> %s %s >>" % (
                 _num(width),
                 _num(height),
-                resources,
+                resources[n],
                 filters.group(0),
                 length.group(0),
             )
@@ -196,6 +230,14 @@ class SharedLayout:
         ident = hashlib.md5(self.digest + b"".join(parts[1:])).hexdigest().encode()
         table = [offsets.get(n) for n in range(1, max(offsets) + 1)]
         return b"".join(parts) + xref_and_trailer(table, size, ident, self.info, self.root)
+
+
+_FONT_ENTRY = re.compile(rb"/([^\s/<>\[\]()]+) (\d+) 0 R")
+
+
+def _font_entries(dictionary: bytes) -> dict[bytes, int]:
+    """A font resource dictionary's entries: resource name -> object number."""
+    return {m.group(1): int(m.group(2)) for m in _FONT_ENTRY.finditer(dictionary)}
 
 
 def _num(x: float) -> bytes:

@@ -57,10 +57,11 @@ def _font(script: str, style: str = "regular") -> str:
     if (script, style) not in _REGISTERED:
         from reportlab.lib.fonts import addMapping
         from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.ttfonts import TTFont
+
+        from .subsets import ttfont_class
 
         face = fonts.resolve(script).face(style)
-        pdfmetrics.registerFont(TTFont(name, face.path, subfontIndex=face.index))
+        pdfmetrics.registerFont(ttfont_class()(name, face.path, subfontIndex=face.index))
         addMapping(family, int(style in ("bold", "bolditalic")), int(style in ("italic", "bolditalic")), name)
         _REGISTERED.add((script, style))
     return name
@@ -434,7 +435,7 @@ def _base_script(letter: Letter) -> str:
 # The document
 
 
-def _page_canvas(writer: _Writer, pages_total: list[int]) -> type:
+def _page_canvas(writer: _Writer, pages_total: list[int], seed: Any = None) -> type:
     from reportlab.lib.colors import HexColor
     from reportlab.pdfgen.canvas import Canvas
 
@@ -446,6 +447,10 @@ def _page_canvas(writer: _Writer, pages_total: list[int]) -> type:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._saved: list[dict[str, object]] = []
+            if seed is not None:
+                from .subsets import record
+
+                record(self._doc, seed)
 
         def showPage(self) -> None:  # noqa: N802 - reportlab's name
             self._saved.append(dict(self.__dict__))
@@ -576,9 +581,12 @@ def _shared_layout(letter: Letter, options: PdfOptions) -> Any:
     if layout is None:
         layout = _load_layout(key) if LAYOUT_DIR is not None else None
     if layout is None:
+        from .subsets import Seed
+
         sizes: dict[str, tuple[float, float]] = {}
-        data = _render_document(letter, options, sizes)
-        layout = SharedLayout.from_pdf(data, sizes)
+        seed = Seed()
+        data = _render_document(letter, options, sizes, seed)
+        layout = SharedLayout.from_pdf(data, sizes, seed)
         if LAYOUT_DIR is not None:
             _store_layout(key, layout)
     if key not in _SHARED:
@@ -622,6 +630,7 @@ def _personal_pdf(letter: Letter, layout: Any) -> bytes:
     from reportlab.pdfgen.canvas import Canvas
 
     from ..errors import LayoutError
+    from . import subsets
 
     rcpt = letter.recipient
     assert rcpt is not None
@@ -633,17 +642,18 @@ def _personal_pdf(letter: Letter, layout: Any) -> bytes:
         "closing": [(rcpt.closing, "closing"), *((p, "address") for p in rcpt.signatory)],
     }
     room = {"address": "the address field", "salutation": "the salutation line", "closing": "the signature"}
-    buf = io.BytesIO()
-    canvas = Canvas(buf, invariant=1, pageCompression=1, initialFontName=f"{w.family}-regular")
+    pages = []
+    drawn: dict[str, str] = {}  # font -> the text drawn in it
     for name in sorted(layout.slots):
         width, height = layout.sizes[name]
-        canvas.setPageSize((width, height))
         placed = []
         y = height
         after: float | None = None
         for para, style_name in parts[name]:
             style = w.styles[style_name]
             flow = w.para(para, style_name, width)
+            for frag in flow.frags:  # before wrap() turns them into lines
+                drawn[frag.fontName] = drawn.get(frag.fontName, "") + frag.text
             _, h = flow.wrap(width, height)
             if after is not None:
                 y -= after + style.spaceBefore
@@ -657,11 +667,27 @@ def _personal_pdf(letter: Letter, layout: Any) -> bytes:
                 f"{round(height / leading)}; shorten it or give fewer lines",
                 field=placed[-1][2],
             )
-        for flow, at, _ in placed:
-            flow.drawOn(canvas, 0, at)
-        canvas.showPage()
-    canvas.save()
-    return buf.getvalue()
+        pages.append((width, height, [(flow, at) for flow, at, _ in placed]))
+    # A font whose characters are not all in the layout's subsets gets subsets
+    # of its own, as in any reportlab document: mixing a shared and a new
+    # subset within one line would split its text in two, which text
+    # extraction reads out of order in right-to-left lines.
+    unshared = subsets.needs_own_subsets(layout.seed, drawn)
+    while True:
+        buf = io.BytesIO()
+        canvas = Canvas(buf, invariant=1, pageCompression=1, initialFontName=f"{w.family}-regular")
+        subsets.seed(canvas._doc, layout.seed, unshared)
+        try:
+            for width, height, flows in pages:
+                canvas.setPageSize((width, height))
+                for flow, at in flows:
+                    flow.drawOn(canvas, 0, at)
+                canvas.showPage()
+        except subsets.NewGlyphs as exc:
+            unshared.add(exc.font)
+            continue
+        canvas.save()
+        return buf.getvalue()
 
 
 @functools.lru_cache(maxsize=1)
@@ -689,8 +715,17 @@ def _slot_class() -> type:
     return Slot
 
 
-def _render_document(letter: Letter, options: PdfOptions, slots: dict[str, tuple[float, float]] | None) -> bytes:
-    """The letter as one reportlab document; with *slots*, personal parts are left as fixed rooms."""
+def _render_document(
+    letter: Letter,
+    options: PdfOptions,
+    slots: dict[str, tuple[float, float]] | None,
+    seed: Any = None,
+) -> bytes:
+    """The letter as one reportlab document; with *slots*, personal parts are left as fixed rooms.
+
+    With *seed* (a ``subsets.Seed``), the document's font subsets are recorded
+    in it, for the personal parts to share (render/subsets.py).
+    """
     from reportlab.lib.colors import HexColor
     from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
@@ -811,5 +846,5 @@ def _render_document(letter: Letter, options: PdfOptions, slots: dict[str, tuple
         initialFontName=f"{family}-regular",
     )
     pages: list[int] = []
-    doc.build(story, canvasmaker=_page_canvas(w, pages))
+    doc.build(story, canvasmaker=_page_canvas(w, pages, seed))
     return buf.getvalue()

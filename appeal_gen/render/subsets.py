@@ -1,0 +1,244 @@
+"""Font subsets that a letter's personal parts share with its layout.
+
+A personal letter is its language's shared layout plus a tiny PDF of its
+own address, salutation and signature (render/compose.py). reportlab gives
+every document its own subsets of each TrueType font, so each tiny PDF used
+to embed fresh copies of the glyphs it drew: cutting the subsets, their
+width arrays and ToUnicode maps was most of a letter's cost (about 2 ms of
+4), and it added kilobytes to every letter.
+
+Most names and addresses use only characters that the appeal's own text
+already put into the layout's subsets. So the personal document starts with
+the layout's subsets as its own (same characters, same codes, same internal
+font names). When it is saved, each subset is written as a placeholder
+(``/AGShared true``), and compose points the personal text at the layout's
+font object instead. A font that meets a character the layout lacks
+(``NewGlyphs``) is drawn again with subsets of its own, as before: adding a
+subset for the new characters alone would split a line between two fonts,
+which text extraction reads out of order in right-to-left lines.
+
+Fonts shaped by HarfBuzz (Khmer) are not shared: reportlab numbers their
+shaped glyphs with private-use codes per document, so the layout's code for
+a glyph need not be the personal document's. They get their own subsets, as
+before.
+
+Every personal letter is made this way, cached or not, so its bytes do not
+depend on what the process drew before.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Marks a font in a personal document that is the layout's own subset.
+PLACEHOLDER_KEY = "AGShared"
+
+
+@dataclass(frozen=True)
+class FontState:
+    """One font's subsets in the layout, as reportlab's per-document state holds them."""
+
+    internal: str  # the font's internal name in the layout ("F2"); subset n is "F2+n"
+    subsets: tuple[tuple[int, ...], ...]
+    assignments: dict[int, int]  # character -> code (subset * 256 + index)
+    next_code: int
+
+
+@dataclass
+class Seed:
+    """What a personal document takes over from its layout."""
+
+    fonts: dict[str, FontState] = field(default_factory=dict)  # reportlab font name -> state
+    #: The layout's font names in order ("/F1", ...): a font new to the personal
+    #: document is numbered after them, so its name cannot clash with a shared one.
+    names: list[str] = field(default_factory=list)
+
+
+def record(doc: Any, seed: Seed) -> None:
+    """Have *doc* (a reportlab PDFDocument) write its fonts' subsets into *seed* when it is saved."""
+    doc._ag_capture = seed
+
+
+class NewGlyphs(Exception):  # noqa: N818 - a signal to draw again, not an error
+    """A shared font met a character the layout's subsets lack: draw again, with the font unshared."""
+
+    def __init__(self, font: str) -> None:
+        super().__init__(font)
+        self.font = font
+
+
+def seed(doc: Any, seed: Seed, unshared: set[str] | frozenset[str] = frozenset()) -> None:
+    """Start *doc* with the layout's subsets of every shared font but those in *unshared*."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    for name in seed.names:
+        # A placeholder key for fonts not shared (Helvetica, shaped fonts), so
+        # the count numbering new fonts is right and no look-up finds them.
+        doc.fontMapping[name] = name
+    limits: dict[str, int] = {}
+    for font_name, font_state in seed.fonts.items():
+        if font_name in unshared:
+            continue
+        font = pdfmetrics.getFont(font_name)
+        state = TTFont.State(font._asciiReadable, font)
+        state.assignments = dict(font_state.assignments)
+        state.subsets = [list(s) for s in font_state.subsets]
+        state.nextCode = limits[font_name] = font_state.next_code
+        state.internalName = font_state.internal
+        font.state[doc] = state
+        doc.fontMapping[font_name] = "/" + font_state.internal
+        doc.fontMapping.pop("/" + font_state.internal, None)
+    doc._ag_seed = {name: state for name, state in seed.fonts.items() if name in limits}
+    doc._ag_limits = limits
+    doc._ag_used = set()
+
+
+#: Letters that names and addresses are written with, by script: (a range
+#: whose presence in the layout's text brings the script in, the characters
+#: added). A layout's subsets get those its font has, so that the personal
+#: parts of most letters need no subset of their own (Latin: ASCII,
+#: Latin-1 and Latin Extended-A letters, as in Élodie, Łukasz, Dvořák,
+#: Romanian ș ț, and typographic punctuation; Greek; Cyrillic; Arabic
+#: presentation forms, which is what Arabic text is drawn with after
+#: reshaping, with the vowel marks and Arabic-Indic digits). Chinese is left out: its names draw
+#: from thousands of characters, and a subset of all would weigh megabytes.
+_REPERTOIRES: tuple[tuple[range, str], ...] = (
+    (
+        range(0x41, 0x7B),
+        "".join(chr(c) for c in (*range(0xC0, 0x180), 0x218, 0x219, 0x21A, 0x21B) if c not in (0xD7, 0xF7))
+        + "\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2026\u00b7\u00ab\u00bb",
+    ),
+    (range(0x391, 0x3CA), "".join(chr(c) for c in range(0x386, 0x3CF))),
+    (range(0x410, 0x450), "".join(chr(c) for c in range(0x400, 0x460))),
+    (
+        range(0xFE70, 0xFEFD),
+        "".join(
+            chr(c)
+            for c in (
+                *range(0xFE70, 0xFEFD),
+                *range(0x64B, 0x653),
+                *range(0x660, 0x66A),
+                0x60C,
+                0x61B,
+                0x61F,
+                0x640,
+                0x670,
+            )
+        ),
+    ),
+)
+
+
+def _repertoire(assignments: dict[int, int], cmap: dict[int, int]) -> str:
+    """The letters of the scripts a layout's font already draws that it has and the layout lacks."""
+    extra: list[str] = []
+    for trigger, chars in _REPERTOIRES:
+        if any(c in assignments for c in trigger):
+            extra += [ch for ch in chars if ord(ch) in cmap and ord(ch) not in assignments]
+    return "".join(extra)
+
+
+def needs_own_subsets(seed: Seed, fonts: dict[str, str]) -> set[str]:
+    """The shared fonts among *fonts* (name -> the text drawn in it) that meet a character the layout lacks.
+
+    Knowing it before drawing saves drawing twice; ``NewGlyphs`` stays the
+    guarantee, should reportlab draw a character not seen here.
+    """
+    from reportlab.pdfbase import pdfmetrics
+
+    out = set()
+    for name, text in fonts.items():
+        state = seed.fonts.get(name)
+        if state is None:
+            continue
+        cmap = pdfmetrics.getFont(name).face.charToGlyph
+        for ch in set(text.replace("\xa0", " ")):
+            c = ord(ch)
+            if c not in state.assignments and c in cmap:
+                out.add(name)
+                break
+    return out
+
+
+def _shaped(font: Any, state: Any) -> bool:
+    """Whether the document drew glyphs that reportlab numbered with private-use codes."""
+    return bool(getattr(font, "_TTFont__hbUnis", None)) or any(0xE000 <= c <= 0xF8FF for c in state.assignments)
+
+
+@functools.lru_cache(maxsize=1)
+def ttfont_class() -> type:
+    """reportlab's TTFont, able to record and to share its subsets (see the module docstring)."""
+    from reportlab.pdfbase import pdfdoc
+    from reportlab.pdfbase.ttfonts import SUBSETN, TTFont, makeToUnicodeCMap
+
+    class SharingTTFont(TTFont):
+        def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> Any:  # noqa: N802 - reportlab's name
+            chunks = super().splitString(text, doc, encoding)
+            limit = getattr(doc, "_ag_limits", {}).get(self.fontName)
+            if limit is not None and self.state[doc].nextCode != limit:
+                raise NewGlyphs(self.fontName)
+            return chunks
+
+        def getSubsetInternalName(self, subset: int, doc: Any) -> str:  # noqa: N802 - reportlab's name
+            name: str = super().getSubsetInternalName(subset, doc)
+            used = getattr(doc, "_ag_used", None)
+            if used is not None and self.fontName not in used:
+                # A seeded font has its internal name already, so reportlab
+                # would not queue it for writing: queue it on first use.
+                used.add(self.fontName)
+                if self not in doc.delayedFonts:
+                    doc.delayedFonts.append(self)
+            return name
+
+        def addObjects(self, doc: Any) -> None:  # noqa: N802 - reportlab's name
+            state = self.state.get(doc)
+            record = getattr(doc, "_ag_capture", None)
+            if record is not None and state is not None:
+                record.names = sorted(set(doc.fontMapping.values()))
+                if not _shaped(self, state):
+                    extra = _repertoire(state.assignments, self.face.charToGlyph)
+                    if extra:
+                        self.splitString(extra, doc)
+                    record.fonts[self.fontName] = FontState(
+                        state.internalName,
+                        tuple(tuple(s) for s in state.subsets),
+                        dict(state.assignments),
+                        state.nextCode,
+                    )
+            shared = getattr(doc, "_ag_seed", {}).get(self.fontName)
+            if shared is None or state is None:
+                super().addObjects(doc)
+                return
+            # reportlab's TTFont.addObjects, but a subset still equal to the
+            # layout's becomes a placeholder instead of a new embedded subset.
+            state.frozen = 1
+            font_dict = doc.idToObject["BasicFonts"].dict
+            for n, subset in enumerate(state.subsets):
+                internal = self.getSubsetInternalName(n, doc)[1:]
+                if n < len(shared.subsets) and tuple(subset) == shared.subsets[n]:
+                    placeholder = pdfdoc.PDFDictionary({"Type": "/Font", PLACEHOLDER_KEY: "true"})
+                    # By reference, as reportlab writes its fonts: compose finds them by number.
+                    font_dict[internal] = doc.Reference(placeholder, internal)
+                    continue
+                base = (b"".join((SUBSETN(n), b"+", self.face.name, self.face.subfontNameX))).decode("pdfdoc")
+                obj = pdfdoc.PDFTrueTypeFont()
+                obj.__Comment__ = f"Font {self.fontName} subset {n}"
+                obj.Name = internal
+                obj.BaseFont = base
+                obj.FirstChar = 0
+                obj.LastChar = len(subset) - 1
+                obj.Widths = pdfdoc.PDFArray(list(map(self.face.getCharWidth, subset)))
+                cmap = pdfdoc.PDFStream()
+                cmap.content = makeToUnicodeCMap(base, subset)
+                if doc.compression:
+                    cmap.filters = [pdfdoc.PDFZCompress]
+                obj.ToUnicode = doc.Reference(cmap, "toUnicodeCMap:" + base)
+                obj.FontDescriptor = self.face.addSubsetObjects(doc, base, subset)
+                doc.Reference(obj, internal)
+                font_dict[internal] = obj
+            del self.state[doc]
+
+    return SharingTTFont
