@@ -24,6 +24,7 @@ from xml.sax.saxutils import escape
 
 from .. import fonts
 from ..document import Addressee, Letter
+from ..errors import MissingGlyphError
 from ..locale import substitute
 from ..markup import Para, Run
 
@@ -104,7 +105,7 @@ def _forget_shaped_glyphs() -> None:
         font._TTFont__hbPrivate = 0xE000
 
 
-def _split_scripts(text: str, base: str) -> Iterator[tuple[str, str]]:
+def _split_scripts(text: str, base: str, field: str | None = None) -> Iterator[tuple[str, str]]:
     """Cut *text* into (script, piece); neutral characters stay with their run.
 
     In shaped (Khmer) paragraphs every character the base font has stays in
@@ -113,15 +114,34 @@ def _split_scripts(text: str, base: str) -> Iterator[tuple[str, str]]:
     keep = fonts.coverage(*_face_key(base)) if base in _SINGLE_FONT_SCRIPTS else frozenset()
     current = base
     buf: list[str] = []
-    for ch in text:
-        script = base if ord(ch) in keep else (fonts.script_of(ch) or current)
-        if script != current and buf:
-            yield current, "".join(buf)
-            buf = []
-        current = script
-        buf.append(ch)
+    for word in _WORDS.findall(text) if keep else (text,):
+        whole = None
+        if keep and not all(ord(c) in keep for c in word):
+            # reportlab shapes a word with the font of its first character,
+            # so one word must not need two fonts: a word the Khmer font
+            # cannot draw whole (Greek, say) takes one font for all of it.
+            foreign = [c for c in word if ord(c) not in keep and fonts.script_of(c)]
+            if foreign and _KHMER_CHAR.search(word):
+                raise MissingGlyphError(
+                    f"the word {word!r} joins Khmer to {foreign[0]!r} "
+                    f"(U+{ord(foreign[0]):04X} {unicodedata.name(foreign[0], 'unnamed character')}), "
+                    "which the Khmer font has no glyph for; put a space between them",
+                    field=field,
+                )
+            whole = fonts.script_of(foreign[0]) if foreign else None
+        for ch in word:
+            script = whole or (base if ord(ch) in keep else (fonts.script_of(ch) or current))
+            if script != current and buf:
+                yield current, "".join(buf)
+                buf = []
+            current = script
+            buf.append(ch)
     if buf:
         yield current, "".join(buf)
+
+
+_WORDS = re.compile(r"\s+|\S+")
+_KHMER_CHAR = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF]")
 
 
 _SINGLE_FONT_SCRIPTS = ("khmer",)
@@ -150,7 +170,7 @@ def _markup(para: Para, base: str, *, bold: bool = False) -> str:
     for run in para.runs:
         style = _style_key(run, bold)
         pieces = []
-        for script, piece in _split_scripts(run.text, base):
+        for script, piece in _split_scripts(run.text, base, para.field):
             face = fonts.resolve(script).face(style)
             have = fonts.coverage(face.path, face.index)
             if script != "latin" and any(ord(c) not in have and fonts.script_of(c) is None for c in piece):
@@ -393,6 +413,8 @@ def _paragraph_markup(base: str, rtl: bool, para: Para, style_name: str, width: 
         return "<br/>".join(_markup(Para((Run(ln, bold=bold, url=url),), para.field), base, bold=bold) for ln in lines)
     # Khmer: shaped by reportlab (shaping=1), broken here between words.
     # A one-run paragraph keeps its run's styling; mixed runs print plain.
+    # Glyphs are checked on the paragraph first, so an error names its field.
+    _markup(para, base, bold=bold)
     lines = _break_lines(_khmer_tokens(para.text, base, face, size, avail), base, face, size, avail)
     run = para.runs[0] if len(para.runs) == 1 else Run("")
     return "<br/>".join(

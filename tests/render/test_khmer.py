@@ -126,3 +126,30 @@ def test_khmer_word_wider_than_the_line_breaks_between_clusters() -> None:
     tokens = pdf_module._khmer_tokens(word, "khmer", "regular", 10, 20)
     assert "".join(tokens) == word
     assert tokens == ["សិ", "ទ្ធិ", "ម", "នុ", "ស្ស"]
+
+
+def _khmer_letter_to(name: str):  # type: ignore[no-untyped-def]
+    from appeal_gen.document import Correspondent, personalise
+
+    spec = load_spec(str(Path(__file__).resolve().parents[2] / "examples" / "cchr-2017" / "appeal.yaml"))
+    loc = LocaleInfo("km")
+    return personalise(build_letter(spec, loc), spec, loc, Correspondent(name=name, signatory_name="សុខ ចាន់ធា"))
+
+
+def test_a_greek_name_in_a_khmer_letter_prints_in_the_latin_font() -> None:
+    """reportlab shapes a word with its first character's font: 'Ωψ' (Ω is in Khmer OS, ψ is not) used to crash."""
+    pdf = render_pdf(_khmer_letter_to("Ωψ Παπαδόπουλος"))
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Ωψ Παπαδόπουλος" in text
+
+
+def test_a_word_joining_khmer_to_a_letter_the_khmer_font_lacks_is_refused_with_its_field() -> None:
+    from appeal_gen.errors import MissingGlyphError
+
+    with pytest.raises(MissingGlyphError) as info:
+        render_pdf(_khmer_letter_to("សុខψ"))
+    assert info.value.field == "row.name"
+    assert info.value.message == (
+        "the word 'សុខψ' joins Khmer to 'ψ' (U+03C8 GREEK SMALL LETTER PSI), which the Khmer font has no glyph "
+        "for; put a space between them"
+    )
