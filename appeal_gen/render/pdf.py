@@ -657,6 +657,7 @@ def _personal_pdf(letter: Letter, layout: Any) -> bytes:
     rcpt = letter.recipient
     assert rcpt is not None
     _forget_shaped_glyphs()
+    subsets.continue_shaping(layout.seed)
     w = _Writer(letter, layout.sizes["address"][0])
     parts = {
         "address": [(p, "address") for p in rcpt.address],
@@ -694,7 +695,7 @@ def _personal_pdf(letter: Letter, layout: Any) -> bytes:
     # of its own, as in any reportlab document: mixing a shared and a new
     # subset within one line would split its text in two, which text
     # extraction reads out of order in right-to-left lines.
-    unshared = subsets.needs_own_subsets(layout.seed, drawn)
+    unshared = subsets.needs_own_subsets(layout.seed, drawn) | subsets.new_shaped_glyphs(layout.seed)
     while True:
         buf = io.BytesIO()
         canvas = Canvas(buf, invariant=1, pageCompression=1, initialFontName=f"{w.family}-regular")

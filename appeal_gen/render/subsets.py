@@ -17,10 +17,14 @@ font object instead. A font that meets a character the layout lacks
 subset for the new characters alone would split a line between two fonts,
 which text extraction reads out of order in right-to-left lines.
 
-Fonts shaped by HarfBuzz (Khmer) are not shared: reportlab numbers their
-shaped glyphs with private-use codes per document, so the layout's code for
-a glyph need not be the personal document's. They get their own subsets, as
-before.
+Fonts shaped by HarfBuzz (Khmer) need one more step. reportlab gives the
+glyphs that shaping makes without a character of their own (subscript
+forms) private-use codes, in the order it meets them; the layout records
+its numbering and each personal document continues it
+(``continue_shaping``), so a glyph has the same code in both. A glyph the
+layout never drew gets a new code, and its font subsets of its own.
+``tests/render/test_subsets.py`` compares the pictures of letters drawn
+both ways.
 
 Every personal letter is made this way, cached or not, so its bytes do not
 depend on what the process drew before.
@@ -44,6 +48,12 @@ class FontState:
     subsets: tuple[tuple[int, ...], ...]
     assignments: dict[int, int]  # character -> code (subset * 256 + index)
     next_code: int
+    #: Glyphs shaping produced without a character of their own (Khmer
+    #: subscripts), which reportlab numbers with private-use codes in the
+    #: order it meets them: (glyph name, code, glyph id, width), and the last
+    #: code given. The personal document continues this numbering.
+    shaped: tuple[tuple[str, int, int, int], ...] = ()
+    last_private: int = 0xE000
 
 
 @dataclass
@@ -113,6 +123,7 @@ _REPERTOIRES: tuple[tuple[range, str], ...] = (
     ),
     (range(0x391, 0x3CA), "".join(chr(c) for c in range(0x386, 0x3CF))),
     (range(0x410, 0x450), "".join(chr(c) for c in range(0x400, 0x460))),
+    (range(0x1780, 0x17B4), "".join(chr(c) for c in range(0x1780, 0x17FA))),
     (
         range(0xFE70, 0xFEFD),
         "".join(
@@ -163,9 +174,46 @@ def needs_own_subsets(seed: Seed, fonts: dict[str, str]) -> set[str]:
     return out
 
 
-def _shaped(font: Any, state: Any) -> bool:
-    """Whether the document drew glyphs that reportlab numbered with private-use codes."""
-    return bool(getattr(font, "_TTFont__hbUnis", None)) or any(0xE000 <= c <= 0xF8FF for c in state.assignments)
+def continue_shaping(seed: Seed) -> None:
+    """Give each shared shaped font the private-use codes the layout gave its glyphs.
+
+    Called after ``pdf._forget_shaped_glyphs`` and before anything is shaped:
+    a glyph the layout drew gets the layout's code (so the layout's subset
+    draws it), a new glyph the next free code (so the font is not shared).
+    It depends only on the layout, never on what the process drew before.
+    """
+    from reportlab.pdfbase import pdfmetrics
+
+    for name, state in seed.fonts.items():
+        if not state.shaped:
+            continue
+        font = pdfmetrics.getFont(name)
+        font.hbFace  # noqa: B018 - creating it resets the numbering below, so create it first
+        unis = font._TTFont__hbUnis
+        face = font.face
+        for glyph, code, gid, width in state.shaped:
+            unis[glyph] = code
+            face.charToGlyph[code] = gid
+            face.glyphToChar.setdefault(gid, []).append(code)
+            face.charWidths[code] = width
+        font._TTFont__hbPrivate = state.last_private
+
+
+def new_shaped_glyphs(seed: Seed) -> set[str]:
+    """The shared shaped fonts that have met glyphs their layout did not draw."""
+    from reportlab.pdfbase import pdfmetrics
+
+    return {
+        name
+        for name, state in seed.fonts.items()
+        if state.shaped and len(pdfmetrics.getFont(name)._TTFont__hbUnis) > len(state.shaped)
+    }
+
+
+def _shaped_glyphs(font: Any) -> tuple[tuple[str, int, int, int], ...]:
+    unis = getattr(font, "_TTFont__hbUnis", None) or {}
+    face = font.face
+    return tuple((glyph, code, face.charToGlyph[code], face.charWidths[code]) for glyph, code in unis.items())
 
 
 @functools.lru_cache(maxsize=1)
@@ -198,16 +246,17 @@ def ttfont_class() -> type:
             record = getattr(doc, "_ag_capture", None)
             if record is not None and state is not None:
                 record.names = sorted(set(doc.fontMapping.values()))
-                if not _shaped(self, state):
-                    extra = _repertoire(state.assignments, self.face.charToGlyph)
-                    if extra:
-                        self.splitString(extra, doc)
-                    record.fonts[self.fontName] = FontState(
-                        state.internalName,
-                        tuple(tuple(s) for s in state.subsets),
-                        dict(state.assignments),
-                        state.nextCode,
-                    )
+                extra = _repertoire(state.assignments, self.face.charToGlyph)
+                if extra:
+                    self.splitString(extra, doc)
+                record.fonts[self.fontName] = FontState(
+                    state.internalName,
+                    tuple(tuple(s) for s in state.subsets),
+                    dict(state.assignments),
+                    state.nextCode,
+                    _shaped_glyphs(self),
+                    getattr(self, "_TTFont__hbPrivate", 0xE000),
+                )
             shared = getattr(doc, "_ag_seed", {}).get(self.fontName)
             if shared is None or state is None:
                 super().addObjects(doc)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 import unicodedata
 
 import pytest
@@ -86,13 +88,62 @@ def test_drawing_again_gives_the_same_bytes_as_knowing_beforehand(example_spec, 
     assert missed  # the safety net was what made it right
 
 
-def test_the_layout_records_its_subsets_but_not_shaped_fonts(example_spec) -> None:  # type: ignore[no-untyped-def]
-    """Khmer glyphs are numbered per document by shaping: sharing them could draw the wrong glyph."""
+def test_the_layout_records_its_subsets_and_its_numbering_of_shaped_glyphs(example_spec) -> None:  # type: ignore[no-untyped-def]
     km = _letter(example_spec, "km", Correspondent(name="សុខ ចាន់ធា"))
     layout = pdf_module._shared_layout(km, pdf_module.PdfOptions())
-    assert layout.seed.fonts == {}
-    assert layout.seed.names == ["/F1", "/F2"]  # still counted, so new fonts get other names
+    assert sorted(layout.seed.fonts) == ["AG-khmer-bold", "AG-khmer-regular"]
+    regular = layout.seed.fonts["AG-khmer-regular"]
+    # Subscript forms have no character: shaping numbered them from U+E000, in the order met.
+    codes = [code for _, code, _, _ in regular.shaped]
+    assert codes and codes == list(range(0xE000, 0xE000 + len(codes))) and regular.last_private == codes[-1]
+    assert all(code in regular.assignments for code in codes)
+    assert layout.seed.names == ["/F1", "/F2"]
     en = _letter(example_spec, "en", Correspondent(name="Ann Lee"))
     layout = pdf_module._shared_layout(en, pdf_module.PdfOptions())
     assert sorted(layout.seed.fonts) == ["AG-latin-bold", "AG-latin-regular"]
+    assert all(not state.shaped for state in layout.seed.fonts.values())
     assert {f"{s.internal}+0".encode() for s in layout.seed.fonts.values()} <= set(layout.fonts)
+
+
+KHMER_NAMES = ("ឯកឧត្តម ហេង សុវណ្ណ", "ស្ត្រី ញ៉ុង ឃ្លាំង", "សុខ ចាន់ធា")
+
+
+def test_a_khmer_letter_does_not_depend_on_the_letters_drawn_before_it(example_spec) -> None:  # type: ignore[no-untyped-def]
+    """Shaped glyphs are numbered in the order met: each personal part continues the layout's numbering."""
+    letters = [_letter(example_spec, "km", Correspondent(name=n, signatory_name=n)) for n in KHMER_NAMES]
+    first = [pdf_module.render_pdf(letter) for letter in letters]
+    again = [pdf_module.render_pdf(letter) for letter in reversed(letters)]
+    assert first == list(reversed(again))
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils is not installed")
+@pytest.mark.parametrize("name", KHMER_NAMES)
+def test_a_shared_khmer_subset_draws_the_same_glyphs_as_a_letters_own(
+    example_spec, name, monkeypatch, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """The picture of a letter drawn with the layout's subsets equals the one drawn with subsets of its own."""
+    letter = _letter(example_spec, "km", Correspondent(honorific="ឯកឧត្តម", name=name, signatory_name=name))
+    shared = pdf_module.render_pdf(letter)
+    monkeypatch.setattr(subsets, "needs_own_subsets", lambda seed, fonts: set(seed.fonts))
+    own = pdf_module.render_pdf(letter)
+    assert own != shared and len(_embedded(own)) > len(_embedded(shared))
+    pictures = []
+    for label, data in (("shared", shared), ("own", own)):
+        (tmp_path / f"{label}.pdf").write_bytes(data)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "60",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-gray",
+                str(tmp_path / f"{label}.pdf"),
+                str(tmp_path / label),
+            ],
+            check=True,
+        )
+        pictures.append(next(tmp_path.glob(f"{label}*.pgm")).read_bytes())
+    assert pictures[0] == pictures[1]
