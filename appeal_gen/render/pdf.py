@@ -656,6 +656,11 @@ def _personal_pdf(letter: Letter, layout: Any) -> bytes:
 
     rcpt = letter.recipient
     assert rcpt is not None
+    for name in layout.seed.fonts:
+        # The layout may come from another worker (LAYOUT_DIR): its fonts
+        # must be registered here before their subsets are taken over.
+        script, style = name.removeprefix("AG-").rsplit("-", 1)
+        _font(script, style)
     _forget_shaped_glyphs()
     subsets.continue_shaping(layout.seed)
     w = _Writer(letter, layout.sizes["address"][0])

@@ -147,3 +147,34 @@ def test_a_shared_khmer_subset_draws_the_same_glyphs_as_a_letters_own(
         )
         pictures.append(next(tmp_path.glob(f"{label}*.pgm")).read_bytes())
     assert pictures[0] == pictures[1]
+
+
+_OTHER_WORKER = """
+import sys
+from pathlib import Path
+from appeal_gen import build_letter, load_spec
+from appeal_gen.document import Correspondent, personalise
+from appeal_gen.locale import LocaleInfo
+from appeal_gen.render import pdf
+spec_path, lang, layouts, out = sys.argv[1:]
+pdf.LAYOUT_DIR = Path(layouts)
+spec = load_spec(spec_path)
+loc = LocaleInfo(lang)
+letter = personalise(build_letter(spec, loc), spec, loc, Correspondent(name="Ann Lee", signatory_name="Bo Li"))
+Path(out).write_bytes(pdf.render_pdf(letter))
+"""
+
+
+@pytest.mark.parametrize("lang", ["km", "zh", "ar"])
+def test_a_layout_from_another_worker_brings_its_fonts(example_spec, lang, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A worker that reads a layout another one laid out has registered none of its fonts yet."""
+    import sys
+
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    args = [sys.executable, "-c", _OTHER_WORKER, example_spec.path, lang, str(layouts)]
+    subprocess.run([*args, str(tmp_path / "first.pdf")], check=True)
+    assert len(list(layouts.glob("*.layout"))) == 1
+    res = subprocess.run([*args, str(tmp_path / "second.pdf")], capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert (tmp_path / "second.pdf").read_bytes() == (tmp_path / "first.pdf").read_bytes()
