@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 import io
 import re
 import struct
@@ -97,6 +98,17 @@ def _recipient(letter: Letter, tpl: Any) -> dict[str, Any] | None:
 
 def context(letter: Letter, tpl: Any) -> dict[str, Any]:
     """The template's variables; documented in docs/templates.md."""
+    ctx = _shared_context(letter, tpl)
+    _add_recipient(ctx, letter, tpl)
+    return ctx
+
+
+def _shared_context(letter: Letter, tpl: Any) -> dict[str, Any]:
+    """The variables every letter of one base letter shares (all but the recipient's).
+
+    Built before the recipient's, so hyperlinks get their relationship ids in
+    reading order: the appeal's first, then any in the recipient's address.
+    """
     before, _, rest = letter.page_label.partition("{page}")
     middle, _, after = rest.partition("{pages}")
     return {
@@ -122,12 +134,65 @@ def context(letter: Letter, tpl: Any) -> dict[str, Any]:
         "deadline": _rich(letter.deadline, tpl) if letter.deadline else None,
         "links_heading": _rich(letter.links_heading, tpl),
         "links": [_rich(p, tpl) for p in letter.links],
-        "recipient": _recipient(letter, tpl),
-        "extra": dict(letter.recipient.extra) if letter.recipient else {},
         "page_before": before,
         "page_middle": middle,
         "page_after": after,
     }
+
+
+def _add_recipient(ctx: dict[str, Any], letter: Letter, tpl: Any) -> None:
+    ctx["recipient"] = _recipient(letter, tpl)
+    ctx["extra"] = dict(letter.recipient.extra) if letter.recipient else {}
+
+
+#: The Letter fields a recipient does not change: what ``personalise`` copies
+#: from the base letter (``warnings`` is copied too, but no template sees it).
+_SHARED_FIELDS = tuple(f.name for f in dataclasses.fields(Letter) if f.name not in ("recipient", "warnings"))
+
+
+def _shared_key(letter: Letter) -> tuple[Any, ...]:
+    """The values ``_shared_context`` depends on, compared by value.
+
+    Frozen dataclasses and tuples all the way down, except the list of
+    sections, taken as a tuple so that a list changed in place later does not
+    match its old self. A personalised letter holds its base letter's very
+    objects, so the comparison is mostly identity checks.
+    """
+    return tuple(tuple(v) if isinstance(v, list) else v for v in (getattr(letter, n) for n in _SHARED_FIELDS))
+
+
+class _LinkLog:
+    """Stands in for the template in ``_rich``, noting each hyperlink asked for and the id it got."""
+
+    def __init__(self, tpl: Any) -> None:
+        self.tpl = tpl
+        self.calls: list[tuple[str, str]] = []
+
+    def build_url_id(self, url: str) -> str:
+        rid = str(self.tpl.build_url_id(url))
+        self.calls.append((url, rid))
+        return rid
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of shared variables for one letter: a template may change what it is given
+    (the sandbox allows ``list.append`` and ``RichText.add``), and a letter must not see
+    what another letter's template run did.
+    """
+    from docxtpl import RichText
+
+    def copy(v: Any) -> Any:
+        if isinstance(v, RichText):
+            rt = RichText.__new__(RichText)
+            rt.__dict__.update(v.__dict__)  # its xml, a string
+            return rt
+        if isinstance(v, dict):
+            return {k: copy(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [copy(x) for x in v]
+        return v  # str, bool, None
+
+    return copy(value)
 
 
 def _jinja_env() -> Any:
@@ -135,6 +200,8 @@ def _jinja_env() -> Any:
 
     return sandbox.environment()
 
+
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 #: Fonts named in the DOCX for each script (Word and LibreOffice pick the
 #: complex-script font for Arabic and Khmer, the East Asian one for Chinese).
@@ -172,10 +239,12 @@ def _apply_styles(styles: Any, letter: Letter) -> None:
     lang = letter.lang.split("_")[0]
     tag = letter.bcp47
     cs_font, ea_font = _CS_FONT.get(lang), _EA_FONT.get(lang)
-    rprs = list(styles.iter(qn("w:rPr")))
-    for rpr in rprs:
-        fonts = rpr.find(qn("w:rFonts"))
-        if fonts is not None:
+    if cs_font or ea_font:
+        # Each run properties' first rFonts, found by libxml2: a template's
+        # styles hold hundreds of rPr, most without fonts.
+        from lxml import etree
+
+        for fonts in etree.XPath(".//w:rPr/w:rFonts[1]", namespaces={"w": _W_NS})(styles):
             if cs_font:
                 fonts.set(qn("w:cs"), cs_font)
             if ea_font:
@@ -194,28 +263,64 @@ def _apply_styles(styles: Any, letter: Letter) -> None:
 
 
 def _apply_direction(parts: list[Any]) -> None:
-    """Right-to-left on the paragraphs and runs of a right-to-left letter's body, headers and footers."""
-    from docx.oxml import OxmlElement
+    """Right-to-left on the paragraphs and runs of a right-to-left letter's body, headers and footers.
+
+    An Arabic letter gets a few hundred elements here, so they are made and
+    found with plain lxml calls rather than python-docx's ``get_or_add_*``
+    layers, and the script test is memoised by text (most paragraphs recur
+    in every letter of the language). The places are python-docx's: a new
+    ``pPr`` or ``rPr`` goes first in its parent; the serialised XML is the
+    same (lxml takes the prefix in scope either way).
+    """
     from docx.oxml.ns import qn
+    from lxml import etree
+
+    w_p, w_t, w_r, w_ppr, w_rpr = qn("w:p"), qn("w:t"), qn("w:r"), qn("w:pPr"), qn("w:rPr")
+    w_jc, w_val, w_bidi, w_pstyle, w_rtl = qn("w:jc"), qn("w:val"), qn("w:bidi"), qn("w:pStyle"), qn("w:rtl")
+    sub = etree.SubElement
+
+    def child(el: Any, tag: str) -> Any:
+        # el.find(tag): its first child of that tag.
+        for c in el.iterchildren(tag):
+            return c
+        return None
+
+    def first(el: Any, tag: str) -> Any:
+        # The same for pPr and rPr, which come first when there is one.
+        if len(el):
+            c = el[0]
+            if c.tag == tag:
+                return c
+        return child(el, tag)
 
     for part in parts:
-        for p in part.iter(qn("w:p")):
-            text = "".join(t.text or "" for t in p.iter(qn("w:t")))
-            ppr = p.get_or_add_pPr()
-            if not any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+        for p in part.iter(w_p):
+            text = "".join([t.text or "" for t in p.iter(w_t)])
+            ppr = first(p, w_ppr)
+            if ppr is None:
+                ppr = p.makeelement(w_ppr)
+                p.insert(0, ppr)
+            if not _has_rtl(text):
                 # Latin-only lines (phone numbers, emails, codes) stay left to
                 # right, aligned with the rest of the page on the right.
-                if ppr.find(qn("w:jc")) is None:
-                    jc = OxmlElement("w:jc")
-                    jc.set(qn("w:val"), "right")
-                    ppr.append(jc)
+                if child(ppr, w_jc) is None:
+                    sub(ppr, w_jc).set(w_val, "right")
                 continue
-            if ppr.find(qn("w:bidi")) is None:
-                ppr.insert(1 if ppr.find(qn("w:pStyle")) is not None else 0, OxmlElement("w:bidi"))
-            for r in p.iter(qn("w:r")):
-                rpr = r.get_or_add_rPr()
-                if rpr.find(qn("w:rtl")) is None:
-                    rpr.append(OxmlElement("w:rtl"))
+            if child(ppr, w_bidi) is None:
+                ppr.insert(1 if child(ppr, w_pstyle) is not None else 0, ppr.makeelement(w_bidi))
+            for r in p.iter(w_r):
+                rpr = first(r, w_rpr)
+                if rpr is None:
+                    rpr = r.makeelement(w_rpr)
+                    r.insert(0, rpr)
+                    sub(rpr, w_rtl)
+                elif child(rpr, w_rtl) is None:
+                    sub(rpr, w_rtl)
+
+
+@functools.lru_cache(maxsize=4096)
+def _has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
 
 
 def _normalise_zip(data: bytes) -> bytes:
@@ -331,18 +436,25 @@ def render_docx(letter: Letter, options: DocxOptions | None = None, *, title: st
 
 
 def _set_properties(cp: Any, letter: Letter, options: DocxOptions) -> None:
+    for name, value in _fixed_properties(letter, options):
+        setattr(cp, name, value)
+
+
+def _fixed_properties(letter: Letter, options: DocxOptions) -> tuple[tuple[str, Any], ...]:
     """Fixed document properties, so that two builds are byte-identical."""
     when = _dt.datetime.combine(options.date or _dt.date(2000, 1, 1), _dt.time(0, 0))
-    cp.title = letter.title.text
-    cp.author = letter.issuer_names
-    cp.last_modified_by = "appeal-gen"
-    cp.subject = letter.meta_subject
-    cp.keywords = ", ".join(letter.meta_keywords)
-    cp.language = letter.bcp47
-    cp.created = when
-    cp.modified = when
-    cp.last_printed = when
-    cp.revision = 1
+    return (
+        ("title", letter.title.text),
+        ("author", letter.issuer_names),
+        ("last_modified_by", "appeal-gen"),
+        ("subject", letter.meta_subject),
+        ("keywords", ", ".join(letter.meta_keywords)),
+        ("language", letter.bcp47),
+        ("created", when),
+        ("modified", when),
+        ("last_printed", when),
+        ("revision", 1),
+    )
 
 
 def _gettext_in_context(ctx: dict[str, Any], options: DocxOptions) -> None:
@@ -355,6 +467,69 @@ def _gettext_in_context(ctx: dict[str, Any], options: DocxOptions) -> None:
 
 #: The core properties docxtpl renders as templates (DocxTemplate.render_properties).
 _TEMPLATED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+
+#: Compiled Jinja templates by source text. Every language of a worker uses
+#: the same template file, whose patched body, headers and properties are the
+#: same text in every language: compiling once instead of seven times is most
+#: of a CompiledTemplate's cost. The environments ``sandbox.environment`` makes
+#: are all alike, so one compiled template serves any of them.
+_COMPILED: dict[str, Any] = {}
+_COMPILED_MAX = 64
+
+#: Deflated parts by content, shared the same way: a template's theme, fonts,
+#: settings and images are the same bytes in every language.
+_DEFLATED: dict[bytes, _Deflated] = {}
+_DEFLATED_MAX = 256
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_env() -> Any:
+    return _jinja_env()
+
+
+def _compile(source: str) -> Any:
+    template = _COMPILED.get(source)
+    if template is None:
+        template = _shared_env().from_string(source)
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[source] = template
+    return template
+
+
+def _deflate_shared(data: bytes) -> _Deflated:
+    packed = _DEFLATED.get(data)
+    if packed is None:
+        if len(_DEFLATED) >= _DEFLATED_MAX:
+            _DEFLATED.clear()
+        packed = _DEFLATED[data] = _deflate(data)
+    return packed
+
+
+def _property(source: str) -> Any:
+    """A core property's compiled template, or its text if it is only text.
+
+    Rendered in every letter it would give that same text: with no tags,
+    nothing in it reads the letter's variables. Most templates leave these
+    properties empty, and six Jinja renders a letter are saved.
+    """
+    template = _compile(source)
+    if all(token == "data" for _, token, _ in _shared_env().lex(source)):
+        return str(template.render())
+    return template
+
+
+def _rel_target(rel: Any) -> Any:
+    # What a relationship's target_ref is made from: an internal target's
+    # reference is its part name relative to the (fixed) source part.
+    return rel.target_ref if rel.is_external else rel.target_part.partname
+
+
+#: What docxtpl's ``resolve_listing`` turns into Word tabs and breaks when it
+#: is inside a ``<w:t>``; and its outermost pattern, the paragraph.
+_LISTING_CHAR = re.compile("[\t\a\n\f]")
+_LISTING_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
+_SPLIT_PARAGRAPH = re.compile(r"<w:p([ >])")
 
 
 class CompiledTemplate:
@@ -372,6 +547,12 @@ class CompiledTemplate:
     written from the stored parts. The bytes are those of ``render_docx``
     (``tests/render/test_fast_path.py`` compares them in every language).
 
+    What letters of one language share is also done once, not per letter:
+    the template variables of the base letter (rebuilt only when the base
+    letter changes, with its hyperlinks related in the same order), and the
+    headers, footers, core properties and relationships, which are usually
+    the same text for every letter and then are parsed and deflated once.
+
     One object per (template, language): the styles carry the language.
     Templates with footnotes are rendered the straightforward way.
     """
@@ -386,23 +567,28 @@ class CompiledTemplate:
         sandbox.check_template_file(Path(path))
         self.error: TemplateError | None = None
         self.simple = True
+        #: The base letter's variables: (key, variables, hyperlinks asked for and their ids).
+        self.shared: tuple[tuple[Any, ...], dict[str, Any], list[tuple[str, str]]] | None = None
+        #: Finished parts by what they were made from (see ``_keep``).
+        self.finished: dict[tuple[object, ...], _Deflated] = {}
+        #: The core properties last set, and their part deflated.
+        self.core: tuple[tuple[tuple[str, Any], ...], _Deflated] | None = None
         try:
             tpl = DocxTemplate(str(path))
             tpl.render_init()
             self.tpl = tpl
-            env = _jinja_env()
-            self.env = env
             package = tpl.docx.part.package
             cp = tpl.docx.core_properties  # creates the part if the template has none, as render_docx does
-            self.properties = {name: env.from_string(getattr(cp, name)) for name in _TEMPLATED_PROPERTIES}
-            self.body = env.from_string(self._source(tpl.patch_xml(tpl.get_xml())))
+            #: Each templated property's compiled template, or its text if it has no Jinja tags.
+            self.properties = {name: _property(getattr(cp, name)) for name in _TEMPLATED_PROPERTIES}
+            self.body = _compile(self._source(tpl.patch_xml(tpl.get_xml())))
             #: Header and footer parts: (part, encoding, compiled template).
             self.headers: list[tuple[Any, str, Any]] = []
             for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
                 for _key, part in tpl.get_headers_footers(uri):
                     xml = tpl.get_part_xml(part)
                     encoding = tpl.get_headers_footers_encoding(xml)
-                    self.headers.append((part, encoding, env.from_string(self._source(tpl.patch_xml(xml)))))
+                    self.headers.append((part, encoding, _compile(self._source(tpl.patch_xml(xml)))))
             parts = list(package.iter_parts())
             footnotes = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
             if any(p.content_type == footnotes for p in parts):
@@ -414,6 +600,8 @@ class CompiledTemplate:
             self.doc_part = tpl.docx.part
             self.header_parts = {id(part) for part, _, _ in self.headers}
             self.static = self._static_entries(package)
+            #: Each part with its zip entry's name and its relationships' (PackURI works them out slowly).
+            self.members = [(part, part.partname.membername, part.partname.rels_uri.membername) for part in parts]
         except TemplateError as exc:
             exc.file = exc.file or str(path)
             self.error = exc
@@ -423,13 +611,32 @@ class CompiledTemplate:
     @staticmethod
     def _source(xml: str) -> str:
         # DocxTemplate.render_xml_part, before it compiles.
-        return re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
+        return _SPLIT_PARAGRAPH.sub(r"\n<w:p\1", xml)
 
     def _finish(self, xml: str) -> str:
-        # DocxTemplate.render_xml_part, after it renders.
-        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        """DocxTemplate.render_xml_part after it renders, with ``resolve_listing`` run only
+        on the paragraphs it can change.
+
+        ``resolve_listing`` rewrites a paragraph only where a ``<w:t>`` holds a
+        tab, bell, newline or form feed, and leaves every other paragraph as it
+        was; a letter seldom has any. Run on one paragraph alone it finds the
+        same match (the paragraph, up to its first ``</w:p>``), so it gives
+        what it gives inside the whole part.
+        """
+        # re.sub(r"\n<w:p([ >])", r"<w:p\1", xml), without a template expansion
+        # per paragraph. Dropping the newline of one match cannot make another
+        # (each is a newline and then "<w:p"), so the two passes are the one.
+        xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        return str(self.tpl.resolve_listing(xml))
+        if not ("\n" in xml or "\t" in xml or "\a" in xml or "\f" in xml):
+            return xml
+        resolve = self.tpl.resolve_listing
+
+        def paragraph(m: re.Match[str]) -> str:
+            text = m.group(0)
+            return str(resolve(text)) if _LISTING_CHAR.search(text) else text
+
+        return _LISTING_PARAGRAPH.sub(paragraph, xml)
 
     def _static_entries(self, package: Any) -> dict[str, _Deflated]:
         """Every zip entry no letter changes, serialised and deflated once."""
@@ -437,15 +644,48 @@ class CompiledTemplate:
         from docx.opc.pkgwriter import _ContentTypesItem
 
         static = {
-            CONTENT_TYPES_URI.membername: _deflate(_ContentTypesItem.from_parts(self.parts).blob),
-            PACKAGE_URI.rels_uri.membername: _deflate(package.rels.xml),
+            CONTENT_TYPES_URI.membername: _deflate_shared(_ContentTypesItem.from_parts(self.parts).blob),
+            PACKAGE_URI.rels_uri.membername: _deflate_shared(package.rels.xml),
         }
         for part in self.parts:
             if part is not self.doc_part and part is not self.core_part and id(part) not in self.header_parts:
-                static[part.partname.membername] = _deflate(part.blob)
+                static[part.partname.membername] = _deflate_shared(part.blob)
             if len(part.rels) and part is not self.doc_part:
-                static[part.partname.rels_uri.membername] = _deflate(part.rels.xml)
+                static[part.partname.rels_uri.membername] = _deflate_shared(part.rels.xml)
         return static
+
+    def _context(self, letter: Letter) -> dict[str, Any]:
+        """``context(letter, tpl)``, with the base letter's variables built once.
+
+        Each letter relates the base letter's hyperlinks again, the same calls
+        in the same order from the same relationships (``render`` takes back
+        what a letter added), so they get the ids they got the first time;
+        the ids are compared all the same, and the variables built afresh if
+        one differs. The recipient's come after, as in ``context``.
+        """
+        tpl = self.tpl
+        key = _shared_key(letter)
+        shared = self.shared
+        if shared is None or shared[0] != key or any(str(tpl.build_url_id(url)) != rid for url, rid in shared[2]):
+            log = _LinkLog(tpl)
+            shared = self.shared = (key, _shared_context(letter, log), log.calls)
+        ctx: dict[str, Any] = _fresh(shared[1])
+        _add_recipient(ctx, letter, tpl)
+        return ctx
+
+    def _keep(self, key: tuple[object, ...], data: bytes) -> _Deflated:
+        """*data* deflated and kept under *key*, what it was made from.
+
+        For headers, footers, core properties and the document's
+        relationships, which depend on the letter only through text that is
+        usually the same for every letter of a language. If a template puts
+        the recipient in a header, the table fills up and is emptied now and
+        then.
+        """
+        if len(self.finished) >= 64:
+            self.finished.clear()
+        packed = self.finished[key] = _deflate(data)
+        return packed
 
     def render(self, letter: Letter, options: DocxOptions) -> bytes:
         """One letter's DOCX: the same bytes as ``render_docx(letter, options)``."""
@@ -461,49 +701,65 @@ class CompiledTemplate:
         tpl = self.tpl
         rels = self.doc_part.rels
         known = set(rels)
+        finished = self.finished
         try:
             try:
-                ctx = context(letter, tpl)
+                ctx = self._context(letter)
                 _gettext_in_context(ctx, options)
                 with sandbox.time_limit():
                     tree = tpl.fix_tables(self._finish(self.body.render(ctx)))
                     tpl.docx_ids_index = 1000
                     tpl.fix_docpr_ids(tree)
                     tpl.map_tree(tree)
-                    headers = {
-                        id(part): parse_xml(self._finish(t.render(ctx)).encode(encoding))
-                        for part, encoding, t in self.headers
-                    }
-                    props = {name: t.render(ctx) for name, t in self.properties.items()}
+                    # Each header and footer: the text it was rendered to, and either
+                    # that text's finished part from an earlier letter or its new tree
+                    # (a part's tree depends only on its text: direction is the
+                    # language's, which is this object's).
+                    headers: dict[int, tuple[tuple[object, ...], _Deflated | None, Any]] = {}
+                    for part, encoding, t in self.headers:
+                        xml = self._finish(t.render(ctx))
+                        key: tuple[object, ...] = (str(part.partname), xml)
+                        done = finished.get(key)
+                        headers[id(part)] = (key, done, None if done else parse_xml(xml.encode(encoding)))
+                    props = {name: t if isinstance(t, str) else t.render(ctx) for name, t in self.properties.items()}
             except TemplateError as exc:
                 exc.file = exc.file or str(self.path)
                 raise
             except Exception as exc:  # noqa: BLE001 - a volunteer's template can fail in jinja2, lxml or zipfile
                 raise TemplateError(f"cannot render the template: {exc}", file=str(self.path)) from None
             if letter.rtl:
-                _apply_direction([tpl.docx.element.body, *headers.values()])
-            cp = tpl.docx.core_properties
-            for name, value in props.items():
-                setattr(cp, name, value)
-            _set_properties(cp, letter, options)
+                _apply_direction([tpl.docx.element.body, *(h[2] for h in headers.values() if h[2] is not None)])
+            # Setting a property again to the value it has changes nothing, and
+            # every letter sets all of them: the same values give the same part.
+            values = (*props.items(), *_fixed_properties(letter, options))
+            if self.core is None or self.core[0] != values:
+                self.core = None  # until every property is set (a value python-docx refuses stops half-way)
+                cp = tpl.docx.core_properties
+                for name, value in values:
+                    setattr(cp, name, value)
+                self.core = (values, _deflate(self.core_part.blob))
             entries: list[tuple[str, bytes | _Deflated]] = []
             static = self.static
             # PackageWriter's order: content types, package relationships, then each part and its own.
             entries.append(("[Content_Types].xml", static["[Content_Types].xml"]))
             entries.append(("_rels/.rels", static["_rels/.rels"]))
-            for part in self.parts:
-                name = part.partname.membername
+            for part, name, rels_name in self.members:
                 if part is self.doc_part:
                     entries.append((name, serialize_part_xml(tpl.docx.element)))
-                elif part is self.core_part:
-                    entries.append((name, part.blob))
+                    if len(rels):
+                        # The relationships' XML is made from these values alone.
+                        key = ("rels", *((r.rId, r.reltype, r.is_external, _rel_target(r)) for r in rels.values()))
+                        entries.append((rels_name, finished.get(key) or self._keep(key, rels.xml)))
+                    continue
+                if part is self.core_part:
+                    entries.append((name, self.core[1]))
                 elif id(part) in headers:
-                    entries.append((name, serialize_part_xml(headers[id(part)])))
+                    key, done, header = headers[id(part)]
+                    entries.append((name, done or self._keep(key, serialize_part_xml(header))))
                 else:
                     entries.append((name, static[name]))
                 if len(part.rels):
-                    rels_name = part.partname.rels_uri.membername
-                    entries.append((rels_name, part.rels.xml if part is self.doc_part else static[rels_name]))
+                    entries.append((rels_name, static[rels_name]))
             return _write_zip(entries)
         finally:
             # Hyperlinks this letter added to the document's relationships.
