@@ -696,15 +696,16 @@ def _personal_pdf(letter: Letter, layout: Any) -> bytes:
                 field=placed[-1][2],
             )
         pages.append((width, height, [(flow, at) for flow, at, _ in placed]))
-    # A font whose characters are not all in the layout's subsets gets subsets
-    # of its own, as in any reportlab document: mixing a shared and a new
-    # subset within one line would split its text in two, which text
-    # extraction reads out of order in right-to-left lines.
-    unshared = subsets.needs_own_subsets(layout.seed, drawn) | subsets.new_shaped_glyphs(layout.seed)
+    # Fonts meeting characters the layout lacks: in right-to-left text, a
+    # line split between a shared and a new subset reads back out of order,
+    # so those fonts get subsets of their own; others add a subset.
+    new = subsets.needs_own_subsets(layout.seed, drawn) | subsets.new_shaped_glyphs(layout.seed)
+    own = {font for font in new if _has_rtl(drawn.get(font, ""))}
+    extend = new - own
     while True:
         buf = io.BytesIO()
         canvas = Canvas(buf, invariant=1, pageCompression=1, initialFontName=f"{w.family}-regular")
-        subsets.seed(canvas._doc, layout.seed, unshared)
+        subsets.seed(canvas._doc, layout.seed, own, extend)
         try:
             for width, height, flows in pages:
                 canvas.setPageSize((width, height))
@@ -712,7 +713,7 @@ def _personal_pdf(letter: Letter, layout: Any) -> bytes:
                     flow.drawOn(canvas, 0, at)
                 canvas.showPage()
         except subsets.NewGlyphs as exc:
-            unshared.add(exc.font)
+            (own if _has_rtl(drawn.get(exc.font, "")) else extend).add(exc.font)
             continue
         canvas.save()
         return buf.getvalue()

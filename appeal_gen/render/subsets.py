@@ -10,12 +10,13 @@ width arrays and ToUnicode maps was most of a letter's cost (about 2 ms of
 Most names and addresses use only characters that the appeal's own text
 already put into the layout's subsets. So the personal document starts with
 the layout's subsets as its own (same characters, same codes, same internal
-font names). When it is saved, each subset is written as a placeholder
-(``/AGShared true``), and compose points the personal text at the layout's
-font object instead. A font that meets a character the layout lacks
-(``NewGlyphs``) is drawn again with subsets of its own, as before: adding a
-subset for the new characters alone would split a line between two fonts,
-which text extraction reads out of order in right-to-left lines.
+font names). When it is saved, each of the layout's subsets is written as a
+placeholder (``/AGShared true``), and compose points the personal text at
+the layout's font object instead. Characters the layout lacks go into a new,
+small subset beside the layout's; in right-to-left text, though, a line
+split between two subsets reads back out of order, so a font drawing
+right-to-left text that needs a new character gets subsets of its own, as
+in any reportlab document.
 
 Fonts shaped by HarfBuzz (Khmer) need one more step. reportlab gives the
 glyphs that shaping makes without a character of their own (subscript
@@ -79,8 +80,18 @@ class NewGlyphs(Exception):  # noqa: N818 - a signal to draw again, not an error
         self.font = font
 
 
-def seed(doc: Any, seed: Seed, unshared: set[str] | frozenset[str] = frozenset()) -> None:
-    """Start *doc* with the layout's subsets of every shared font but those in *unshared*."""
+def seed(
+    doc: Any,
+    seed: Seed,
+    own: set[str] | frozenset[str] = frozenset(),
+    extend: set[str] | frozenset[str] = frozenset(),
+) -> None:
+    """Start *doc* with the layout's subsets of every shared font but those in *own*.
+
+    A font in *extend* puts characters the layout lacks into new subsets of
+    its own, beside the layout's; any other shared font that meets one raises
+    ``NewGlyphs``.
+    """
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
@@ -89,19 +100,25 @@ def seed(doc: Any, seed: Seed, unshared: set[str] | frozenset[str] = frozenset()
         # the count numbering new fonts is right and no look-up finds them.
         doc.fontMapping[name] = name
     limits: dict[str, int] = {}
+    shared: set[str] = set()
     for font_name, font_state in seed.fonts.items():
-        if font_name in unshared:
+        if font_name in own:
             continue
         font = pdfmetrics.getFont(font_name)
         state = TTFont.State(font._asciiReadable, font)
         state.assignments = dict(font_state.assignments)
         state.subsets = [list(s) for s in font_state.subsets]
-        state.nextCode = limits[font_name] = font_state.next_code
+        if font_name in extend:
+            # The next character opens a new subset: the layout's stay as they are.
+            state.nextCode = len(font_state.subsets) * 256
+        else:
+            state.nextCode = limits[font_name] = font_state.next_code
         state.internalName = font_state.internal
+        shared.add(font_name)
         font.state[doc] = state
         doc.fontMapping[font_name] = "/" + font_state.internal
         doc.fontMapping.pop("/" + font_state.internal, None)
-    doc._ag_seed = {name: state for name, state in seed.fonts.items() if name in limits}
+    doc._ag_seed = {name: state for name, state in seed.fonts.items() if name in shared}
     doc._ag_limits = limits
     doc._ag_used = set()
 
