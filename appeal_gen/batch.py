@@ -24,18 +24,17 @@ a temporary ``.part`` file that the next run removes. A lock
 from __future__ import annotations
 
 import csv
-import dataclasses
 import fcntl
 import hashlib
 import json
 import os
 import re
+import select
 import shutil
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
-from concurrent.futures import Future
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -51,6 +50,10 @@ from .recipients import RecipientList, Row, open_list
 from .spec import Spec, parse_spec
 
 STATE_DIR = ".appeal-gen"
+#: Rows read ahead of the one being written, per worker: room for a worker to take the tasks of
+#: languages it knows while another lays out its first letter of a language (results held for
+#: writing in list order: about 4 MB per worker).
+WINDOW = 32
 LETTERS_DIR = "letters"
 COMBINED_DIR = "combined"
 #: The manifest columns, in order (docs/batch.md).
@@ -204,18 +207,33 @@ def _row_message(exc: AppealGenError, spec: Spec) -> tuple[str, str | None]:
 _WORKER: LetterRenderer | None = None
 
 
-def _init_worker(spec_text: str, spec_path: str, options: BatchOptions, layouts: str | None = None) -> None:
+def _init_worker(spec: Spec, options: BatchOptions, layouts: str | None = None) -> None:
     global _WORKER
     if layouts is not None:
         from .render import pdf
 
         pdf.LAYOUT_DIR = Path(layouts)
-    _WORKER = LetterRenderer(parse_spec(spec_text, spec_path), options)
+    _WORKER = LetterRenderer(spec, options)
 
 
-def _render_in_worker(task: Task) -> Outcome:
+def _serve(conn: Any, spec: Spec, options: BatchOptions, layouts: str) -> None:
+    """A worker: render each task its pipe brings, in order, until the parent closes the pipe or dies.
+
+    The spec comes parsed, as the parent parsed it: unpickling it takes a
+    fraction of a millisecond, parsing the YAML again 40 ms of each worker's
+    start. Ctrl-C reaches every process of the terminal's group; the parent
+    alone answers it, and stops the workers.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker(spec, options, layouts)
     assert _WORKER is not None
-    return _WORKER.render(task)
+    try:
+        while True:
+            conn.send(_WORKER.render(conn.recv()))
+    except (EOFError, OSError):
+        pass  # the parent is gone (or done): nothing is left to render for
 
 
 # --------------------------------------------------------------------------
@@ -237,6 +255,8 @@ def run_batch(
     start = time.monotonic()
     if options.eml and "pdf" not in options.formats:
         raise UsageError("--eml attaches each letter's PDF: add pdf to --format")
+    if (options.jobs or _cpus()) > 1:
+        _fork_server()
     spec_text = _yaml.read_spec_text(spec_path)
     spec = parse_spec(spec_text, spec_path)
     lst = open_list(list_path, delimiter=options.delimiter, encoding=options.encoding)
@@ -245,13 +265,12 @@ def run_batch(
     result = BatchResult(warnings=list(lst.warnings))
     for w in lst.warnings:
         report(f"warning: {w}")
-    total = sum(1 for _ in lst.rows())
 
     run = _Run(spec, spec_text, lst, outdir, options, report, result)
     with _locked(outdir):
         run.clean_temporaries()
         try:
-            run.execute(total, progress(total) if progress else Progress(total, sys.stderr, enabled=False))
+            run.execute(progress or (lambda total: Progress(total, sys.stderr, enabled=False)))
         except OSError as exc:
             # Writing the manifest, the journal or a combined PDF failed (a
             # full disk): one line, as for the letters; temporaries are gone.
@@ -299,10 +318,9 @@ class _Run:
                         p.unlink()
 
     # Rows -------------------------------------------------------------------
-    def prepare(self, row: Row) -> Task | Outcome:
+    def prepare(self, row: Row, who: Correspondent) -> Task | Outcome:
         if row.error:
             return Outcome(row.line, error=row.error, column=row.column)
-        who = row.correspondent()
         if not who.has_addressee and not who.signatory_name:
             return Outcome(
                 row.line,
@@ -328,8 +346,7 @@ class _Run:
             self.ids[rid] = row.line
         wanted = rid or who.name or who.signatory_name or who.organisation or who.office
         stem = self.namer.take(wanted, f"row-{row.line}")
-        task = Task(row.line, stem, lang, who, email)
-        task = dataclasses.replace(task, fingerprint=self.fingerprint(task))
+        task = Task(row.line, stem, lang, who, email, self.fingerprint(lang, stem, email, who))
         return self._reuse(task) or task
 
     def _language_problem(self, lang: str) -> str | None:
@@ -354,12 +371,12 @@ class _Run:
                     )
         return self.langs[lang]
 
-    def fingerprint(self, task: Task) -> str:
-        if task.lang not in self.fingerprints:
-            self.fingerprints[task.lang] = _environment_hash(self.spec_text, task.lang, self.options)
-        data = json.dumps(
-            [self.fingerprints[task.lang], task.stem, task.email, dataclasses.asdict(task.who)], ensure_ascii=False
-        )
+    def fingerprint(self, lang: str, stem: str, email: str, who: Correspondent) -> str:
+        if lang not in self.fingerprints:
+            self.fingerprints[lang] = _environment_hash(self.spec_text, lang, self.options)
+        # vars(), not dataclasses.asdict(): the same JSON (every value is a string or a tuple of them), without
+        # asdict's deep copy.
+        data = json.dumps([self.fingerprints[lang], stem, email, vars(who)], ensure_ascii=False)
         return hashlib.sha256(data.encode()).hexdigest()
 
     def _reuse(self, task: Task) -> Outcome | None:
@@ -379,68 +396,81 @@ class _Run:
         return [*self.options.formats, *(["eml"] if self.options.eml and task.email else [])]
 
     # The loop ---------------------------------------------------------------
-    def execute(self, total: int, progress: Progress) -> None:
+    def execute(self, progress: Callable[[int], Progress]) -> None:
         self.letters.mkdir(parents=True, exist_ok=True)
         state = self.outdir / STATE_DIR
         manifest = _Manifest(self.outdir, self.spec.path, self.lst.path)
         journal = _Journal(state / "journal.jsonl")
         jobs = self.options.jobs or _cpus()
-        window: deque[Outcome | Future[Outcome]] = deque()
-        rows: dict[int, Row] = {}
-        pool = None
+        window: deque[Outcome | int] = deque()  # in list order: an outcome, or the line a worker renders
+        rows: dict[int, tuple[Row, str]] = {}  # line -> the row and the name the manifest shows
+        workers = None
         inline = LetterRenderer(self.spec, self.options) if jobs == 1 else None
         # Laid-out letters shared by this run's workers (render/pdf.py); only
         # this run's, so fonts or code changed since never reach a letter.
         layouts = state / "layouts"
         shutil.rmtree(layouts, ignore_errors=True)
         layouts.mkdir(parents=True, exist_ok=True)
+        bar: Progress | None = None
         try:
-            if inline is None:
-                pool = _pool(jobs, self.spec_text, self.spec.path, self.options, layouts)
+            bar = progress(self.lst.count())
+
+            def ready(item: Outcome | int) -> bool:
+                return isinstance(item, Outcome) or (workers is not None and workers.ready(item))
+
+            def take(item: Outcome | int) -> Outcome:
+                if isinstance(item, Outcome):
+                    return item
+                assert workers is not None
+                return workers.take(item)
+
             for row in self.lst.rows():
-                prepared = self.prepare(row)
-                rows[row.line] = row
+                who = Correspondent() if row.error else row.correspondent()
+                prepared = self.prepare(row, who)
+                rows[row.line] = (row, who.name or who.signatory_name or who.organisation or who.office)
                 if isinstance(prepared, Outcome):
                     window.append(prepared)
                 elif inline is not None:
                     window.append(inline.render(prepared))
                 else:
-                    assert pool is not None
-                    window.append(pool.submit(_render_in_worker, prepared))
-                while window and (len(window) >= jobs * 4 or _done(window[0])):
-                    out = _result(window.popleft())
-                    self.finish(out, rows.pop(out.line), manifest, journal)
-                    progress.step()
+                    if workers is None:  # not before a row needs one: a rerun may have nothing to render
+                        workers = _Workers(jobs, self.spec, self.options, layouts)
+                    workers.submit(prepared)
+                    window.append(prepared.line)
+                while window and (len(window) >= jobs * WINDOW or ready(window[0])):
+                    out = take(window.popleft())
+                    self.finish(out, *rows.pop(out.line), manifest, journal)
+                    bar.step()
             while window:
-                out = _result(window.popleft())
-                self.finish(out, rows.pop(out.line), manifest, journal)
-                progress.step()
+                out = take(window.popleft())
+                self.finish(out, *rows.pop(out.line), manifest, journal)
+                bar.step()
+            if workers is not None:
+                workers.close()
         except BaseException:
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = None
+            if workers is not None:
+                workers.kill()
             manifest.discard()
             journal.close()
             for combined in self.combined.values():
                 combined.discard()
             raise
         finally:
-            if pool is not None:
-                pool.shutdown()
-            progress.close()
+            if bar is not None:
+                bar.close()
             shutil.rmtree(layouts, ignore_errors=True)
         self.combine(manifest)
         self.remove_stale()
         self.result.manifest = manifest.commit(self.result)
         journal.compact()
 
-    def finish(self, out: Outcome, row: Row, manifest: _Manifest, journal: _Journal) -> None:
+    def finish(self, out: Outcome, row: Row, name: str, manifest: _Manifest, journal: _Journal) -> None:
         res = self.result
         res.rows += 1
         record = {
             "line": row.line,
             "id": row.get("id"),
-            "name": _display_name(row),
+            "name": name,
             # As the row asked for it, also when the row failed before rendering.
             "language": out.lang or row.get("language"),
             "status": "ok",
@@ -456,11 +486,11 @@ class _Run:
             self.report(f"warning: {self.lst.path}:{row.line}: {'; '.join(row.warnings)}")
         reused = out.reused
         if out.error is None and reused is None:
-            paths = {fmt: self.letters / f"{out.stem}.{out.lang}.{fmt}" for fmt in out.files}
+            rels = {fmt: f"{LETTERS_DIR}/{out.stem}.{out.lang}.{fmt}" for fmt in out.files}
             try:
                 # Not fsynced one by one: a letter is reused only when its file still has the
                 # hash the journal recorded, so a letter lost in a power cut is rendered again.
-                write_all({paths[fmt]: data for fmt, data in out.files.items()}, durable=False)
+                write_all({f"{self.outdir}/{rels[fmt]}": data for fmt, data in out.files.items()}, durable=False)
             except OutputError as exc:
                 if exc.disk_full:
                     # Every later row would fail the same way: stop here. The
@@ -468,10 +498,7 @@ class _Run:
                     raise
                 out.error = exc.format()
             else:
-                reused = {
-                    fmt: [p.relative_to(self.outdir).as_posix(), hashlib.sha256(out.files[fmt]).hexdigest()]
-                    for fmt, p in paths.items()
-                }
+                reused = {fmt: [rel, hashlib.sha256(out.files[fmt]).hexdigest()] for fmt, rel in rels.items()}
                 journal.append({"stem": out.stem, "fingerprint": out.fingerprint, "files": reused})
         elif reused is not None:
             res.reused += 1
@@ -522,19 +549,6 @@ class _Run:
                         self.result.removed += 1
 
 
-def _display_name(row: Row) -> str:
-    who = row.correspondent() if not row.error else Correspondent()
-    return who.name or who.signatory_name or who.organisation or who.office
-
-
-def _done(item: Outcome | Future[Outcome]) -> bool:
-    return isinstance(item, Outcome) or item.done()
-
-
-def _result(item: Outcome | Future[Outcome]) -> Outcome:
-    return item if isinstance(item, Outcome) else item.result()
-
-
 def _cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -542,23 +556,237 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _pool(jobs: int, spec_text: str, spec_path: str, options: BatchOptions, layouts: Path) -> Any:
-    """Worker processes that do not inherit the lock or any other open file.
+#: What the fork server imports once for every worker: the renderers and what they import on a
+#: worker's first letters (about 0.2 s of CPU that each worker would spend again). A name that
+#: is no longer there is skipped.
+PRELOAD = (
+    "appeal_gen.batch",
+    "appeal_gen.render.pdf",
+    "appeal_gen.render.docx",
+    "appeal_gen.render.compose",
+    "appeal_gen.mail",
+    "appeal_gen.sandbox",
+    "reportlab.platypus",
+    "reportlab.pdfbase.ttfonts",
+    "docx",
+    "docxtpl",
+    "jinja2.sandbox",
+    "lxml.etree",
+    "fontTools.ttLib",
+    "uharfbuzz",
+    "icu4py.breakers",
+    "arabic_reshaper",
+    "bidi.algorithm",
+    "babel.dates",
+    "babel.numbers",
+    "PIL.Image",
+    "email.policy",
+)
 
-    The fork server starts from a clean interpreter, so a worker left over
-    after the parent is killed cannot keep the output folder locked.
+
+def _fork_server() -> Any:
+    """The fork server, started if it is not running yet (it returns at once: the server imports in the background).
+
+    run_batch starts it first thing, so that its start-up (an interpreter
+    and ``PRELOAD``) overlaps the parent's reading of the spec and the list.
     """
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import forkserver
 
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["appeal_gen.batch", "appeal_gen.render.pdf", "appeal_gen.render.docx"])
-    return ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=ctx,
-        initializer=_init_worker,
-        initargs=(spec_text, spec_path, options, str(layouts)),
-    )
+    ctx.set_forkserver_preload(list(PRELOAD))
+    forkserver.ensure_running()
+    return ctx
+
+
+def _pick(
+    queued: Sequence[tuple[str, int]],
+    pending: Sequence[int],
+    langs: Sequence[set[str]],
+    cost: Mapping[str, float],
+    depth: int,
+    small: int,
+) -> tuple[int, int] | None:
+    """The next task to send, as (worker, its place in *queued*), or None when no worker should take one.
+
+    *queued* holds each waiting task's language and pickled size, in list
+    order; *pending*, how many tasks each worker has; *langs*, the languages
+    each has rendered; *cost*, how long a language's first letter took.
+
+    A worker's first letter of a language costs it 50-350 ms (the
+    language's text, fonts and template; Chinese the most), in every worker
+    again. So a worker with room takes the earliest task of a language no
+    worker knows yet (someone has to learn it, the sooner the better), else
+    the earliest of a language it knows; it learns a language another
+    worker knows only when it would otherwise wait, the one that was
+    cheapest to learn (one still being learnt, whose worker is laying its
+    letter out, only when nothing else is left). A task bigger than *small*
+    goes only to an idle worker (see ``_Workers``).
+    """
+    everyone = set().union(*langs)
+    for i in sorted(range(len(pending)), key=pending.__getitem__):
+        if pending[i] >= depth:
+            continue
+        idle = pending[i] == 0
+        mine = None
+        for k, (lang, size) in enumerate(queued):
+            if size > small and not idle:
+                continue
+            if lang not in everyone:
+                return i, k
+            if mine is None and lang in langs[i]:
+                mine = k
+        if mine is not None:
+            return i, mine
+        if idle and queued:
+            return i, min(range(len(queued)), key=lambda k: (cost.get(queued[k][0], float("inf")), k))
+    return None
+
+
+class BatchWorkerError(AppealGenError):
+    """A worker process died (killed, out of memory): the run stops; a rerun resumes it."""
+
+
+class _Workers:
+    """Worker processes, each fed through a pipe of its own, read by the parent when it is ready.
+
+    concurrent.futures moved every task and every result (120 KB of files)
+    through two threads of the parent, which took the GIL from the loop that
+    writes the letters and cost the parent more CPU than it spent on them.
+    Here the loop itself sends and receives. Tasks wait in the parent until
+    a worker has room (``DEPTH``: the task it renders and the next, so that
+    it never waits for the parent), and are handed out by language
+    (``_dispatch``); results wait until the rows before theirs are written.
+
+    The workers come from the fork server, which starts from a clean
+    interpreter: a worker left over after the parent is killed cannot keep
+    the output folder locked, and reads the end of its pipe and exits.
+
+    Neither side can wait on the other forever: a task goes only to a
+    worker with room in its pipe for it (a big one, to an idle worker), so
+    the parent blocks only waiting for a result of a worker that has work.
+    """
+
+    DEPTH = 2
+    #: A pickled task up to this size fits in a pipe with ``DEPTH - 1`` others (64 KB at the least).
+    SMALL = 16 * 1024
+
+    def __init__(self, jobs: int, spec: Spec, options: BatchOptions, layouts: Path) -> None:
+        ctx = _fork_server()
+        self.conns: list[Any] = []
+        self.procs: list[Any] = []
+        self.pending: list[deque[int]] = []  # each worker's lines, in the order it renders them
+        self.done: dict[int, Outcome] = {}
+        # One poll object for the whole run: multiprocessing.connection.wait builds a selector on
+        # every call. A worker's pipe is readable with a result, or at its end when the worker died.
+        self.poll = select.poll()
+        self.fds: dict[int, int] = {}  # file descriptor -> worker
+        self.queued: deque[tuple[Task, bytes]] = deque()  # not sent yet, in list order, pickled
+        self.waiting: deque[tuple[str, int]] = deque()  # the same tasks' languages and sizes, for _pick
+        self.langs: list[set[str]] = [set() for _ in range(jobs)]  # the languages each worker has rendered
+        self.learning: dict[int, tuple[str, float]] = {}  # line -> its language and when it was sent
+        self.cost: dict[str, float] = {}  # language -> seconds its first letter took
+        self.finished = [0.0] * jobs  # when each worker's last result came
+        try:
+            for _ in range(jobs):
+                mine, theirs = ctx.Pipe()
+                proc = ctx.Process(target=_serve, args=(theirs, spec, options, str(layouts)), daemon=True)
+                proc.start()
+                theirs.close()
+                self.poll.register(mine.fileno(), select.POLLIN)
+                self.fds[mine.fileno()] = len(self.conns)
+                self.conns.append(mine)
+                self.procs.append(proc)
+                self.pending.append(deque())
+        except BaseException:
+            self.kill()
+            raise
+
+    def submit(self, task: Task) -> None:
+        import pickle
+
+        data = pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL)
+        self.queued.append((task, data))
+        self.waiting.append((task.lang, len(data)))
+        self._dispatch()
+
+    def ready(self, line: int) -> bool:
+        if line not in self.done:
+            self._collect(0)
+        return line in self.done
+
+    def take(self, line: int) -> Outcome:
+        while line not in self.done:
+            self._dispatch()
+            assert any(self.pending), f"line {line} was never submitted"
+            self._collect(None)
+        return self.done.pop(line)
+
+    def _dispatch(self) -> None:
+        """Send queued tasks to the workers with room for them, as ``_pick`` chooses."""
+        while self.queued and any(len(p) < self.DEPTH for p in self.pending):
+            choice = _pick(self.waiting, [len(p) for p in self.pending], self.langs, self.cost, self.DEPTH, self.SMALL)
+            if choice is None:
+                return
+            i, k = choice
+            task, data = self.queued[k]
+            del self.queued[k]
+            del self.waiting[k]
+            if task.lang not in self.langs[i]:
+                self.langs[i].add(task.lang)
+                self.learning[task.line] = (task.lang, time.monotonic())
+            self.pending[i].append(task.line)
+            try:
+                self.conns[i].send_bytes(data)
+            except OSError:
+                raise self._died(i) from None
+
+    def _collect(self, timeout: float | None) -> None:
+        """Receive the results that are there (or, with no *timeout*, wait for at least one)."""
+        if not any(self.pending):
+            return
+        for fd, _event in self.poll.poll(None if timeout is None else timeout * 1000):
+            i = self.fds[fd]
+            try:
+                out: Outcome = self.conns[i].recv()
+            except (EOFError, OSError):
+                raise self._died(i) from None
+            if not self.pending[i]:
+                raise self._died(i)  # a result nobody asked for: not a worker of ours any more
+            line = self.pending[i].popleft()
+            self.done[line] = out
+            now = time.monotonic()
+            if line in self.learning:
+                # The worker began it when it was sent, or when it finished the task before it.
+                lang, sent = self.learning.pop(line)
+                self.cost.setdefault(lang, now - max(sent, self.finished[i]))
+            self.finished[i] = now
+        self._dispatch()
+
+    def _died(self, i: int) -> BatchWorkerError:
+        proc = self.procs[i]
+        proc.join(5)
+        code = proc.exitcode
+        how = f"was killed by signal {-code}" if code is not None and code < 0 else f"stopped (exit code {code})"
+        doing = f"while rendering line {self.pending[i][0]}" if self.pending[i] else "between letters"
+        return BatchWorkerError(
+            f"a worker process {how} {doing}; the letters written so far are kept: rerun the same command to finish"
+        )
+
+    def close(self) -> None:
+        """Every task is done: the workers read the end of their pipes and exit."""
+        for conn in self.conns:
+            conn.close()
+        for proc in self.procs:
+            proc.join()
+
+    def kill(self) -> None:
+        for proc in self.procs:
+            proc.kill()
+        for conn in self.conns:
+            conn.close()
+        for proc in self.procs:
+            proc.join()
 
 
 def _check_templates(spec: Spec, options: BatchOptions) -> None:

@@ -41,6 +41,39 @@ _PARENT = re.compile(rb"/Parent \d+ 0 R")
 _NESTING = re.compile(rb"\((?:\\.|[^\\()])*\)|<<|>>", re.S)
 
 
+_SPACE = frozenset(b" \t\n\r\x0b\x0c")  # what \s matches in a bytes pattern
+_BEFORE_REF = _SPACE | frozenset(b"[<")
+_AFTER_REF = _SPACE | frozenset(b"]/>")
+_DIGITS = frozenset(b"0123456789")
+
+
+def _references(head: bytes) -> list[tuple[int, int, int]]:
+    r"""(start, end, number) of each reference ``_TOKEN`` finds in *head*, which has no string literal.
+
+    Renumbering calls ``_TOKEN.sub`` on every object of every letter, and a
+    regular expression that may begin at any byte is slow over font
+    dictionaries (hundreds of widths): searching for " 0 R" and checking the
+    bytes around it finds the same references in a third of the time. A
+    reference is a whole run of digits, after a byte of ``[\s\[<]``, then
+    " 0 R" and a byte of ``[\s\]/>]``, as in ``_TOKEN``; runs never overlap, as
+    each ends at a space and the next one starts after it.
+
+    >>> _references(b"<< /Kids [ 3 0 R 10 0 R ] /Parent 2 0 R/F1 0 R >>")
+    [(11, 16, 3), (17, 23, 10), (34, 39, 2)]
+    """
+    found = []
+    at = head.find(b" 0 R")
+    while at >= 0:
+        start = at
+        while start > 0 and head[start - 1] in _DIGITS:
+            start -= 1
+        end = at + 4
+        if 0 < start < at and head[start - 1] in _BEFORE_REF and end < len(head) and head[end] in _AFTER_REF:
+            found.append((start, end, int(head[start:at])))
+        at = head.find(b" 0 R", at + 1)
+    return found
+
+
 def pdf_object(n: int, head: bytes, stream: bytes = b"") -> bytes:
     """Object *n* as reportlab writes it (*stream* from ``stream`` to ``endstream``)."""
     return b"%d 0 obj\n%s\n%s%sendobj\n" % (n, head, stream, b"\n" if stream else b"")
@@ -95,29 +128,48 @@ class _Letter:
 
     def parts(self, n: int) -> tuple[bytes, bytes]:
         """Object *n* as (its dictionary or value, its stream from ``stream`` to ``endstream``, or b"")."""
+        head, stream, _ = self.span(n)
+        return head, stream
+
+    def span(self, n: int) -> tuple[bytes, bytes, int]:
+        """``parts(n)`` and the offset past the last byte that decided them.
+
+        ``CombinedPdf`` takes an object of a later letter whose bytes from its
+        offset to there equal the first letter's to parse the same, without
+        parsing it. A dictionary with a ``(`` outside its string literals
+        lets the string pattern scan on to wherever the next parenthesis is,
+        so its parse is not bounded: the end of the data is returned.
+        """
         data = self.data
         m = _OBJ.match(data, self.offsets[n])
         if not m or int(m.group(1)) != n:
             raise ValueError(f"not a PDF written by reportlab: object {n} is not at its xref offset")
         body = m.end()
         if not data.startswith(b"<<", body):
-            return data[body : data.index(b"endobj", body)].rstrip(), b""
+            stop = data.index(b"endobj", body)
+            return data[body:stop].rstrip(), b"", stop + 6
         depth = 0
+        quoted = 0  # "(" inside string literals
         for t in _NESTING.finditer(data, body):
-            depth += {b"<<": 1, b">>": -1}.get(t.group(), 0)
+            token = t.group()
+            if token[:1] == b"(":
+                quoted += token.count(b"(")
+            else:
+                depth += 1 if token == b"<<" else -1
             if depth == 0:
                 break
         head = data[body : t.end()]
+        bounded = depth == 0 and head.count(b"(") == quoted
         after = data[t.end() : t.end() + 16].lstrip()
         if not after.startswith(b"stream"):
-            return head, b""
+            return head, b"", min(t.end() + 16, len(data)) if bounded else len(data)
         length = _LENGTH.search(head)
         if not length:
             raise ValueError(f"not a PDF written by reportlab: object {n} has no direct /Length")
         stream = data.index(b"stream", t.end())
         begin = stream + 6 + (2 if data[stream + 6 : stream + 8] == b"\r\n" else 1)
         end = data.index(b"endstream", begin + int(length.group(1))) + len(b"endstream")
-        return head, data[stream:end]
+        return head, data[stream:end], end if bounded else len(data)
 
     def dictionary(self, n: int) -> bytes:
         return self.parts(n)[0]
@@ -145,6 +197,11 @@ class CombinedPdf:
         self.kids: list[int] = []
         #: sha1 of an object's bytes -> its number, for the first letter's objects.
         self.shared: dict[bytes, int] = {}
+        #: The sizes of those objects: an object of another size cannot be one of them, and is not hashed.
+        self.sizes: set[int] = set()
+        #: The first letter's object number -> (its bytes as ``_Letter.span`` bounds them, its
+        #: number here, the objects it refers to), for each object ``shared`` has; see ``_known``.
+        self.first: dict[int, tuple[bytes, int, tuple[int, ...]]] = {}
         self.letters = 0
         self.lang: bytes | None = None
         self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
@@ -168,7 +225,8 @@ class CombinedPdf:
         if self.lang is None:
             self.lang = letter.lang
         remember = self.letters == 0
-        numbers: dict[int, int] = {}
+        first: dict[int, tuple[bytes, int, tuple[int, ...]]] = {}
+        numbers: dict[int, int] = {} if remember else self._known(letter)
         busy: set[int] = set()
 
         def place(old: int) -> int:
@@ -180,31 +238,79 @@ class CombinedPdf:
                 numbers[old] = self._reserve()
                 return numbers[old]
             busy.add(old)
-            head, stream = letter.parts(old)
+            head, stream, parsed = letter.span(old)
             page = old in letter.pages
             if page:
                 # The letter's page tree is not copied: its pages join the combined one (object 2).
                 head = _PARENT.sub(b"/Parent @", head)
-            head = _TOKEN.sub(lambda m: m.group(0) if m.group(1) is None else b"%d 0 R" % place(int(m.group(1))), head)
+            refs: list[int] = []
+
+            def renumber(m: re.Match[bytes]) -> bytes:
+                if m.group(1) is None:
+                    return m.group(0)
+                refs.append(int(m.group(1)))
+                return b"%d 0 R" % place(refs[-1])
+
+            if b"(" in head:
+                head = _TOKEN.sub(renumber, head)
+            else:
+                pieces: list[bytes] = []
+                last = 0
+                for ref_start, ref_end, ref in _references(head):
+                    refs.append(ref)
+                    pieces += (head[last:ref_start], b"%d 0 R" % place(ref))
+                    last = ref_end
+                pieces.append(head[last:])
+                head = b"".join(pieces)
             if page:
                 head = head.replace(b"/Parent @", b"/Parent 2 0 R")
             busy.discard(old)
-            key = None if page or old in numbers else hashlib.sha1(head + b"\0" + stream).digest()
+            size = len(head) + 1 + len(stream)
+            key = None
+            if not (page or old in numbers) and (remember or size in self.sizes):
+                key = hashlib.sha1(head + b"\0" + stream).digest()
             if key is not None and key in self.shared:
                 numbers[old] = self.shared[key]
-                return numbers[old]
-            new = numbers.get(old) or self._reserve()
-            numbers[old] = new
-            self.offsets[new - 1] = self.size
-            self._write(pdf_object(new, head, stream))
+            else:
+                new = numbers.get(old) or self._reserve()
+                numbers[old] = new
+                self.offsets[new - 1] = self.size
+                self._write(pdf_object(new, head, stream))
+                if key is not None and remember:
+                    self.shared[key] = new
+                    self.sizes.add(size)
             if key is not None and remember:
-                self.shared[key] = new
-            return new
+                first[old] = (data[letter.offsets[old] : parsed], numbers[old], tuple(refs))
+            return numbers[old]
 
         for page in letter.pages:
             self.kids.append(place(page))
+        if remember:
+            self.first = first
         self.letters += 1
         self.ident.update(label.encode() + b"\0")
+
+    def _known(self, letter: _Letter) -> dict[int, int]:
+        """The objects of *letter* that ``add`` would find among the first letter's, and their numbers.
+
+        An object qualifies when its bytes, from its offset to the end of what
+        decides its parse (``_Letter.span``), equal those of the same-numbered
+        object of the first letter, it is not a page, and every object it
+        refers to qualifies: it then parses the same, renumbers to the same
+        bytes and hashes to the same key, so ``add`` would reuse that number.
+        Checking costs a comparison of bytes per object instead of a parse,
+        a renumbering and a hash; most of a letter is its language's shared
+        layout (render/compose.py), which qualifies whole. Anything else, as a
+        letter from another spec, takes the full path.
+        """
+        known: dict[int, int] = {}
+        pages = set(letter.pages)
+        data = letter.data
+        for old, (raw, new, refs) in self.first.items():  # children before parents
+            at = letter.offsets.get(old)
+            if at is not None and old not in pages and data.startswith(raw, at) and all(r in known for r in refs):
+                known[old] = new
+        return known
 
     def _reserve(self) -> int:
         self.offsets.append(0)

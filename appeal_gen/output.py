@@ -8,8 +8,9 @@ one file system, so an existing appeal is either the old one or the new one.
 
 from __future__ import annotations
 
+import errno
+import itertools
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -31,8 +32,6 @@ class OutputError(AppealGenError):
 
     @property
     def disk_full(self) -> bool:
-        import errno
-
         return self.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
@@ -46,38 +45,63 @@ def write_atomic(path: Path, data: bytes) -> None:
     write_all({path: data})
 
 
-def write_all(files: Mapping[Path, bytes], *, durable: bool = True) -> None:
+def write_all(files: Mapping[Path, bytes] | Mapping[str, bytes], *, durable: bool = True) -> None:
     """Write every file, or none of them.
 
     *durable*: fsync each file before it is renamed into place, so that it
     survives a power cut. A batch letter skips it (see ``batch._Journal``).
     """
-    temps: list[tuple[str, Path]] = []
-    # mkstemp creates 0600 files; an appeal is a document to share, so it gets
-    # the permissions any new file of the user's would get (0644 under the
-    # usual umask).
+    temps: list[tuple[str, str]] = []
+    # The temporary file is created 0600; an appeal is a document to share, so
+    # it gets the permissions any new file of the user's would get (0644
+    # under the usual umask).
     mode = 0o666 & ~_umask()
-    current: Path | None = None
+    current: str | None = None
     try:
         for path, data in files.items():
-            current = path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-            temps.append((tmp, path))
+            current = os.fspath(path)
+            tmp, fd = _create_temporary(current)
+            temps.append((tmp, current))
             with os.fdopen(fd, "wb") as fh:
                 os.fchmod(fh.fileno(), mode)
                 fh.write(data)
                 if durable:
                     fh.flush()
                     os.fsync(fh.fileno())
-        for tmp, path in temps:
-            os.replace(tmp, path)
+        for tmp, final in temps:
+            os.replace(tmp, final)
         temps = []
     except OSError as exc:
-        raise OutputError.from_os(exc, str(current) if current is not None else None) from None
+        raise OutputError.from_os(exc, current) from None
     finally:
         for tmp, _ in temps:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+_TEMPORARIES = itertools.count()
+
+
+def _create_temporary(path: str) -> tuple[str, int]:
+    """A new file ``.NAME.PID-N.part`` beside *path*, open for writing; its folder is made if missing.
+
+    What ``tempfile.mkstemp`` does (O_EXCL, never through a symbolic link),
+    for a fraction of its cost: a batch writes two or three files a letter.
+    The process id and a counter make the name unique; a name taken (left
+    by a killed process with the same id) is skipped.
+    """
+    folder, name = os.path.split(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(10_000):
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}-{next(_TEMPORARIES)}.part")
+        try:
+            return tmp, os.open(tmp, flags, 0o600)
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            if not folder or os.path.isdir(folder):
+                raise
+            os.makedirs(folder, exist_ok=True)
+    raise FileExistsError(errno.EEXIST, "no free name for a temporary file", path)

@@ -123,10 +123,18 @@ class RecipientList:
         if self.delimiter is None:
             yield from self._xlsx_rows()
         else:
-            yield from self._csv_rows()
+            for record in self._csv_records():
+                yield record if isinstance(record, Row) else self._row(*record)
+
+    def count(self) -> int:
+        """How many rows ``rows`` gives, without checking and cleaning their values (a progress bar's total)."""
+        if self.delimiter is None:
+            return sum(1 for _ in self._xlsx_rows())
+        return sum(1 for _ in self._csv_records())
 
     # CSV ---------------------------------------------------------------------
-    def _csv_rows(self) -> Iterator[Row]:
+    def _csv_records(self) -> Iterator[Row | tuple[int, list[str], bool]]:
+        """Each row as (line, cells, whether it had NUL characters), or as a Row with the error that split it off."""
         assert self.delimiter is not None
         ncols = len(self.columns)
         with open(self.path, "rb") as fh:
@@ -159,7 +167,7 @@ class RecipientList:
                     continue
                 if not any(c.strip() for c in cells):
                     continue
-                yield self._row(start, cells, lines.nul_lines_in(start, start + len(raw)))
+                yield start, cells, lines.nul_lines_in(start, start + len(raw))
 
     def _row(self, line: int, cells: list[str], nul: bool) -> Row:
         ncols = len(self.columns)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import email
 import email.policy
 import hashlib
@@ -20,7 +21,9 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from appeal_gen.batch import Progress
+from appeal_gen.batch import BatchOptions, BatchWorkerError, Progress, Task, _pick, _Workers
+from appeal_gen.document import Correspondent
+from appeal_gen.spec import load_spec
 
 from .conftest import DATA, EXAMPLE, pdf_text, run, squash
 
@@ -537,6 +540,151 @@ def test_thousand_rows_in_seven_languages(tmp_path: Path) -> None:
     progress = [line for line in res.stderr.splitlines() if line.startswith("batch: ") and "/1000 rows" in line]
     assert all(" rows/s, ETA " in line for line in progress)
     assert res.stderr.splitlines()[-1].startswith("batch: 1000 rows: 1000 letters (0 reused), 0 failed, in ")
+
+
+# --------------------------------------------------------------------------
+# Worker processes
+
+
+def _task(line: int, note: str = "") -> Task:
+    who = Correspondent(name=f"Official {line}", office="Minister", extra=(("note", note),) if note else ())
+    return Task(line, f"r{line}", "en", who, "", f"fingerprint-{line}")
+
+
+def test_a_task_too_big_for_a_pipe_goes_to_an_idle_worker(tmp_path: Path) -> None:
+    """A row of 50 KB could fill a worker's pipe while the worker waits to hand back a letter."""
+    workers = _Workers(2, load_spec(str(DATA / "minimal.yaml")), BatchOptions(formats=("pdf",)), tmp_path)
+    sent: list[tuple[int, list[int]]] = []  # (bytes, what the worker then had to do)
+    for i, conn in enumerate(workers.conns):
+
+        def send_bytes(data: bytes, i: int = i, real=conn.send_bytes) -> None:  # type: ignore[no-untyped-def]
+            sent.append((len(data), list(workers.pending[i])))
+            real(data)
+
+        conn.send_bytes = send_bytes
+    try:
+        for line in (2, 3, 4):
+            workers.submit(_task(line))
+        workers.submit(_task(5, "x" * (3 * _Workers.SMALL)))
+        workers.submit(_task(6))
+        outs = [workers.take(line) for line in range(2, 7)]
+        assert [(o.line, o.error) for o in outs] == [(line, None) for line in range(2, 7)]
+        assert all(o.files["pdf"].startswith(b"%PDF") for o in outs)
+        assert [pending for size, pending in sent if size > _Workers.SMALL] == [[5]]
+        assert len(sent) == 5
+        workers.close()
+        assert [p.exitcode for p in workers.procs] == [0, 0]
+    finally:
+        workers.kill()
+
+
+def test_workers_render_letters_of_several_languages_in_any_order(tmp_path: Path) -> None:
+    workers = _Workers(2, load_spec(str(EXAMPLE)), BatchOptions(formats=("pdf",)), tmp_path)
+    langs = ["en", "fr", "es", "ru"] * 5
+    try:
+        for line, lang in enumerate(langs, 2):
+            workers.submit(dataclasses.replace(_task(line), lang=lang))
+        outs = [workers.take(line) for line in range(2, 2 + len(langs))]
+        assert [(o.line, o.lang, o.error) for o in outs] == [(line, lang, None) for line, lang in enumerate(langs, 2)]
+        assert {lang for known in workers.langs for lang in known} == {"en", "fr", "es", "ru"}
+        workers.close()
+    finally:
+        workers.kill()
+
+
+def test_languages_are_learnt_once_unless_a_worker_would_wait() -> None:
+    big = 3 * _Workers.SMALL
+    # A language no worker knows goes to the first worker with room, even a busy one.
+    assert _pick([("en", 100), ("fr", 100)], [1, 2], [{"en"}, {"en"}], {}, 2, _Workers.SMALL) == (0, 1)
+    # Else a worker takes the earliest task of a language it knows, and waits rather than learn one.
+    assert _pick([("fr", 100), ("en", 100)], [1, 1], [{"en"}, {"fr"}], {}, 2, _Workers.SMALL) == (0, 1)
+    assert _pick([("fr", 100)], [1, 2], [{"en"}, {"fr"}], {}, 2, _Workers.SMALL) is None
+    # An idle worker with nothing of its own learns the language that was cheapest to learn...
+    costs = {"zh": 0.34, "es": 0.08}
+    assert _pick([("zh", 100), ("es", 100)], [2, 0], [{"zh", "es"}, {"fr"}], costs, 2, _Workers.SMALL) == (1, 1)
+    # ... and one still being learnt (no cost yet) only when nothing else is left.
+    assert _pick([("zh", 100), ("es", 100)], [2, 0], [{"zh", "es"}, {"fr"}], {"es": 0.2}, 2, 100) == (1, 1)
+    assert _pick([("zh", 100)], [2, 0], [{"zh"}, {"fr"}], {}, 2, _Workers.SMALL) == (1, 0)
+    # A task too big for a pipe with another in it goes only to an idle worker.
+    assert _pick([("en", big)], [1, 2], [{"en"}, {"en"}], {}, 2, _Workers.SMALL) is None
+    assert _pick([("en", big), ("en", 100)], [1, 1], [{"en"}, {"en"}], {}, 2, _Workers.SMALL) == (0, 1)
+    assert _pick([("en", big), ("en", 100)], [1, 0], [{"en"}, set()], {}, 2, _Workers.SMALL) == (1, 0)
+
+
+def test_a_worker_that_dies_stops_the_run_with_one_line(tmp_path: Path) -> None:
+    workers = _Workers(2, load_spec(str(DATA / "minimal.yaml")), BatchOptions(formats=("pdf",)), tmp_path)
+    try:
+        for line in (2, 3, 4, 5):
+            workers.submit(_task(line))
+        victim = workers.procs[1]
+        victim.kill()  # its first letter, with the worker's start-up, takes far longer than this
+        with pytest.raises(BatchWorkerError) as info:
+            for line in (2, 3, 4, 5):
+                workers.take(line)
+        assert info.value.format() == (
+            f"a worker process was killed by signal 9 while rendering line {workers.pending[1][0]}; "
+            "the letters written so far are kept: rerun the same command to finish"
+        )
+    finally:
+        workers.kill()
+
+
+def _grandchildren(pid: int) -> list[int]:
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    children = {p for p, parent in parents.items() if parent == pid}
+    return sorted(p for p, parent in parents.items() if parent in children)
+
+
+def test_a_killed_worker_stops_the_batch_and_a_rerun_finishes_it(tmp_path: Path) -> None:
+    """The fork server's children are the workers: one killed stops the run (exit 1); the rerun completes."""
+    lst = _big_list(tmp_path / "l.csv", 40)
+    out = tmp_path / "out"
+    argv = _cli(str(EXAMPLE), "--recipients", str(lst), "-o", str(out), "--jobs", "2", "--quiet")
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    journal = out / ".appeal-gen" / "journal.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if journal.exists() and journal.read_text(encoding="utf-8").count("\n") >= 4:
+            break
+        time.sleep(0.02)
+    workers = _grandchildren(proc.pid)
+    assert len(workers) == 2
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert err.splitlines()[-1].startswith("a worker process was killed by signal 9 while rendering line ")
+    assert not (out / "manifest.csv").exists()
+    assert not [p for p in out.rglob("*") if p.name.endswith(".part")]
+    res = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stderr
+    rows = manifest_rows(out)
+    assert len(rows) == 40 and {r["status"] for r in rows} == {"ok"}
+
+
+def test_a_row_of_fifty_kilobytes_is_rendered(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    lst = write_list(tmp_path / "l.csv", ["id", "name", "office", "notes"],
+                     [["a", "Ann Smith", "Minister", "n" * 50_000], ["b", "Ben Jones", "Judge", ""]])  # fmt: skip
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "batch", str(DATA / "minimal.yaml"), "--recipients", str(lst), "-o", str(out),
+                       "--format", "pdf", "--jobs", "2", "--quiet")  # fmt: skip
+    assert code == 0, err
+    assert [r["status"] for r in manifest_rows(out)] == ["ok", "ok"]
+
+
+def test_fingerprint_is_the_json_of_every_field_of_the_row() -> None:
+    """vars() of a Correspondent gives the JSON dataclasses.asdict gave, so nothing a row says is left out."""
+    who = Correspondent(honorific="H.E.", name="Ann", office="Minister", organisation="Ministry",
+                        address=("1 Road", "Leeds"), salutation="Dear Ann", signatory_name="Ben",
+                        signatory_city="York", extra=(("group", "north"), ("note", "ünïcode")))  # fmt: skip
+    assert json.dumps(vars(who), ensure_ascii=False) == json.dumps(dataclasses.asdict(who), ensure_ascii=False)
+    assert [f.name for f in dataclasses.fields(who)] == list(vars(who))
 
 
 # --------------------------------------------------------------------------

@@ -129,3 +129,21 @@ def test_misspelt_column_is_kept_for_templates_with_a_warning(tmp_path: Path) ->
         f"{p}:1: column 'salutaton' is not a documented column (did you mean 'salutation'?); "
         "it is only available to templates as extra.salutaton"
     ]
+
+
+@pytest.mark.parametrize("name", ["bad_rows.csv", "excel_semicolon.csv"])
+def test_count_is_the_number_of_rows_read(name: str) -> None:
+    lst = open_list(str(LISTS / name))
+    assert lst.count() == len(list(lst.rows()))
+
+
+def test_count_of_a_list_with_runaway_quotes_blank_rows_and_long_rows(tmp_path: Path) -> None:
+    p = tmp_path / "l.csv"
+    p.write_bytes(
+        b'id,name,office\n1,"Ann,Minister\n2,Ben,Judge\n\n,,\n3,"Cy\nand Co",Mayor\n4,D,E,F\n5,"Eve\n6,B\x00en,Judge\n'
+    )
+    lst = open_list(str(p))
+    rows = list(lst.rows())
+    assert lst.count() == len(rows) == 6
+    assert [(r.line, r.error is None) for r in rows] == [(2, False), (3, True), (6, True), (8, False), (9, False),
+                                                         (10, True)]  # fmt: skip

@@ -91,3 +91,23 @@ def test_disk_full_mid_batch_stops_cleanly_and_a_rerun_completes(tmp_path: Path,
     assert sorted(p.name for p in (out / "letters").iterdir()) == [f"r{i}.en.pdf" for i in range(8)]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert [r["status"] for r in manifest["rows"]] == ["ok"] * 8
+
+
+def test_a_temporary_name_already_taken_is_skipped_never_followed(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Temporary names are predictable (process id, counter): one taken, even by a symbolic link, is passed over."""
+    import itertools
+
+    monkeypatch.setattr(output, "_TEMPORARIES", itertools.count(7))
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"keep me")
+    pid = os.getpid()
+    (tmp_path / f".letter.pdf.{pid}-7.part").write_bytes(b"left by a killed run")
+    (tmp_path / f".letter.pdf.{pid}-8.part").symlink_to(victim)
+    output.write_all({tmp_path / "letter.pdf": b"%PDF new", tmp_path / "more" / "letter.docx": b"PK new"})
+    assert (tmp_path / "letter.pdf").read_bytes() == b"%PDF new"
+    assert (tmp_path / "more" / "letter.docx").read_bytes() == b"PK new"  # a missing folder is made
+    assert victim.read_bytes() == b"keep me"
+    assert (tmp_path / f".letter.pdf.{pid}-7.part").read_bytes() == b"left by a killed run"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f".letter.pdf.{pid}-7.part", f".letter.pdf.{pid}-8.part", "letter.pdf", "more", "victim.txt"]
+    )
