@@ -185,13 +185,29 @@ class LetterRenderer:
             out.error = f"internal error, please report it: {type(exc).__name__}: {exc}"
         return out
 
-    def _docx(self, letter: Letter) -> bytes:
-        from .render.docx import CompiledTemplate, DocxOptions, default_template
+    def prepare(self, lang: str) -> None:
+        """Everything a letter in *lang* needs but its recipient: the letter, its fonts, its DOCX template."""
+        _, base = self.base(lang)
+        if "pdf" in self.options.formats:
+            from .render.pdf import register_fonts
+
+            register_fonts(base)
+        if "docx" in self.options.formats:
+            self._template(base)
+
+    def _template(self, letter: Letter) -> Any:
+        from .render.docx import CompiledTemplate, default_template
 
         compiled = self._templates.get(letter.lang)
         if compiled is None:
             path = Path(self.options.template) if self.options.template else default_template(letter.lang)
             compiled = self._templates[letter.lang] = CompiledTemplate(path, letter)
+        return compiled
+
+    def _docx(self, letter: Letter) -> bytes:
+        from .render.docx import DocxOptions
+
+        compiled = self._template(letter)
         return bytes(compiled.render(letter, DocxOptions(template=compiled.path, date=self.spec.date)))
 
 
@@ -207,16 +223,57 @@ def _row_message(exc: AppealGenError, spec: Spec) -> tuple[str, str | None]:
 _WORKER: LetterRenderer | None = None
 
 
-def _init_worker(spec: Spec, options: BatchOptions, layouts: str | None = None) -> None:
+def _init_worker(spec: Spec, options: BatchOptions, layouts: str | None = None, token: str | None = None) -> None:
     global _WORKER
     if layouts is not None:
         from .render import pdf
 
         pdf.LAYOUT_DIR = Path(layouts)
-    _WORKER = LetterRenderer(spec, options)
+    _WORKER = _take_prepared(token) or LetterRenderer(spec, options)
 
 
-def _serve(conn: Any, spec: Spec, options: BatchOptions, layouts: str) -> None:
+def _take_prepared(token: str | None) -> LetterRenderer | None:
+    """The renderer the fork server prepared (``_warmup``), if it was made for this run."""
+    warm = sys.modules.get("appeal_gen._warmup")
+    ready = getattr(warm, "READY", None)
+    if token is None or ready is None or ready[0] != token:
+        return None
+    renderer: LetterRenderer = ready[1]
+    return renderer
+
+
+#: Names the file with what the fork server is to prepare (read by ``_warmup``).
+WARMUP_ENV = "APPEAL_GEN_WARMUP"
+
+
+def _warm_token(spec_text: str, spec_path: str, options: BatchOptions, languages: tuple[str, ...]) -> str:
+    """What a prepared renderer was made from: spec, options, and each language's catalogs, template and code."""
+    h = hashlib.sha256(f"{spec_path}\0{languages}\0".encode())
+    for lang in languages:
+        h.update(_environment_hash(spec_text, lang, options).encode())
+    return h.hexdigest()
+
+
+def _warm_languages(spec: Spec) -> tuple[str, ...]:
+    """The languages the fork server prepares: the appeal's, which a campaign's rows mostly ask for."""
+    return spec.content_languages()
+
+
+def _request_warmup(spec_text: str, spec_path: str, options: BatchOptions) -> str | None:
+    """Ask the fork server, about to start, to prepare a renderer (``_warmup``); returns the request's file."""
+    import pickle
+    import tempfile
+
+    try:
+        fd, path = tempfile.mkstemp(prefix="appeal-gen-warmup-", suffix=".pickle")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump({"spec_text": spec_text, "spec_path": spec_path, "options": options}, fh)
+    except OSError:
+        return None  # an optimisation only: the workers prepare themselves
+    return path
+
+
+def _serve(conn: Any, spec: Spec, options: BatchOptions, layouts: str, token: str | None = None) -> None:
     """A worker: render each task its pipe brings, in order, until the parent closes the pipe or dies.
 
     The spec comes parsed, as the parent parsed it: unpickling it takes a
@@ -227,7 +284,7 @@ def _serve(conn: Any, spec: Spec, options: BatchOptions, layouts: str) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _init_worker(spec, options, layouts)
+    _init_worker(spec, options, layouts, token)
     assert _WORKER is not None
     try:
         while True:
@@ -255,9 +312,28 @@ def run_batch(
     start = time.monotonic()
     if options.eml and "pdf" not in options.formats:
         raise UsageError("--eml attaches each letter's PDF: add pdf to --format")
-    if (options.jobs or _cpus()) > 1:
-        _fork_server()
     spec_text = _yaml.read_spec_text(spec_path)
+    warmup = None
+    if (options.jobs or _cpus()) > 1:
+        warmup = _request_warmup(spec_text, spec_path, options)
+        _fork_server(warmup)
+    try:
+        return _run_batch(spec_path, spec_text, list_path, outdir, options, start, report, progress)
+    finally:
+        if warmup:
+            Path(warmup).unlink(missing_ok=True)
+
+
+def _run_batch(
+    spec_path: str,
+    spec_text: str,
+    list_path: str,
+    outdir: Path,
+    options: BatchOptions,
+    start: float,
+    report: Callable[[str], None] | None,
+    progress: Callable[[int], Progress] | None,
+) -> BatchResult:
     spec = parse_spec(spec_text, spec_path)
     lst = open_list(list_path, delimiter=options.delimiter, encoding=options.encoding)
     _check_templates(spec, options)
@@ -434,7 +510,8 @@ class _Run:
                     window.append(inline.render(prepared))
                 else:
                     if workers is None:  # not before a row needs one: a rerun may have nothing to render
-                        workers = _Workers(jobs, self.spec, self.options, layouts)
+                        token = _warm_token(self.spec_text, self.spec.path, self.options, _warm_languages(self.spec))
+                        workers = _Workers(jobs, self.spec, self.options, layouts, token)
                     workers.submit(prepared)
                     window.append(prepared.line)
                 while window and (len(window) >= jobs * WINDOW or ready(window[0])):
@@ -584,7 +661,7 @@ PRELOAD = (
 )
 
 
-def _fork_server() -> Any:
+def _fork_server(warmup: str | None = None) -> Any:
     """The fork server, started if it is not running yet (it returns at once: the server imports in the background).
 
     run_batch starts it first thing, so that its start-up (an interpreter
@@ -594,8 +671,17 @@ def _fork_server() -> Any:
     from multiprocessing import forkserver
 
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(list(PRELOAD))
-    forkserver.ensure_running()
+    ctx.set_forkserver_preload([*PRELOAD, "appeal_gen._warmup"])
+    if warmup is None:
+        forkserver.ensure_running()
+        return ctx
+    # The fork server takes the environment it starts with: _warmup reads
+    # the request from it (a server already running keeps what it has).
+    os.environ[WARMUP_ENV] = warmup
+    try:
+        forkserver.ensure_running()
+    finally:
+        os.environ.pop(WARMUP_ENV, None)
     return ctx
 
 
@@ -671,7 +757,7 @@ class _Workers:
     #: A pickled task up to this size fits in a pipe with ``DEPTH - 1`` others (64 KB at the least).
     SMALL = 16 * 1024
 
-    def __init__(self, jobs: int, spec: Spec, options: BatchOptions, layouts: Path) -> None:
+    def __init__(self, jobs: int, spec: Spec, options: BatchOptions, layouts: Path, token: str | None = None) -> None:
         ctx = _fork_server()
         self.conns: list[Any] = []
         self.procs: list[Any] = []
@@ -690,7 +776,7 @@ class _Workers:
         try:
             for _ in range(jobs):
                 mine, theirs = ctx.Pipe()
-                proc = ctx.Process(target=_serve, args=(theirs, spec, options, str(layouts)), daemon=True)
+                proc = ctx.Process(target=_serve, args=(theirs, spec, options, str(layouts), token), daemon=True)
                 proc.start()
                 theirs.close()
                 self.poll.register(mine.fileno(), select.POLLIN)

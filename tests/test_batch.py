@@ -715,3 +715,57 @@ def test_progress_bar_on_a_terminal() -> None:
     p.close()
     text = buf.getvalue()
     assert "4/4" in text and "letter/s" in text and "a message" in text
+
+
+# --------------------------------------------------------------------------
+# Start-up prepared once, in the fork server (appeal_gen/_warmup.py)
+
+
+def _prepared(monkeypatch, options: BatchOptions):  # type: ignore[no-untyped-def]
+    """What the fork server leaves for the workers, made here as it makes it."""
+    import importlib
+
+    from appeal_gen import _yaml, batch
+
+    spec_text = _yaml.read_spec_text(str(EXAMPLE))
+    request = batch._request_warmup(spec_text, str(EXAMPLE), options)
+    assert request is not None
+    monkeypatch.setenv(batch.WARMUP_ENV, request)
+    monkeypatch.delitem(sys.modules, "appeal_gen._warmup", raising=False)
+    ready = importlib.import_module("appeal_gen._warmup").READY
+    Path(request).unlink()
+    return spec_text, ready
+
+
+def test_the_fork_server_prepares_every_language_for_the_workers(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from appeal_gen import batch
+    from appeal_gen.render import pdf
+
+    options = BatchOptions()
+    spec_text, ready = _prepared(monkeypatch, options)
+    token, renderer = ready
+    spec = load_spec(str(EXAMPLE))
+    assert token == batch._warm_token(spec_text, spec.path, options, spec.content_languages())
+    assert sorted(renderer._templates) == sorted(renderer._letters) == sorted(spec.content_languages())
+    assert {("han", "regular"), ("arabic", "bold"), ("khmer", "bold")} <= pdf._REGISTERED
+    assert batch._take_prepared(token) is renderer
+    assert batch._take_prepared(None) is None
+
+
+def test_a_worker_ignores_what_was_prepared_for_another_run(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A fork server outlives a run: a changed catalog, option or spec must not reach a letter."""
+    from appeal_gen import batch
+
+    options = BatchOptions()
+    spec_text, (token, _) = _prepared(monkeypatch, options)
+    spec = load_spec(str(EXAMPLE))
+    langs = spec.content_languages()
+    assert batch._warm_token(spec_text, spec.path, BatchOptions(formats=("pdf",)), langs) != token
+    assert batch._warm_token(spec_text + "\n# edited\n", spec.path, options, langs) != token
+    po = tmp_path / "fr.po"
+    po.write_bytes(batch.catalog_path("fr").read_bytes() + b'\n#, fuzzy\nmsgid "x"\nmsgstr "y"\n')
+    real = batch.catalog_path
+    monkeypatch.setattr(batch, "catalog_path", lambda code: po if code == "fr" else real(code))
+    changed = batch._warm_token(spec_text, spec.path, options, langs)
+    assert changed != token
+    assert batch._take_prepared(changed) is None

@@ -62,7 +62,24 @@ def _font(script: str, style: str = "regular") -> str:
         from .subsets import ttfont_class
 
         face = fonts.resolve(script).face(style)
-        pdfmetrics.registerFont(ttfont_class()(name, face.path, subfontIndex=face.index))
+        twin = next(
+            (
+                pdfmetrics.getFont(f"{family}-{other}")
+                for other in fonts.STYLES
+                if (script, other) in _REGISTERED and fonts.resolve(script).face(other) == face
+            ),
+            None,
+        )
+        if twin is not None:
+            # The same face as another style (WenQuanYi has no bold).
+            # reportlab registers a second font of the same face as the first
+            # one under the new name; parsing a CJK font again to find that
+            # out cost 0.1 s.
+            font = copy.copy(twin)
+            font.fontName = name
+        else:
+            font = ttfont_class()(name, face.path, subfontIndex=face.index)
+        pdfmetrics.registerFont(font)
         addMapping(family, int(style in ("bold", "bolditalic")), int(style in ("italic", "bolditalic")), name)
         _REGISTERED.add((script, style))
     return name
@@ -73,6 +90,12 @@ def _register(script: str) -> str:
     _font(script, "regular")
     _font(script, "bold")
     return f"AG-{script}"
+
+
+def register_fonts(letter: Letter) -> None:
+    """The fonts every page of *letter* draws with (others are registered when a character needs them)."""
+    _register(_base_script(letter))
+    _register("latin")
 
 
 def _forget_shaped_glyphs() -> None:
