@@ -6,8 +6,9 @@ One run measures, on one recipient list of N letters spread evenly over the
 seven languages (officials' and supporters' rows alternating):
 
 - ``appeal-gen batch`` as users run it (a subprocess, --jobs J, a fresh
-  output folder each time): PDF only, DOCX only, both; letters/s, ms per
-  letter, peak RSS of each worker process (VmHWM, sampled from /proc);
+  output folder each time): PDF only, DOCX only, both, each run --repeat
+  times (median time); letters/s, ms per letter, peak RSS of each worker
+  process (VmHWM, sampled from /proc; the highest of the runs);
 - per letter, in this process, on the same letters: appeal-gen's PDF and
   DOCX renderers as a batch worker runs them, and the two baselines:
   naive docxtpl (a new DocxTemplate per letter, render, save, as docxtpl's
@@ -173,6 +174,10 @@ def _hwm_mb(pid: int) -> tuple[float, str]:
 def run_batch(label: str, lst: Path, n: int, jobs: int, formats: str, workdir: Path) -> BatchRun:
     out = workdir / f"out-{label}"
     shutil.rmtree(out, ignore_errors=True)
+    # The previous run's letters (100 MB and more) still being written back
+    # to disk would slow this run's file creation by a millisecond a file:
+    # each run starts with nothing left to write.
+    os.sync()
     cmd = [
         sys.executable,
         "-m",
@@ -355,6 +360,12 @@ def main() -> int:
         help="also run a batch of N letters (e.g. 20000) to check that worker memory stays flat",
     )
     ap.add_argument("--per-language", type=int, default=10, help="letters per language for the per-letter figures")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of each batch; the median time is reported, the highest memory (default 3)",
+    )
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
 
@@ -362,14 +373,24 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-appeal-gen-") as tmp:
         work = Path(tmp)
         lst = write_list(work / "list.csv", args.letters)
-        print(f"appeal-gen batch, {args.letters} letters over {len(LANGS)} languages, --jobs {args.jobs}")
+        print(
+            f"appeal-gen batch, {args.letters} letters over {len(LANGS)} languages, --jobs {args.jobs}, "
+            f"median of {args.repeat} runs"
+        )
         print(
             f"{'formats':<10} {'seconds':>8} {'letters/s':>10} {'ms/letter':>10} "
             f"{'worker RSS MB':>16} {'parent MB':>10}"
         )
         runs = {}
         for label, formats in (("pdf", "pdf"), ("docx", "docx"), ("both", "pdf,docx")):
-            r = runs[label] = run_batch(label, lst, args.letters, args.jobs, formats, work)
+            tries = [run_batch(label, lst, args.letters, args.jobs, formats, work) for _ in range(args.repeat)]
+            r = runs[label] = BatchRun(
+                label,
+                args.letters,
+                statistics.median(t.seconds for t in tries),
+                [max(mb) for mb in zip(*(t.worker_rss_mb for t in tries), strict=False)],
+                max(t.parent_rss_mb for t in tries),
+            )
             rss = "/".join(f"{x:.0f}" for x in r.worker_rss_mb)
             print(
                 f"{label:<10} {r.seconds:8.2f} {r.rate:10.1f} {r.ms_per_letter:10.2f} {rss:>16} {r.parent_rss_mb:10.0f}"

@@ -327,7 +327,9 @@ def _reshaper() -> Any:
 # Styles
 
 
+@functools.lru_cache(maxsize=32)
 def _styles(base_family: str, *, rtl: bool, script: str) -> dict[str, Any]:
+    """The paragraph styles of a letter; made once per worker and script (a letter only reads them)."""
     from reportlab.lib.colors import HexColor
     from reportlab.lib.enums import TA_LEFT, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle

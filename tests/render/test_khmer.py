@@ -82,10 +82,8 @@ def test_reference_check_catches_unshaped_khmer(monkeypatch, tmp_path: Path) -> 
     real = pdf_module._styles
 
     def unshaped(*args, **kwargs):  # type: ignore[no-untyped-def]
-        styles = real(*args, **kwargs)
-        for style in styles.values():
-            style.shaping = 0
-        return styles
+        # Copies: the styles are made once per process and shared by every letter.
+        return {name: style.clone(style.name, shaping=0) for name, style in real(*args, **kwargs).items()}
 
     monkeypatch.setattr(pdf_module, "_styles", unshaped)
     spec = load_spec(str(DATA / "khmer.yaml"))
