@@ -12,8 +12,11 @@ So a personal letter is made of two PDFs:
   (a "slot") where each personal part goes. Each slot leaves a marker in its
   page's content stream, at the point in reading order where the part
   belongs;
-- a tiny *personal* PDF per letter: one page per slot, the slot's size,
-  holding that letter's address, salutation or signature.
+- a tiny *personal* PDF per slot: one page the slot's size, holding the
+  letter's address, salutation or signature. Each is a pure function of
+  the layout and its paragraphs, so the parts that repeat from letter to
+  letter (salutations, closings, the appeal's own addressee in supporters'
+  letters) are drawn once per worker (``pdf._PARTS``).
 
 ``SharedLayout.compose`` turns each personal page into a Form XObject and
 replaces each marker with an instruction to paint it (``/AGaddress Do``), so
@@ -31,9 +34,11 @@ clipped or overlapping one.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..combine import _TOKEN, _Letter, pdf_object, xref_and_trailer
@@ -140,96 +145,111 @@ class SharedLayout:
             fonts,
         )
 
-    def compose(self, personal: bytes) -> bytes:
-        """The letter: the shared objects, then each personal page as the Form XObject of its slot."""
-        doc = _Letter(personal)
+    def compose(self, personal: dict[str, bytes]) -> bytes:
+        """The letter: the shared objects, then each slot's personal page as the slot's Form XObject.
+
+        *personal* maps each slot to a one-page PDF of the slot's size. The
+        objects its page uses (fonts of its own) follow, numbered in the order
+        they are first referred to.
+        """
         names = sorted(self.slots)
-        if len(doc.pages) != len(names):
-            raise ValueError("personal PDF: one page per slot expected")
-        numbers: dict[int, int] = {}
-        order: list[int] = []
+        if sorted(personal) != names:
+            raise ValueError(f"personal PDF: one part per slot expected ({', '.join(names)})")
+        free = [self.first_free]
+        order: list[tuple[_Part, int]] = []
 
-        def number(old: int) -> int:
-            if old not in numbers:
-                numbers[old] = self.first_free + len(numbers)
-                order.append(old)
-            return numbers[old]
+        def allot(part: _Part, old: int) -> int:
+            if old not in part.numbers:
+                part.numbers[old] = free[0]
+                free[0] += 1
+                order.append((part, old))
+            return part.numbers[old]
 
-        def renumber(m: re.Match[bytes]) -> bytes:
-            return m.group(0) if m.group(1) is None else b"%d 0 R" % number(int(m.group(1)))
-
-        # reportlab tags every document's first subset of a font AAAAAA, so the
-        # personal parts' subsets would share names with the layout's (and,
-        # in a combined PDF, with every other letter's). Subsets of one file
-        # must have different tags (PDF 32000-1, 9.6.4), or a viewer or a
-        # printer that caches fonts by name may draw the wrong glyphs: the
-        # personal ones get tags drawn from this letter's own bytes.
-        tags: dict[bytes, bytes] = {}
-        seed = hashlib.md5(personal).digest()
-
-        def retag(old: bytes) -> bytes:
-            if old not in tags:
-                digest = hashlib.md5(seed + old).digest()
-                tags[old] = bytes(65 + b % 26 for b in digest[:6])
-            return tags[old]
-
-        def font_resources(n: int) -> bytes:
-            """The personal fonts; a subset the layout has (a placeholder) is the layout's object."""
-            dictionary = doc.dictionary(n)
-            if PLACEHOLDER_KEY.encode() in dictionary:
-                raise ValueError("personal PDF: a shared font written inline, not by reference")
-            entries = []
-            for name, old in _font_entries(dictionary).items():
-                if b"/" + PLACEHOLDER_KEY.encode() in doc.dictionary(old):
-                    if name not in self.fonts:
-                        raise ValueError(f"personal PDF: the layout has no font {name.decode()}")
-                    entries.append(b"/%s %d 0 R" % (name, self.fonts[name]))
-                else:
-                    entries.append(b"/%s %d 0 R" % (name, number(old)))
-            return b"/Font << " + b" ".join(entries) + b" >>"
-
-        parts = [self.prefix]
+        chunks = [self.prefix]
         size = len(self.prefix)
         offsets = dict(self.offsets)
-        resources: dict[int, bytes] = {}
-        for name, page in zip(names, doc.pages, strict=True):
-            head, _ = doc.parts(page)
+        for name in names:
+            part = _Part(_Letter(personal[name]), {}, hashlib.md5(personal[name]).digest())
+            doc = part.doc
+            if len(doc.pages) != 1:
+                raise ValueError(f"personal PDF: one page expected for the slot {name}")
+            head, _ = doc.parts(doc.pages[0])
             contents = _CONTENTS.search(head)
             font = _RESOURCES_FONT.search(head)
             assert contents is not None and font is not None
             c_head, c_stream = doc.parts(int(contents.group(1)))
             width, height = self.sizes[name]
-            n = int(font.group(1))
-            if n not in resources:
-                resources[n] = font_resources(n)
+            resources = self._font_resources(doc, int(font.group(1)), functools.partial(allot, part))
             filters = re.search(rb"/Filter \[[^\]]*\]|/Filter /\w+", c_head)
             length = re.search(rb"/Length \d+", c_head)
             assert filters is not None and length is not None
             form = b"<< /Type /XObject /Subtype /Form /BBox [ 0 0 %s %s ] /Resources << %s >> %s %s >>" % (
                 _num(width),
                 _num(height),
-                resources[n],
+                resources,
                 filters.group(0),
                 length.group(0),
             )
             obj = pdf_object(self.slots[name], form, c_stream)
             offsets[self.slots[name]] = size
-            parts.append(obj)
+            chunks.append(obj)
             size += len(obj)
         i = 0
         while i < len(order):
-            old = order[i]
+            part, old = order[i]
             i += 1
-            head, stream = doc.parts(old)
-            head = _TOKEN.sub(renumber, head)
-            head = _SUBSET_TAG.sub(lambda m: m.group(1) + retag(m.group(2) + m.group(3)) + b"+" + m.group(3), head)
-            obj = pdf_object(numbers[old], head, stream)
-            offsets[numbers[old]] = size
-            parts.append(obj)
+
+            def renumber(m: re.Match[bytes], part: _Part = part) -> bytes:
+                return m.group(0) if m.group(1) is None else b"%d 0 R" % allot(part, int(m.group(1)))
+
+            def retag(m: re.Match[bytes], part: _Part = part) -> bytes:
+                return m.group(1) + _tag(part.seed, m.group(2) + m.group(3)) + b"+" + m.group(3)
+
+            head, stream = part.doc.parts(old)
+            head = _SUBSET_TAG.sub(retag, _TOKEN.sub(renumber, head))
+            obj = pdf_object(part.numbers[old], head, stream)
+            offsets[part.numbers[old]] = size
+            chunks.append(obj)
             size += len(obj)
-        ident = hashlib.md5(self.digest + b"".join(parts[1:])).hexdigest().encode()
+        ident = hashlib.md5(self.digest + b"".join(chunks[1:])).hexdigest().encode()
         table = [offsets.get(n) for n in range(1, max(offsets) + 1)]
-        return b"".join(parts) + xref_and_trailer(table, size, ident, self.info, self.root)
+        return b"".join(chunks) + xref_and_trailer(table, size, ident, self.info, self.root)
+
+    def _font_resources(self, doc: _Letter, n: int, number: Callable[[int], int]) -> bytes:
+        """A part's fonts; a subset the layout has (a placeholder) is the layout's object."""
+        dictionary = doc.dictionary(n)
+        if PLACEHOLDER_KEY.encode() in dictionary:
+            raise ValueError("personal PDF: a shared font written inline, not by reference")
+        entries = []
+        for name, old in _font_entries(dictionary).items():
+            if b"/" + PLACEHOLDER_KEY.encode() in doc.dictionary(old):
+                if name not in self.fonts:
+                    raise ValueError(f"personal PDF: the layout has no font {name.decode()}")
+                entries.append(b"/%s %d 0 R" % (name, self.fonts[name]))
+            else:
+                entries.append(b"/%s %d 0 R" % (name, number(old)))
+        return b"/Font << " + b" ".join(entries) + b" >>"
+
+
+@dataclass
+class _Part:
+    """One slot's personal PDF while it is copied into a letter."""
+
+    doc: _Letter
+    numbers: dict[int, int]  # its object numbers -> the letter's
+    #: reportlab tags every document's first subset of a font AAAAAA, so the
+    #: personal parts' subsets would share names with the layout's (and, in a
+    #: combined PDF, with every other letter's). Subsets of one file must have
+    #: different tags (PDF 32000-1, 9.6.4), or a viewer or a printer that
+    #: caches fonts by name may draw the wrong glyphs: the personal ones get
+    #: tags drawn from their part's own bytes.
+    seed: bytes
+
+
+def _tag(seed: bytes, old: bytes) -> bytes:
+    """A subset tag (six capital letters) drawn from a part's bytes and the font's old tag and name."""
+    digest = hashlib.md5(seed + old).digest()
+    return bytes(65 + b % 26 for b in digest[:6])
 
 
 _FONT_ENTRY = re.compile(rb"/([^\s/<>\[\]()]+) (\d+) 0 R")

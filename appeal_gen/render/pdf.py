@@ -586,7 +586,7 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None) -> bytes:
     if letter.recipient is None:
         return _render_document(letter, options, None)
     layout = _shared_layout(letter, options)
-    return layout.compose(_personal_pdf(letter, layout))
+    return layout.compose(_personal_parts(letter, layout))
 
 
 #: Lines the address field holds, like the window of an envelope.
@@ -672,13 +672,15 @@ def _store_layout(key: tuple[Any, ...], layout: Any) -> None:
         pass
 
 
-def _personal_pdf(letter: Letter, layout: Any) -> bytes:
-    """One page per slot, the slot's size, with this letter's personal parts drawn from its top."""
-    from reportlab.pdfgen.canvas import Canvas
+#: Personal parts already drawn, per (layout, slot, paragraphs): a
+#: campaign's salutations and closings repeat from letter to letter, and a
+#: supporter's letter keeps the appeal's own addressee. Bounded.
+_PARTS: dict[tuple[Any, ...], bytes] = {}
+PARTS_CACHE_SIZE = 512
 
-    from ..errors import LayoutError
-    from . import subsets
 
+def _personal_parts(letter: Letter, layout: Any) -> dict[str, bytes]:
+    """Each slot's part of *letter*: a one-page PDF the slot's size, its paragraphs drawn from the top."""
     rcpt = letter.recipient
     assert rcpt is not None
     for name in layout.seed.fonts:
@@ -686,41 +688,58 @@ def _personal_pdf(letter: Letter, layout: Any) -> bytes:
         # must be registered here before their subsets are taken over.
         script, style = name.removeprefix("AG-").rsplit("-", 1)
         _font(script, style)
+    w = _Writer(letter, layout.sizes["address"][0])
+    paras = {
+        "address": tuple((p, "address") for p in rcpt.address),
+        "salutation": ((rcpt.salutation, "salutation"),),
+        "closing": ((rcpt.closing, "closing"), *((p, "address") for p in rcpt.signatory)),
+    }
+    out = {}
+    for name in sorted(layout.slots):
+        key = (layout.digest, name, w.base, w.rtl, paras[name])
+        part = _PARTS.get(key)
+        if part is None:
+            part = _slot_pdf(w, layout, name, paras[name])
+            if len(_PARTS) >= PARTS_CACHE_SIZE:
+                _PARTS.clear()
+            _PARTS[key] = part
+        out[name] = part
+    return out
+
+
+def _slot_pdf(w: _Writer, layout: Any, name: str, paras: tuple[tuple[Para, str], ...]) -> bytes:
+    """One slot's part: a pure function of the layout and the paragraphs (each part starts afresh)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from ..errors import LayoutError
+    from . import subsets
+
     _forget_shaped_glyphs()
     subsets.continue_shaping(layout.seed)
-    w = _Writer(letter, layout.sizes["address"][0])
-    parts = {
-        "address": [(p, "address") for p in rcpt.address],
-        "salutation": [(rcpt.salutation, "salutation")],
-        "closing": [(rcpt.closing, "closing"), *((p, "address") for p in rcpt.signatory)],
-    }
     room = {"address": "the address field", "salutation": "the salutation line", "closing": "the signature"}
-    pages = []
+    width, height = layout.sizes[name]
     drawn: dict[str, str] = {}  # font -> the text drawn in it
-    for name in sorted(layout.slots):
-        width, height = layout.sizes[name]
-        placed = []
-        y = height
-        after: float | None = None
-        for para, style_name in parts[name]:
-            style = w.styles[style_name]
-            flow = w.para(para, style_name, width)
-            for frag in flow.frags:  # before wrap() turns them into lines
-                drawn[frag.fontName] = drawn.get(frag.fontName, "") + frag.text
-            _, h = flow.wrap(width, height)
-            if after is not None:
-                y -= after + style.spaceBefore
-            y -= h
-            placed.append((flow, y, para.field))
-            after = style.spaceAfter
-        if y < -0.01:
-            leading = w.styles["address"].leading
-            raise LayoutError(
-                f"needs {math.ceil((height - y) / leading)} lines, but {room[name]} of the letter holds "
-                f"{round(height / leading)}; shorten it or give fewer lines",
-                field=placed[-1][2],
-            )
-        pages.append((width, height, [(flow, at) for flow, at, _ in placed]))
+    placed = []
+    y = height
+    after: float | None = None
+    for para, style_name in paras:
+        style = w.styles[style_name]
+        flow = w.para(para, style_name, width)
+        for frag in flow.frags:  # before wrap() turns them into lines
+            drawn[frag.fontName] = drawn.get(frag.fontName, "") + frag.text
+        _, h = flow.wrap(width, height)
+        if after is not None:
+            y -= after + style.spaceBefore
+        y -= h
+        placed.append((flow, y, para.field))
+        after = style.spaceAfter
+    if y < -0.01:
+        leading = w.styles["address"].leading
+        raise LayoutError(
+            f"needs {math.ceil((height - y) / leading)} lines, but {room[name]} of the letter holds "
+            f"{round(height / leading)}; shorten it or give fewer lines",
+            field=placed[-1][2],
+        )
     # Fonts meeting characters the layout lacks: in right-to-left text, a
     # line split between a shared and a new subset reads back out of order,
     # so those fonts get subsets of their own; others add a subset.
@@ -731,15 +750,14 @@ def _personal_pdf(letter: Letter, layout: Any) -> bytes:
         buf = io.BytesIO()
         canvas = Canvas(buf, invariant=1, pageCompression=1, initialFontName=f"{w.family}-regular")
         subsets.seed(canvas._doc, layout.seed, own, extend)
+        canvas.setPageSize((width, height))
         try:
-            for width, height, flows in pages:
-                canvas.setPageSize((width, height))
-                for flow, at in flows:
-                    flow.drawOn(canvas, 0, at)
-                canvas.showPage()
+            for flow, at, _ in placed:
+                flow.drawOn(canvas, 0, at)
         except subsets.NewGlyphs as exc:
             (own if _has_rtl(drawn.get(exc.font, "")) else extend).add(exc.font)
             continue
+        canvas.showPage()
         canvas.save()
         return buf.getvalue()
 

@@ -84,6 +84,7 @@ def test_drawing_again_gives_the_same_bytes_as_knowing_beforehand(example_spec, 
 
     monkeypatch.setattr(subsets, "needs_own_subsets", lambda seed, fonts: set())
     monkeypatch.setattr(subsets.NewGlyphs, "__init__", counting)
+    monkeypatch.setattr(pdf_module, "_PARTS", {})  # draw the parts again
     assert pdf_module.render_pdf(_letter(example_spec, lang, who)) == expected
     assert missed  # the safety net was what made it right
 
@@ -126,6 +127,7 @@ def test_a_shared_khmer_subset_draws_the_same_glyphs_as_a_letters_own(
     shared = pdf_module.render_pdf(letter)
     real = subsets.seed
     monkeypatch.setattr(subsets, "seed", lambda doc, seed, own, extend: real(doc, seed, set(seed.fonts), set()))
+    monkeypatch.setattr(pdf_module, "_PARTS", {})  # draw the parts again
     own = pdf_module.render_pdf(letter)
     assert own != shared and len(_embedded(own)) > len(_embedded(shared))
     pictures = []
@@ -179,3 +181,24 @@ def test_a_layout_from_another_worker_brings_its_fonts(example_spec, lang, tmp_p
     res = subprocess.run([*args, str(tmp_path / "second.pdf")], capture_output=True, text=True, check=False)
     assert res.returncode == 0, res.stderr[-2000:]
     assert (tmp_path / "second.pdf").read_bytes() == (tmp_path / "first.pdf").read_bytes()
+
+
+def test_parts_that_repeat_are_drawn_once_and_give_the_same_bytes(example_spec, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Salutations and closings repeat from letter to letter: drawn once, the letter's bytes unchanged."""
+    monkeypatch.setattr(pdf_module, "_PARTS", {})
+    drawn: list[str] = []
+    real = pdf_module._slot_pdf
+
+    def counting(w, layout, name, paras):  # type: ignore[no-untyped-def]
+        drawn.append(name)
+        return real(w, layout, name, paras)
+
+    monkeypatch.setattr(pdf_module, "_slot_pdf", counting)
+    first = _letter(example_spec, "en", Correspondent(name="Ann Lee", signatory_name="Bo Li"))
+    second = _letter(example_spec, "en", Correspondent(name="Cy Dee", signatory_name="Bo Li"))
+    a = pdf_module.render_pdf(first)
+    b = pdf_module.render_pdf(second)
+    assert drawn == ["address", "closing", "salutation", "address"]  # the second letter's own address only
+    monkeypatch.setattr(pdf_module, "_PARTS", {})
+    assert pdf_module.render_pdf(second) == b and pdf_module.render_pdf(first) == a
+    assert "Cy Dee" in _text(b) and "Ann Lee" not in _text(b)
