@@ -29,7 +29,6 @@ import argparse
 import csv
 import io
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -172,11 +171,12 @@ def _hwm_mb(pid: int) -> tuple[float, str]:
 
 
 def run_batch(label: str, lst: Path, n: int, jobs: int, formats: str, workdir: Path) -> BatchRun:
-    out = workdir / f"out-{label}"
-    shutil.rmtree(out, ignore_errors=True)
-    # The previous run's letters (100 MB and more) still being written back
-    # to disk would slow this run's file creation by a millisecond a file:
-    # each run starts with nothing left to write.
+    # A new folder each run, all removed at the end: deleting a run's
+    # thousands of files just before the next run (the kernel discarding
+    # their blocks) slowed that run's file creation by a millisecond a file,
+    # and so did the previous run's letters still being written back to
+    # disk; each run starts with nothing left to write.
+    out = Path(tempfile.mkdtemp(prefix=f"out-{label}-", dir=workdir))
     os.sync()
     cmd = [
         sys.executable,
@@ -223,7 +223,6 @@ def run_batch(label: str, lst: Path, n: int, jobs: int, formats: str, workdir: P
     # (the fork server itself only imports modules; the resource tracker is idle).
     servers = {pid for pid, (_, cmdline) in peaks.items() if "forkserver" in cmdline and parents.get(pid) == proc.pid}
     workers = [mb for pid, (mb, _) in peaks.items() if parents.get(pid) in servers]
-    shutil.rmtree(out, ignore_errors=True)
     return BatchRun(label, n, seconds, sorted(workers, reverse=True)[:jobs], parent)
 
 
