@@ -37,6 +37,8 @@ _PAGES = re.compile(rb"/Pages (\d+) 0 R")
 _KIDS = re.compile(rb"/Kids \[([^\]]*)\]")
 _LANG = re.compile(rb"/Lang (\((?:\\.|[^\\()])*\))")
 _PARENT = re.compile(rb"/Parent \d+ 0 R")
+#: A font subset's name in a font descriptor (/FontName) or a font (/BaseFont): tag, then the font's name.
+_SUBSET_NAME = re.compile(rb"/(FontName|BaseFont) /([A-Z]{6})\+([^\s/<>\[\]()]+)")
 #: Dictionary brackets, with string literals (which may hold brackets) skipped.
 _NESTING = re.compile(rb"\((?:\\.|[^\\()])*\)|<<|>>", re.S)
 
@@ -202,6 +204,8 @@ class CombinedPdf:
         #: The first letter's object number -> (its bytes as ``_Letter.span`` bounds them, its
         #: number here, the objects it refers to), for each object ``shared`` has; see ``_known``.
         self.first: dict[int, tuple[bytes, int, tuple[int, ...]]] = {}
+        #: Each subset name in the file (tag+font) -> the digest of the font descriptor that has it.
+        self.subset_names: dict[bytes, bytes] = {}
         self.letters = 0
         self.lang: bytes | None = None
         self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
@@ -228,6 +232,7 @@ class CombinedPdf:
         first: dict[int, tuple[bytes, int, tuple[int, ...]]] = {}
         numbers: dict[int, int] = {} if remember else self._known(letter)
         busy: set[int] = set()
+        renamed: dict[bytes, bytes] = {}  # this letter's subset names that were already taken
 
         def place(old: int) -> int:
             if old in numbers:
@@ -264,6 +269,8 @@ class CombinedPdf:
                 head = b"".join(pieces)
             if page:
                 head = head.replace(b"/Parent @", b"/Parent 2 0 R")
+            if b"+" in head:
+                head = self._unique_subset_name(head, stream, renamed)
             busy.discard(old)
             size = len(head) + 1 + len(stream)
             key = None
@@ -289,6 +296,40 @@ class CombinedPdf:
             self.first = first
         self.letters += 1
         self.ident.update(label.encode() + b"\0")
+
+    def _unique_subset_name(self, head: bytes, stream: bytes, renamed: dict[bytes, bytes]) -> bytes:
+        """A font subset keeps its name unless another subset in the file has it.
+
+        Letters tag their own subsets from their own bytes (render/compose.py),
+        so two letters can, rarely, give different subsets the same name; in
+        one file that can make a printer that caches fonts by name draw the
+        wrong glyphs (PDF 32000-1, 9.6.4). A font descriptor (children come
+        first: its font file is placed, so equal subsets have equal
+        descriptors) whose name is taken gets a new tag, and the letter's font
+        that names it follows.
+        """
+        m = _SUBSET_NAME.search(head)
+        if m is None:
+            return head
+        name = m.group(2) + b"+" + m.group(3)
+        if m.group(1) == b"BaseFont":
+            new = renamed.get(name)
+        else:
+            digest = hashlib.sha1(head + b"\0" + stream).digest()
+            owner = self.subset_names.setdefault(name, digest)
+            if owner == digest:
+                return head
+            seed = digest
+            while True:
+                seed = hashlib.sha1(seed).digest()
+                new = bytes(65 + b % 26 for b in seed[:6]) + b"+" + m.group(3)
+                if new not in self.subset_names:
+                    break
+            self.subset_names[new] = digest
+            renamed[name] = new
+        if new is None:
+            return head
+        return head[: m.start(2)] + new + head[m.end(3) :]
 
     def _known(self, letter: _Letter) -> dict[int, int]:
         """The objects of *letter* that ``add`` would find among the first letter's, and their numbers.

@@ -215,3 +215,38 @@ def test_references_are_those_the_pattern_finds(parts: list[bytes]) -> None:
     head = b"".join(parts)
     expected = [(m.start(1), m.end(), int(m.group(1))) for m in _TOKEN.finditer(head) if m.group(1) is not None]
     assert _references(head) == expected
+
+
+def test_two_letters_giving_different_subsets_the_same_name_are_told_apart(
+    example_spec, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Letters tag their own subsets; should two tags meet in one file, the later subset is renamed."""
+    from appeal_gen.render import compose
+    from appeal_gen.render import pdf as pdf_module
+
+    monkeypatch.setattr(compose, "_tag", lambda seed, old: b"QQQQQQ")  # every letter picks the same tag
+    monkeypatch.setattr(pdf_module, "_PARTS", {})
+    spec = example_spec
+    loc = LocaleInfo("zh")
+    base = build_letter(spec, loc)
+    names = ("王秀英", "李伟", "陈志强")
+    letters = [pdf_module.render_pdf(personalise(base, spec, loc, Correspondent(name=n))) for n in names]
+    combined = CombinedPdf(tmp_path / "zh.pdf", title="zh")
+    for i, data in enumerate(letters):
+        combined.add(data, str(i))
+    combined.commit()
+    data = (tmp_path / "zh.pdf").read_bytes()
+    reader = PdfReader(io.BytesIO(data))
+    descriptors: dict[str, object] = {}
+    for page in reader.pages:
+        for xobj in (page["/Resources"].get("/XObject") or {}).values():
+            for font in xobj.get_object()["/Resources"]["/Font"].values():
+                font = font.get_object()
+                descriptor = font.raw_get("/FontDescriptor")  # the reference, to tell objects apart
+                name = str(font["/BaseFont"])
+                assert str(descriptor.get_object()["/FontName"]) == name
+                assert descriptors.setdefault(name, descriptor.idnum) == descriptor.idnum, name
+    assert sum(n.startswith("/QQQQQQ+") for n in descriptors) == 1  # the first letter's keeps its name
+    assert len([n for n in descriptors if "WenQuanYi" in n]) >= 4  # the layout's, and one per letter
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert all(n in text for n in names)
