@@ -8,8 +8,9 @@ in each worker, that was repeated by every worker that met the language.
 multiprocessing's fork server imports the modules named in
 ``set_forkserver_preload`` once and then forks every worker from itself, so
 what those imports leave in memory every worker starts with (shared
-copy-on-write). ``batch`` names this module last among them and says what to
-prepare in a file named by ``batch.WARMUP_ENV``; importing this module builds
+copy-on-write). ``batch`` names this module last among them and passes what
+to prepare in the fork server's environment (``batch.WARMUP_ENV``: the spec
+and the options, packed); importing this module builds
 a worker's renderer there (``batch.LetterRenderer.prepare`` for each of the
 appeal's languages). Only the fork server imports it; it runs while the
 parent still reads the recipient list, so the two overlap.
@@ -24,8 +25,10 @@ module.
 
 from __future__ import annotations
 
+import base64
 import os
 import pickle
+import zlib
 from typing import Any
 
 #: (digest of what it was made from, the renderer), or None.
@@ -37,12 +40,11 @@ def _prepare() -> None:
     from .batch import WARMUP_ENV, LetterRenderer, _warm_languages, _warm_token
     from .spec import parse_spec
 
-    path = os.environ.get(WARMUP_ENV)
-    if not path:
+    packed = os.environ.pop(WARMUP_ENV, None)  # workers forked from here need not carry it
+    if not packed:
         return
     try:
-        with open(path, "rb") as fh:
-            request = pickle.load(fh)
+        request = pickle.loads(zlib.decompress(base64.b64decode(packed)))
         spec = parse_spec(request["spec_text"], request["spec_path"])
         languages = _warm_languages(spec)
         renderer = LetterRenderer(spec, request["options"])

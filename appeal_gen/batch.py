@@ -242,7 +242,7 @@ def _take_prepared(token: str | None) -> LetterRenderer | None:
     return renderer
 
 
-#: Names the file with what the fork server is to prepare (read by ``_warmup``).
+#: Holds what the fork server is to prepare (``_request_warmup``; read by ``_warmup``).
 WARMUP_ENV = "APPEAL_GEN_WARMUP"
 
 
@@ -259,18 +259,24 @@ def _warm_languages(spec: Spec) -> tuple[str, ...]:
     return spec.content_languages()
 
 
-def _request_warmup(spec_text: str, spec_path: str, options: BatchOptions) -> str | None:
-    """Ask the fork server, about to start, to prepare a renderer (``_warmup``); returns the request's file."""
-    import pickle
-    import tempfile
+#: The largest request passed to the fork server (its environment holds at most 128 KB a variable).
+WARMUP_MAX = 100_000
 
-    try:
-        fd, path = tempfile.mkstemp(prefix="appeal-gen-warmup-", suffix=".pickle")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump({"spec_text": spec_text, "spec_path": spec_path, "options": options}, fh)
-    except OSError:
-        return None  # an optimisation only: the workers prepare themselves
-    return path
+
+def _request_warmup(spec_text: str, spec_path: str, options: BatchOptions) -> str | None:
+    """What the fork server, about to start, is to prepare (``_warmup``): spec and options, packed.
+
+    It travels in the fork server's environment, so that nothing is written
+    anywhere (a run killed with kill -9 leaves nothing behind). A spec too
+    big for that is not prepared in advance: its workers prepare themselves.
+    """
+    import base64
+    import pickle
+    import zlib
+
+    request = pickle.dumps({"spec_text": spec_text, "spec_path": spec_path, "options": options})
+    packed = base64.b64encode(zlib.compress(request, 6)).decode("ascii")
+    return packed if len(packed) <= WARMUP_MAX else None
 
 
 def _serve(conn: Any, spec: Spec, options: BatchOptions, layouts: str, token: str | None = None) -> None:
@@ -317,11 +323,7 @@ def run_batch(
     if (options.jobs or _cpus()) > 1:
         warmup = _request_warmup(spec_text, spec_path, options)
         _fork_server(warmup)
-    try:
-        return _run_batch(spec_path, spec_text, list_path, outdir, options, start, report, progress)
-    finally:
-        if warmup:
-            Path(warmup).unlink(missing_ok=True)
+    return _run_batch(spec_path, spec_text, list_path, outdir, options, start, report, progress)
 
 
 def _run_batch(

@@ -733,7 +733,6 @@ def _prepared(monkeypatch, options: BatchOptions):  # type: ignore[no-untyped-de
     monkeypatch.setenv(batch.WARMUP_ENV, request)
     monkeypatch.delitem(sys.modules, "appeal_gen._warmup", raising=False)
     ready = importlib.import_module("appeal_gen._warmup").READY
-    Path(request).unlink()
     return spec_text, ready
 
 
@@ -769,3 +768,13 @@ def test_a_worker_ignores_what_was_prepared_for_another_run(monkeypatch, tmp_pat
     changed = batch._warm_token(spec_text, spec.path, options, langs)
     assert changed != token
     assert batch._take_prepared(changed) is None
+
+
+def test_a_spec_too_big_to_pass_to_the_fork_server_is_prepared_by_the_workers(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from appeal_gen import _yaml, batch
+
+    spec_text = _yaml.read_spec_text(str(EXAMPLE))
+    request = batch._request_warmup(spec_text, str(EXAMPLE), BatchOptions())
+    assert request is not None and len(request) < batch.WARMUP_MAX
+    monkeypatch.setattr(batch, "WARMUP_MAX", len(request) - 1)
+    assert batch._request_warmup(spec_text, str(EXAMPLE), BatchOptions()) is None
