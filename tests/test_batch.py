@@ -16,6 +16,7 @@ import sys
 import time
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -413,21 +414,28 @@ def _cli(*argv: str) -> list[str]:
     return [sys.executable, "-m", "appeal_gen", "batch", *argv]
 
 
-def test_kill_9_then_rerun_completes_without_duplicates_and_reuses_by_hash(tmp_path: Path) -> None:
+def _running_batch(tmp_path: Path, journalled: int, **popen: Any) -> tuple[subprocess.Popen[str], Path, list[str]]:
+    """A 40-row batch on two workers, started and left running until *journalled* rows are in its journal."""
     lst = _big_list(tmp_path / "l.csv", 40)
     out = tmp_path / "out"
     argv = _cli(str(EXAMPLE), "--recipients", str(lst), "-o", str(out), "--jobs", "2", "--quiet")
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, text=True, **popen)
     journal = out / ".appeal-gen" / "journal.jsonl"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if journal.exists() and journal.read_text(encoding="utf-8").count("\n") >= 8:
+        if journal.exists() and journal.read_text(encoding="utf-8").count("\n") >= journalled:
             break
-        time.sleep(0.05)
+        time.sleep(0.02)
+    return proc, out, argv
+
+
+def test_kill_9_then_rerun_completes_without_duplicates_and_reuses_by_hash(tmp_path: Path) -> None:
+    proc, out, argv = _running_batch(tmp_path, 8, stderr=subprocess.DEVNULL, start_new_session=True)
     os.killpg(proc.pid, signal.SIGKILL)  # the parent and its workers, at once
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
     assert not (out / "manifest.csv").exists()
+    journal = out / ".appeal-gen" / "journal.jsonl"
     finished = [json.loads(line) for line in journal.read_text(encoding="utf-8").splitlines() if line.endswith("}")]
     assert 8 <= len(finished) < 40
     before = {rel: (out / rel).stat().st_ino for e in finished for rel, _ in e["files"].values()}
@@ -644,16 +652,7 @@ def _grandchildren(pid: int) -> list[int]:
 
 def test_a_killed_worker_stops_the_batch_and_a_rerun_finishes_it(tmp_path: Path) -> None:
     """The fork server's children are the workers: one killed stops the run (exit 1); the rerun completes."""
-    lst = _big_list(tmp_path / "l.csv", 40)
-    out = tmp_path / "out"
-    argv = _cli(str(EXAMPLE), "--recipients", str(lst), "-o", str(out), "--jobs", "2", "--quiet")
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    journal = out / ".appeal-gen" / "journal.jsonl"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if journal.exists() and journal.read_text(encoding="utf-8").count("\n") >= 4:
-            break
-        time.sleep(0.02)
+    proc, out, argv = _running_batch(tmp_path, 4, stderr=subprocess.PIPE)
     workers = _grandchildren(proc.pid)
     assert len(workers) == 2
     os.kill(workers[0], signal.SIGKILL)
