@@ -356,44 +356,21 @@ def _write_zip(entries: list[tuple[str, bytes | _Deflated]]) -> bytes:
             fname, flags = name.encode("ascii"), 0
         except UnicodeEncodeError:
             fname, flags = name.encode("utf-8"), 0x800
-        header = struct.pack(
-            "<4s2B4HL2L2H",
-            b"PK\003\004",
-            20,
-            0,
-            flags,
-            zipfile.ZIP_DEFLATED,
-            dostime,
-            dosdate,
-            crc,
-            len(packed),
-            size,
-            len(fname),
-            0,
+        # The fields the local header and the central directory record share,
+        # from the flags to the name's length, in the same order in both.
+        shared = struct.pack(
+            "<4HL2LH", flags, zipfile.ZIP_DEFLATED, dostime, dosdate, crc, len(packed), size, len(fname)
         )
+        # Local: signature, version needed 2.0, then no extra field.
+        header = b"PK\003\004" + struct.pack("<H", 20) + shared + struct.pack("<H", 0)
+        # Central: signature, made by 2.0 on Unix (3), version needed 2.0, then
+        # no extra field or comment, disk 0, internal attributes 0, external
+        # attributes (mode 0644) and the local header's offset.
         central.append(
-            struct.pack(
-                "<4s4B4HL2L5H2L",
-                b"PK\001\002",
-                20,
-                3,
-                20,
-                0,
-                flags,
-                zipfile.ZIP_DEFLATED,
-                dostime,
-                dosdate,
-                crc,
-                len(packed),
-                size,
-                len(fname),
-                0,
-                0,
-                0,
-                0,
-                0o644 << 16,
-                offset,
-            )
+            b"PK\001\002"
+            + struct.pack("<2BH", 20, 3, 20)
+            + shared
+            + struct.pack("<4H2L", 0, 0, 0, 0, 0o644 << 16, offset)
             + fname
         )
         out += (header, fname, packed)
