@@ -246,11 +246,22 @@ def _take_prepared(token: str | None) -> LetterRenderer | None:
 WARMUP_ENV = "APPEAL_GEN_WARMUP"
 
 
-def _warm_token(spec_text: str, spec_path: str, options: BatchOptions, languages: tuple[str, ...]) -> str:
-    """What a prepared renderer was made from: spec, options, and each language's catalogs, template and code."""
+def _warm_token(
+    spec_text: str,
+    spec_path: str,
+    options: BatchOptions,
+    languages: tuple[str, ...],
+    environment: Callable[[str], str] | None = None,
+) -> str:
+    """What a prepared renderer was made from: spec, options, and each language's catalogs, template and code.
+
+    *environment* gives a language's ``_environment_hash``; the parent passes
+    the one its fingerprints already computed, rather than read every
+    catalog and template again.
+    """
     h = hashlib.sha256(f"{spec_path}\0{languages}\0".encode())
     for lang in languages:
-        h.update(_environment_hash(spec_text, lang, options).encode())
+        h.update((environment(lang) if environment else _environment_hash(spec_text, lang, options)).encode())
     return h.hexdigest()
 
 
@@ -449,12 +460,16 @@ class _Run:
                     )
         return self.langs[lang]
 
-    def fingerprint(self, lang: str, stem: str, email: str, who: Correspondent) -> str:
+    def environment(self, lang: str) -> str:
+        """``_environment_hash`` of a language, computed once a run."""
         if lang not in self.fingerprints:
             self.fingerprints[lang] = _environment_hash(self.spec_text, lang, self.options)
+        return self.fingerprints[lang]
+
+    def fingerprint(self, lang: str, stem: str, email: str, who: Correspondent) -> str:
         # vars(), not dataclasses.asdict(): the same JSON (every value is a string or a tuple of them), without
         # asdict's deep copy.
-        data = json.dumps([self.fingerprints[lang], stem, email, vars(who)], ensure_ascii=False)
+        data = json.dumps([self.environment(lang), stem, email, vars(who)], ensure_ascii=False)
         return hashlib.sha256(data.encode()).hexdigest()
 
     def _reuse(self, task: Task) -> Outcome | None:
@@ -512,7 +527,8 @@ class _Run:
                     window.append(inline.render(prepared))
                 else:
                     if workers is None:  # not before a row needs one: a rerun may have nothing to render
-                        token = _warm_token(self.spec_text, self.spec.path, self.options, _warm_languages(self.spec))
+                        languages = _warm_languages(self.spec)
+                        token = _warm_token(self.spec_text, self.spec.path, self.options, languages, self.environment)
                         workers = _Workers(jobs, self.spec, self.options, layouts, token)
                     workers.submit(prepared)
                     window.append(prepared.line)
