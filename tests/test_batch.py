@@ -320,6 +320,12 @@ def test_template_without_recipient_block_is_refused(tmp_path: Path, capsys) -> 
     )
 
 
+def _pdf_batch(capsys, lst: Path, out: Path) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    """The minimal spec's letters for *lst*, PDF only, in this process."""
+    return run(capsys, "batch", str(DATA / "minimal.yaml"), "--recipients", str(lst), "-o", str(out),
+               "--format", "pdf", "--jobs", "1")  # fmt: skip
+
+
 def test_manifest_cells_cannot_run_as_spreadsheet_formulas(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     lst = write_list(
         tmp_path / "l.csv",
@@ -331,19 +337,7 @@ def test_manifest_cells_cannot_run_as_spreadsheet_formulas(tmp_path: Path, capsy
         ],
     )
     out = tmp_path / "out"
-    code, _, _ = run(
-        capsys,
-        "batch",
-        str(DATA / "minimal.yaml"),
-        "--recipients",
-        str(lst),
-        "-o",
-        str(out),
-        "--format",
-        "pdf",
-        "--jobs",
-        "1",
-    )
+    code, _, _ = _pdf_batch(capsys, lst, out)
     assert code == 0
     text = (out / "manifest.csv").read_text(encoding="utf-8")
     rows = manifest_rows(out)
@@ -365,19 +359,7 @@ def test_hostile_names_stay_inside_outdir_and_are_unique(tmp_path: Path, capsys)
     names = ["../x", "/etc/x", "CON", "nul\x00name", "é" * 150, "Anna Berg", "ANNA BERG", nfc, nfd, "..", "x"]
     lst = write_list(tmp_path / "l.csv", ["name", "office"], [[n, "Minister"] for n in names])
     out = tmp_path / "out"
-    code, _, err = run(
-        capsys,
-        "batch",
-        str(DATA / "minimal.yaml"),
-        "--recipients",
-        str(lst),
-        "-o",
-        str(out),
-        "--format",
-        "pdf",
-        "--jobs",
-        "1",
-    )
+    code, _, err = _pdf_batch(capsys, lst, out)
     assert code == 0, err
     files = sorted(p.name for p in (out / "letters").iterdir())
     assert files == sorted(
