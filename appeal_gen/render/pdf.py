@@ -625,8 +625,14 @@ def _shared_layout(letter: Letter, options: PdfOptions) -> Any:
 
     key = _shared_key(letter, options)
     layout = _SHARED.get(key)
-    if layout is None:
-        layout = _load_layout(key) if LAYOUT_DIR is not None else None
+    if layout is None and LAYOUT_DIR is not None:
+        layout = _load_layout(key)
+        if layout is not None:
+            # Laid out by another worker: its fonts must be registered here
+            # before the personal parts take their subsets over.
+            for name in layout.seed.fonts:
+                script, style = name.removeprefix("AG-").rsplit("-", 1)
+                _font(script, style)
     if layout is None:
         from .subsets import Seed
 
@@ -683,11 +689,6 @@ def _personal_parts(letter: Letter, layout: Any) -> dict[str, bytes]:
     """Each slot's part of *letter*: a one-page PDF the slot's size, its paragraphs drawn from the top."""
     rcpt = letter.recipient
     assert rcpt is not None
-    for name in layout.seed.fonts:
-        # The layout may come from another worker (LAYOUT_DIR): its fonts
-        # must be registered here before their subsets are taken over.
-        script, style = name.removeprefix("AG-").rsplit("-", 1)
-        _font(script, style)
     w = _Writer(letter, layout.sizes["address"][0])
     paras = {
         "address": tuple((p, "address") for p in rcpt.address),

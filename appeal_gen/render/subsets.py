@@ -73,7 +73,7 @@ def record(doc: Any, seed: Seed) -> None:
 
 
 class NewGlyphs(Exception):  # noqa: N818 - a signal to draw again, not an error
-    """A shared font met a character the layout's subsets lack: draw again, with the font unshared."""
+    """A shared font met a character the layout's subsets lack: draw again, the font given new subsets."""
 
     def __init__(self, font: str) -> None:
         super().__init__(font)
@@ -96,8 +96,9 @@ def seed(
     from reportlab.pdfbase.ttfonts import TTFont
 
     for name in seed.names:
-        # A placeholder key for fonts not shared (Helvetica, shaped fonts), so
-        # the count numbering new fonts is right and no look-up finds them.
+        # A placeholder key for the fonts not shared (Helvetica, those in
+        # *own*), so the count numbering new fonts is right and no look-up
+        # finds them.
         doc.fontMapping[name] = name
     limits: dict[str, int] = {}
     shared: set[str] = set()
