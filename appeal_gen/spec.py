@@ -490,7 +490,7 @@ class _Validator:
         if kind == "records":
             from .staleness import read_records
 
-            return read_records(self, node, path)
+            return read_records(self, node, path, depth)
         return self.scalar(node, kind, path)
 
     def _plain(self, node: yaml.Node, path: str, expect: str) -> str | None:

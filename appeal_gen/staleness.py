@@ -61,11 +61,13 @@ def fingerprint(text: str) -> str:
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:8]
 
 
-def read_records(v: _Validator, node: yaml.Node, path: str) -> dict[str, dict[str, str]] | None:
+def read_records(v: _Validator, node: yaml.Node, path: str, depth: int) -> dict[str, dict[str, str]] | None:
     """Validate the ``translated_from`` block (called by the spec validator).
 
     Values are read from the nodes as typed, so a fingerprint made only of
-    digits stays a string and keeps its leading zeros.
+    digits stays a string and keeps its leading zeros. Every node counts
+    towards the validator's limits, as everywhere else: aliases could
+    otherwise expand a small block into millions of entries.
     """
     if not isinstance(node, yaml.MappingNode):
         v.error(node, path, "expected a mapping of language codes to field fingerprints")
@@ -76,11 +78,19 @@ def read_records(v: _Validator, node: yaml.Node, path: str) -> dict[str, dict[st
         if lang is None:
             continue
         sub = f"{path}.{lang}"
+        if not v._count(fields, depth, sub):
+            if v.halted:
+                return None
+            continue
         if not isinstance(fields, yaml.MappingNode):
             v.error(fields, sub, "expected a mapping of field names to fingerprints")
             continue
         records: dict[str, str] = {}
         for key, value in fields.value:
+            if not v._count(value, depth + 1, sub):
+                if v.halted:
+                    return None
+                continue
             if not (isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode)) or not str(value.value):
                 v.error(key, sub, "expected 'field: fingerprint' lines")
                 continue
