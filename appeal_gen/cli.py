@@ -208,6 +208,8 @@ def _translate(args: argparse.Namespace) -> int:
     if args.action == "export":
         out = Path(args.output) if args.output else None
         path, exp = translate.export_file(args.spec, args.lang, out, memory=args.memory)
+        for w in exp.warnings:
+            print(w, file=sys.stderr)
         extra = ""
         if exp.kept or exp.review:
             extra = f"; kept {exp.kept} earlier translations, {exp.review} marked fuzzy because the source changed"

@@ -46,6 +46,8 @@ class Memory:
     specs: int = 0
     #: files that could not be read, one line each (they are skipped)
     warnings: list[str] = field(default_factory=list)
+    #: the spec being exported, resolved: its own text is no memory of itself
+    skip: Path | None = None
 
     def get(self, text: str) -> Match | None:
         return self.entries.get(_norm(text))
@@ -56,6 +58,8 @@ class Memory:
     def add_spec(self, path: Path) -> None:
         from .spec import load_spec
 
+        if self.skip is not None and path.resolve() == self.skip:
+            return
         try:
             spec = load_spec(str(path))
         except AppealGenError as exc:
@@ -109,13 +113,9 @@ class Memory:
 
 def load_memory(paths: list[str], source: str, lang: str, *, skip: str | None = None) -> Memory:
     """The memory of *paths* for *source* -> *lang*; *skip* (the spec being exported) is left out."""
-    mem = Memory(source, lang)
-    skip_path = Path(skip).resolve() if skip else None
+    mem = Memory(source, lang, skip=Path(skip).resolve() if skip else None)
     for p in paths:
-        path = Path(p)
-        if skip_path is not None and path.is_file() and path.resolve() == skip_path:
-            continue
-        mem.add(path)
+        mem.add(Path(p))
     return mem
 
 

@@ -76,6 +76,8 @@ class ExportResult:
     review: int = 0  #: translations whose source text changed: kept but marked fuzzy
     stale: int = 0  #: fields whose translation in the spec is stale, offered again (fuzzy)
     from_memory: int = 0  #: entries pre-filled from the translation memory (fuzzy)
+    #: memory files left out because they could not be read, one line each
+    warnings: list[str] = field(default_factory=list)
 
 
 def _previous_source(before: Message | None, recorded: str | None) -> str | None:
@@ -468,6 +470,7 @@ def export_file(
     target = out or default_po_path(spec_path, lang)
     previous = target.read_bytes() if target.is_file() else None
     result = export_po(spec, lang, previous=previous, previous_name=str(target), memory=mem)
+    result.warnings = mem.warnings if mem is not None else []
     write_atomic(target, result.data)
     return target, result
 

@@ -260,3 +260,28 @@ def test_export_from_a_spanish_source_shows_the_other_translations(tmp_path: Pat
     assert "# en: We are concerned for **her** safety.\n# fr: Nous craignons" in (tmp_path / "es.de.po").read_text(
         encoding="utf-8"
     )
+
+
+def test_aliases_in_the_record_cannot_expand_it_without_bound(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    spec = tmp_path / "bomb.yaml"
+    fields = ", ".join(f"f{i}: 1234abcd" for i in range(20_000))
+    langs = "".join(f"  {lang}: *m\n" for lang in ("fr", "es", "ru", "ar", "km", "zh"))
+    spec.write_text(
+        (DATA / "minimal.yaml").read_text(encoding="utf-8") + f"translated_from:\n  de: &m {{{fields}}}\n{langs}"
+    )
+    code, out, err = run(capsys, "check", str(spec))
+    assert (code, out) == (2, "")
+    assert err.endswith(
+        ": translated_from.es: more than 50000 values (YAML aliases expanding?); a spec this large is refused\n"
+    )
+
+
+def test_a_memory_file_that_cannot_be_read_is_named_and_left_out(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    _translated(tmp_path, capsys)
+    (tmp_path / "broken.yaml").write_text("title: [\n", encoding="utf-8")
+    new = tmp_path / "new" / "appeal.yaml"
+    new.parent.mkdir()
+    shutil.copyfile(DATA / "minimal.yaml", new)
+    code, out, err = run(capsys, "translate", "export", str(new), "--lang", "de", "--memory", str(tmp_path))
+    assert code == 0 and "; 8 pre-filled from the memory, marked fuzzy" in out
+    assert err.startswith(f"{tmp_path / 'broken.yaml'}: warning: not used as memory: {tmp_path / 'broken.yaml'}:2:1: ")
