@@ -239,9 +239,8 @@ def _dump(records: dict[str, dict[str, str]], column: int, nl: str) -> str:
 
 
 def _scalar(value: str) -> str:
-    """A fingerprint as typed, quoted only if it would not read back as the same plain text."""
-    node = yaml.compose(value, Loader=yaml.SafeLoader)
-    if isinstance(node, yaml.ScalarNode) and node.value == value and all(c.isalnum() for c in value):
+    """A fingerprint as typed; quoted unless it is letters and digits only (a hand-edited one may not be)."""
+    if value.isascii() and value.isalnum():
         return value
     return _yaml.flow_scalar(value)
 
@@ -275,18 +274,29 @@ def write_records(text: str, file: str, records: dict[str, dict[str, str]]) -> s
     return text + lead + _COMMENT + nl + block
 
 
-def records_text(spec_text: str, spec: Spec, lang: str, fields: dict[str, str]) -> str:
-    """*spec_text* with the record of *lang* updated by *fields* (path -> fingerprint)."""
+def updated(spec: Spec, lang: str, fields: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The spec's record with *lang*'s updated by *fields* (path -> fingerprint), tidied.
+
+    Each language keeps only the fields that have its text, in file order: a
+    record of a translation that is gone says nothing, and keeping only the
+    spec's own field paths means a hand-typed key is never written back.
+    """
     records = {k: dict(v) for k, v in spec.translated_from.items()}
     records.setdefault(lang, {}).update(fields)
-    order = [t.path for t in spec.texts]
-    known = {t.path for t in spec.texts if lang in t.values}
-    records[lang] = {
-        p: records[lang][p] for p in sorted(records[lang], key=lambda p: order.index(p) if p in order else 1 << 30)
-    }
-    # A record of a field that has no such translation any more says nothing.
-    records[lang] = {p: fp for p, fp in records[lang].items() if p in known}
-    return write_records(spec_text, spec.path, records)
+    out = {}
+    for code, recs in records.items():
+        kept = {t.path: recs[t.path] for t in spec.texts if t.path in recs and code in t.values and code != t.source}
+        if kept:
+            out[code] = kept
+    return out
+
+
+def records_text(
+    spec_text: str, spec: Spec, lang: str, fields: dict[str, str]
+) -> tuple[str, dict[str, dict[str, str]]]:
+    """*spec_text* with the record of *lang* updated by *fields*, and the record it now holds."""
+    records = updated(spec, lang, fields)
+    return write_records(spec_text, spec.path, records), records
 
 
 def verify(old: Spec, new_text: str, file: str, expect: dict[str, dict[str, str]] | None = None) -> Spec:
@@ -329,17 +339,15 @@ def accept(spec_text: str, file: str, languages: list[str]) -> AcceptResult:
         languages = [lang for lang in spec.content_languages() if lang != spec.language]
     text = spec_text
     counts: dict[str, int] = {}
-    expect = {k: dict(v) for k, v in spec.translated_from.items()}
+    expect: dict[str, dict[str, str]] = {}
     for lang in languages:
         if lang == spec.language:
             raise UsageError(f"--lang: '{lang}' is the spec's own language; its text is the source")
         fields = current_records(spec, lang)
-        current = parse_spec(text, file)
-        text = records_text(text, current, lang, fields)
-        expect[lang] = fields
+        text, expect = records_text(text, parse_spec(text, file), lang, fields)
         counts[lang] = len(fields)
-    expect = {k: v for k, v in expect.items() if v}
-    verify(spec, text, file, expect)
+    if languages:
+        verify(spec, text, file, expect)
     return AcceptResult(text, counts)
 
 

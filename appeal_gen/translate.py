@@ -350,12 +350,7 @@ def _record(text: str, spec: Spec, lang: str, paths: list[str]) -> tuple[str, Sp
     texts = {t.path: t for t in spec.texts}
     fields = {} if lang in spec.translated_from else current_records(spec, lang)
     fields.update({p: fingerprint(texts[p].values[texts[p].source]) for p in paths})
-    new_text = records_text(text, spec, lang, fields)
-    expect = {k: dict(v) for k, v in spec.translated_from.items()}
-    expect.setdefault(lang, {}).update(fields)
-    known = {t.path for t in spec.texts if lang in t.values}
-    expect[lang] = {p: f for p, f in expect[lang].items() if p in known}
-    expect = {k: v for k, v in expect.items() if v}
+    new_text, expect = records_text(text, spec, lang, fields)
     return new_text, verify(spec, new_text, spec.path, expect)
 
 

@@ -285,3 +285,14 @@ def test_a_memory_file_that_cannot_be_read_is_named_and_left_out(tmp_path: Path,
     code, out, err = run(capsys, "translate", "export", str(new), "--lang", "de", "--memory", str(tmp_path))
     assert code == 0 and "; 8 pre-filled from the memory, marked fuzzy" in out
     assert err.startswith(f"{tmp_path / 'broken.yaml'}: warning: not used as memory: {tmp_path / 'broken.yaml'}:2:1: ")
+
+
+def test_hand_typed_keys_in_the_record_are_never_written_back(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    spec, _ = _translated(tmp_path, capsys)
+    with open(spec, "a", encoding="utf-8") as fh:
+        fh.write('  fr:\n    "x: #y": "zz zz"\n    title: "*bad"\n')
+    code, out, _ = run(capsys, "translate", "accept", str(spec), "--lang", "de")
+    assert (code, out) == (0, f"{spec}: recorded as current: de (8 fields)\n")
+    text = spec.read_text(encoding="utf-8")
+    assert "fr:" not in text and "x: #y" not in text
+    assert list(load_spec(str(spec)).translated_from) == ["de"]
