@@ -87,6 +87,7 @@ class BatchOptions:
     jobs: int = 0  # 0: one per CPU
     delimiter: str | None = None
     encoding: str = "utf-8"
+    allow_stale: bool = False  #: print stale translations (staleness.py), noted on each row
 
 
 @dataclass(frozen=True)
@@ -389,6 +390,7 @@ class _Run:
         self.namer = Namer()
         self.ids: dict[str, int] = {}
         self.langs: dict[str, str | None] = {}  # language -> why it cannot be built (None: fine)
+        self.stale_notes: dict[str, str] = {}  # language -> manifest note of its stale fields (--allow-stale)
         self.fingerprints: dict[str, str] = {}
         self.journal_old = _read_journal(outdir / STATE_DIR / "journal.jsonl")
         self.produced: set[str] = set()
@@ -458,7 +460,25 @@ class _Run:
                         "translate it, or run with --allow-fallback to print those fields in "
                         f"{self.spec.language}"
                     )
+                if self.langs[lang] is None:
+                    self.langs[lang] = self._stale_problem(lang)
         return self.langs[lang]
+
+    def _stale_problem(self, lang: str) -> str | None:
+        """Once per language: refuse its stale translations, or note them on every row that prints them."""
+        from .staleness import stale
+
+        fields = ", ".join(s.text.path for s in stale(self.spec, lang))
+        if not fields:
+            return None
+        if self.options.allow_stale:
+            self.stale_notes[lang] = f"stale {lang} translation printed (--allow-stale): {fields}"
+            self.report(f"warning: {lang}: the {self.spec.language} text changed since these were translated: {fields}")
+            return None
+        return (
+            f"the '{lang}' translation is stale, the {self.spec.language} text changed since it was made: {fields}; "
+            "review it (translate export), or run with --allow-stale"
+        )
 
     def environment(self, lang: str) -> str:
         """``_environment_hash`` of a language, computed once a run."""
@@ -569,7 +589,9 @@ class _Run:
             # As the row asked for it, also when the row failed before rendering.
             "language": out.lang or row.get("language"),
             "status": "ok",
-            "message": "; ".join(row.warnings),
+            "message": "; ".join(
+                [*row.warnings, *([self.stale_notes[out.lang]] if out.lang in self.stale_notes else [])]
+            ),
             "files": {},
         }
         for w in out.warnings:

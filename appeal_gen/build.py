@@ -24,6 +24,8 @@ FORMATS = ("pdf", "docx")
 class BuildResult:
     files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: ``FILE:LINE:COL: field: warning: ...`` for each stale translation printed (``allow_stale``)
+    stale: list[str] = field(default_factory=list)
 
 
 def parse_formats(value: str) -> tuple[str, ...]:
@@ -92,9 +94,19 @@ def build(
     languages: Sequence[str] | None = None,
     allow_fallback: bool = False,
     template: Path | None = None,
+    allow_stale: bool = False,
 ) -> BuildResult:
-    """Render every language and format, then write them all or nothing."""
+    """Render every language and format, then write them all or nothing.
+
+    A translation made from a source text the spec no longer has is refused
+    before anything is rendered (``staleness.check_languages``), since the
+    letters would then say different things; *allow_stale* prints it, with a
+    warning per field.
+    """
+    from .staleness import check_languages
+
     result = BuildResult(warnings=list(spec.warnings))
+    result.stale = check_languages(spec, languages or (spec.language,), allow=allow_stale)
     files: dict[Path, bytes] = {}
     for lang in languages or (spec.language,):
         for fmt in formats:

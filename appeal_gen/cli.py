@@ -11,9 +11,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import AppealGenError
+
+if TYPE_CHECKING:
+    from .spec import Spec
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
         help="print the spec's own language where a translation is missing (reported as a warning)",
     )
     b.add_argument("--template", metavar="DOCX", help="a DOCX template to use instead of the default")
+    b.add_argument(
+        "--allow-stale",
+        action="store_true",
+        help="print translations made from a source text the spec no longer has (a warning per field)",
+    )
 
     loc = sub.add_parser("locale", help="message catalogs of the fixed text (for translators)")
     lsub = loc.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -59,10 +68,28 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument(
         "-o", "--output", metavar="FILE", help="the .po to write (default: SPEC's name + .LANG.po beside it)"
     )
+    e.add_argument(
+        "--memory",
+        metavar="PATH",
+        nargs="+",
+        default=[],
+        help="earlier appeals (spec files, folders of them, compendium .po files) whose translations "
+        "pre-fill the entries, marked fuzzy for review",
+    )
     i = tsub.add_parser("import", help="put the finished translations of a .po back into the spec")
     i.add_argument("spec", metavar="SPEC", help="the appeal spec (YAML) to add them to")
     i.add_argument("po", metavar="FILE", help="the translated .po")
     i.add_argument("--lang", help="the language of FILE (default: its Language header)")
+    a = tsub.add_parser(
+        "accept", help="record that the present translations of a language are of the present source text"
+    )
+    a.add_argument("spec", metavar="SPEC", help="the appeal spec (YAML)")
+    a.add_argument("--lang", required=True, help="comma-separated language codes, or 'all'")
+    tm = tsub.add_parser("memory", help="a compendium .po of the translations in a folder of specs")
+    tm.add_argument("folder", metavar="FOLDER", nargs="+", help="spec files or folders of them")
+    tm.add_argument("--lang", required=True, help="the language of the translations")
+    tm.add_argument("--source", default="en", help="the language of the source texts (default: en)")
+    tm.add_argument("-o", "--output", metavar="FILE", required=True, help="the compendium .po to write")
     m = sub.add_parser(
         "batch",
         help="one personalised letter per recipient of a list (CSV or XLSX), resumable",
@@ -84,6 +111,11 @@ def _parser() -> argparse.ArgumentParser:
         help="print the spec's own language where a row's language lacks a translation",
     )
     m.add_argument("--template", metavar="DOCX", help="a DOCX template to use instead of the default")
+    m.add_argument(
+        "--allow-stale",
+        action="store_true",
+        help="print translations made from a source text the spec no longer has (noted in the manifest)",
+    )
     m.add_argument("--quiet", action="store_true", help="no progress output")
     return p
 
@@ -94,11 +126,24 @@ def _check(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     for w in spec.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    _check_stale(spec)
     langs = ", ".join(spec.content_languages())
     demands = f"{len(spec.demands)} demand{'s' if len(spec.demands) != 1 else ''}"
     authorities = f"{len(spec.authorities)} {'authority' if len(spec.authorities) == 1 else 'authorities'}"
     print(f"{args.spec}: OK: {spec.reference.code}, {demands}, {authorities}, languages: {langs}")
     return 0
+
+
+def _check_stale(spec: Spec) -> None:
+    """Stale translations: warnings printed here, errors raised as one ``SpecErrors``."""
+    from .errors import SpecErrors
+    from .staleness import check_report
+
+    errors, warnings = check_report(spec)
+    for w in warnings:
+        print(w, file=sys.stderr)
+    if errors:
+        raise SpecErrors(errors)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -114,7 +159,10 @@ def _build(args: argparse.Namespace) -> int:
         languages=resolve_languages(spec, args.lang),
         allow_fallback=args.allow_fallback,
         template=Path(args.template) if args.template else None,
+        allow_stale=args.allow_stale,
     )
+    for w in result.stale:
+        print(w, file=sys.stderr)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     for f in result.files:
@@ -159,16 +207,41 @@ def _translate(args: argparse.Namespace) -> int:
 
     if args.action == "export":
         out = Path(args.output) if args.output else None
-        path, exp = translate.export_file(args.spec, args.lang, out)
+        path, exp = translate.export_file(args.spec, args.lang, out, memory=args.memory)
+        for w in exp.warnings:
+            print(w, file=sys.stderr)
         extra = ""
         if exp.kept or exp.review:
             extra = f"; kept {exp.kept} earlier translations, {exp.review} marked fuzzy because the source changed"
+        if exp.stale:
+            extra += f"; {exp.stale} stale (the source changed since they were translated), marked fuzzy"
+        if exp.from_memory:
+            extra += f"; {exp.from_memory} pre-filled from the memory, marked fuzzy"
         print(f"{path}: {exp.exported} fields to translate into {args.lang}{extra}")
+        return 0
+    if args.action == "accept":
+        from .staleness import accept_file
+
+        acc = accept_file(args.spec, [v.strip() for v in args.lang.split(",") if v.strip()])
+        done = ", ".join(f"{lang} ({n} fields)" for lang, n in acc.recorded.items())
+        print(f"{args.spec}: recorded as current: {done or 'nothing'}")
+        return 0
+    if args.action == "memory":
+        from .memory import write_compendium
+
+        mem = write_compendium(args.folder, args.lang, args.source, Path(args.output))
+        for w in mem.warnings:
+            print(w, file=sys.stderr)
+        print(f"{args.output}: {mem.entries} translations into {args.lang} from {mem.specs} specs")
         return 0
     res = translate.import_file(args.spec, args.po, args.lang)
     for problem in (*res.refused, *res.skipped):
         print(problem.format(), file=sys.stderr)
     parts = [f"{len(res.imported)} translations imported"]
+    if res.replaced:
+        parts.append(f"{len(res.replaced)} of them replacing stale ones")
+    if res.confirmed:
+        parts.append(f"{len(res.confirmed)} stale ones confirmed unchanged")
     if res.unchanged:
         parts.append(f"{res.unchanged} already there")
     if res.skipped:
@@ -195,6 +268,7 @@ def _batch(args: argparse.Namespace) -> int:
         formats=parse_formats(args.format),
         eml=args.eml,
         allow_fallback=args.allow_fallback,
+        allow_stale=args.allow_stale,
         template=args.template,
         jobs=args.jobs,
         delimiter=args.delimiter,

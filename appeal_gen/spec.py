@@ -160,6 +160,8 @@ class Spec:
     links: tuple[Link, ...] = ()
     languages: tuple[str, ...] = ()
     texts: tuple[Text, ...] = field(default=(), repr=False)
+    #: language -> field path -> fingerprint of the source text its translation was made from (staleness.py)
+    translated_from: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     #: Problems that did not stop the spec (see sanitize.py), as FILE:LINE:COL: field: message.
     warnings: tuple[str, ...] = field(default=(), repr=False)
 
@@ -298,6 +300,8 @@ _SCHEMA: dict[str, _Field] = {
     "copies_to": _list(_obj(_AUTHORITY)),
     "deadline": _Field("date"),
     "links": _list(_obj({"title": _Field("text", required=True), "url": _Field("url", required=True)})),
+    # Written by appeal-gen (translate import/accept): see staleness.py.
+    "translated_from": _Field("records"),
 }
 
 _STANDARD_TAGS = frozenset(
@@ -323,6 +327,7 @@ _KIND_NAMES = {
     "lang": "a language code such as en, fr or pt_BR",
     "list": "a list",
     "object": "a mapping",
+    "records": "a mapping of language codes to field fingerprints",
 }
 
 
@@ -443,7 +448,9 @@ class _Validator:
                 suggested.add(close[0])
                 self.error(key_node, sub, f"unknown key; did you mean '{close[0]}'?")
             else:
-                self.error(key_node, sub, f"unknown key; allowed here: {', '.join(schema)}")
+                # translated_from is appeal-gen's bookkeeping (staleness.py), not a key people type.
+                allowed = ", ".join(k for k in schema if k != "translated_from")
+                self.error(key_node, sub, f"unknown key; allowed here: {allowed}")
         for name, spec in schema.items():
             if spec.required and name not in seen and name not in suggested:
                 sub = f"{path}.{name}" if path else name
@@ -480,6 +487,10 @@ class _Validator:
             return items if all(v is not None for v in items) else None
         if kind in ("text", "name"):
             return self.text(node, path, depth, universal=kind == "name")
+        if kind == "records":
+            from .staleness import read_records
+
+            return read_records(self, node, path, depth)
         return self.scalar(node, kind, path)
 
     def _plain(self, node: yaml.Node, path: str, expect: str) -> str | None:
@@ -689,6 +700,7 @@ def _build(d: dict[str, Any], path: str, texts: list[Text], warnings: list[str])
         links=tuple(Link(title=ln["title"], url=ln["url"]) for ln in d.get("links") or ()),
         texts=tuple(texts),
         warnings=tuple(warnings),
+        translated_from=d.get("translated_from") or {},
     )
 
 

@@ -28,9 +28,12 @@ from . import _yaml
 from .catalogs import parse_po
 from .errors import AppealGenError, CatalogError, SpecError, UsageError
 from .spec import Spec, Text, load_spec, parse_spec
+from .staleness import fingerprint, stale
 
 if TYPE_CHECKING:
-    from babel.messages.catalog import Catalog
+    from babel.messages.catalog import Catalog, Message
+
+    from .memory import Memory
 
 #: Fields whose text is paragraphs with markup (docs/spec.md, "Paragraphs").
 _LONG = ("summary", "description", "body", "context", "concern")
@@ -71,15 +74,56 @@ class ExportResult:
     exported: int
     kept: int = 0  #: translations carried over from an earlier export
     review: int = 0  #: translations whose source text changed: kept but marked fuzzy
+    stale: int = 0  #: fields whose translation in the spec is stale, offered again (fuzzy)
+    from_memory: int = 0  #: entries pre-filled from the translation memory (fuzzy)
+    #: memory files left out because they could not be read, one line each
+    warnings: list[str] = field(default_factory=list)
 
 
-def export_po(spec: Spec, lang: str, *, previous: bytes | None = None, previous_name: str = "") -> ExportResult:
-    """The .po of every text field of *spec* that has no *lang* text.
+def _previous_source(before: Message | None, recorded: str | None) -> str | None:
+    """The source text a stale translation was made from, when an earlier export still has it.
+
+    The spec keeps only a fingerprint; an entry of the previous .po for the
+    same field whose msgid has that fingerprint is that very text.
+    """
+    if before is None or recorded is None or not isinstance(before.id, str):
+        return None
+    return before.id if fingerprint(before.id) == recorded else None
+
+
+def _other_languages(spec: Spec, t: Text, lang: str, stale_in: dict[str, set[str]]) -> list[str]:
+    """The field's current text in the spec's other languages, for a translator who reads one of those best."""
+    out = []
+    for other, value in t.values.items():
+        if other in (t.source, lang) or t.path in stale_in.setdefault(other, {s.text.path for s in stale(spec, other)}):
+            continue
+        out.append(f"{other}: {value}")
+    return out
+
+
+def export_po(
+    spec: Spec,
+    lang: str,
+    *,
+    previous: bytes | None = None,
+    previous_name: str = "",
+    memory: Memory | None = None,
+) -> ExportResult:
+    """The .po of every text field of *spec* that has no *lang* text, or a stale one.
 
     With *previous* (the file this export replaces), translations already
     made there are kept, as msgmerge does: unchanged entries as they were,
     entries whose source text changed marked fuzzy with the old source shown,
-    so re-exporting never throws a translator's work away.
+    so re-exporting never throws a translator's work away. An entry of a
+    field the spec has translated meanwhile stays as it is (it imports as
+    "already there"); only an entry whose field is gone becomes obsolete.
+
+    A stale field (``staleness.stale``) comes back with the spec's old
+    translation, marked fuzzy, and its old source text as ``#| msgid`` when
+    the previous export still has it. *memory* pre-fills entries that have
+    nothing yet, marked fuzzy, with their origin in a translator comment.
+    Other current translations of each field are shown as translator
+    comments, for a translator who reads one of them better than the source.
     """
     from babel import Locale
     from babel.messages.catalog import Catalog
@@ -106,18 +150,29 @@ def export_po(spec: Spec, lang: str, *, previous: bytes | None = None, previous_
     old = parse_po(previous, previous_name) if previous is not None else None
     old_by_field = {m.context: m for m in old if m.id and m.context} if old is not None else {}
     result = ExportResult(b"", 0)
-    missing = sorted(spec.missing_translations(lang), key=lambda t: (t.line or 0, t.column or 0))
-    for t in missing:
+    stale_fields = {s.text.path: s for s in stale(spec, lang)}
+    stale_in: dict[str, set[str]] = {}
+    missing = {t.path for t in spec.missing_translations(lang)}
+    for t in sorted(spec.texts, key=lambda t: (t.line or 0, t.column or 0)):
         msgid = t.values[t.source]
+        before = old_by_field.pop(t.path, None)
+        if t.path not in missing and t.path not in stale_fields:
+            if before is not None and before.string:
+                _keep_done(cat, before, msgid, t.path)
+            continue
         msg = cat.add(
             msgid,
             "",
             locations=[(spec.path, t.line or 0)],
             auto_comments=[_hint(t.path)],
+            user_comments=_other_languages(spec, t, lang, stale_in),
             context=t.path,
         )
-        before = old_by_field.pop(t.path, None)
-        if msg is not None and before is not None and before.string:
+        result.exported += 1
+        if msg is None:  # pragma: no cover - contexts are unique
+            continue
+        gone = stale_fields.get(t.path)
+        if before is not None and before.string and (gone is None or before.id == msgid):
             msg.string = before.string
             if before.id == msgid:
                 if before.fuzzy:
@@ -127,16 +182,47 @@ def export_po(spec: Spec, lang: str, *, previous: bytes | None = None, previous_
                 msg.flags.add("fuzzy")
                 msg.previous_id = [str(before.id)]
                 result.review += 1
-        result.exported += 1
+        elif gone is not None:
+            msg.string = t.values[gone.lang]
+            msg.flags.add("fuzzy")
+            old_source = _previous_source(before, gone.recorded)
+            if old_source is not None:
+                msg.previous_id = [old_source]
+            msg.auto_comments.append(
+                f"Stale: the {spec.language} text changed since this translation was made"
+                + ("" if old_source is not None else " (the earlier text is not known)")
+                + "; review it and clear the fuzzy mark."
+            )
+            result.stale += 1
+        elif memory is not None and (match := memory.get(msgid)) is not None:
+            msg.string = match.text
+            msg.flags.add("fuzzy")
+            msg.user_comments.append(f"translation memory: {match.origin}")
+            result.from_memory += 1
     for ctx, before in old_by_field.items():
         if before.string:
-            # Already in the spec, or the field is gone: kept as an obsolete
-            # entry (#~) so nothing typed is lost.
+            # The field is gone: kept as an obsolete entry (#~) so nothing typed is lost.
             cat.obsolete[(str(before.id), ctx)] = before
     buf = io.BytesIO()
     write_po(buf, cat, width=76, include_previous=True, include_lineno=True)
     result.data = buf.getvalue()
     return result
+
+
+def _keep_done(cat: Catalog, before: Message, msgid: str, ctx: str) -> None:
+    """An earlier entry of a field the spec has (current) text for: kept as the translator left it."""
+    kept = cat.add(
+        msgid,
+        before.string,
+        locations=before.locations,
+        auto_comments=before.auto_comments,
+        user_comments=before.user_comments,
+        flags=before.flags,
+        context=ctx,
+    )
+    if kept is not None and before.id != msgid:
+        kept.flags.add("fuzzy")
+        kept.previous_id = [str(before.id)]
 
 
 @dataclass
@@ -151,6 +237,10 @@ class ImportResult:
     refused: list[AppealGenError] = field(default_factory=list)
     added_to_languages: bool = False
     still_missing: int = 0
+    #: stale translations replaced by the new ones (also in ``imported``)
+    replaced: list[str] = field(default_factory=list)
+    #: stale translations the translator confirmed unchanged: recorded as current
+    confirmed: list[str] = field(default_factory=list)
 
 
 def _catalog_language(cat: Catalog) -> str | None:
@@ -158,7 +248,12 @@ def _catalog_language(cat: Catalog) -> str | None:
 
 
 def import_po(spec_text: str, spec_file: str, po: bytes, po_file: str, lang: str | None = None) -> ImportResult:
-    """The spec's text with the finished translations of *po* added (nothing is written here)."""
+    """The spec's text with the finished translations of *po* added (nothing is written here).
+
+    Each translation imported, and each stale one the translator confirmed
+    unchanged, is recorded as made from the present source text
+    (``staleness``); a stale translation is replaced by the new one.
+    """
     spec = parse_spec(spec_text, spec_file)
     cat = parse_po(po, po_file)
     lang = lang or _catalog_language(cat)
@@ -168,8 +263,10 @@ def import_po(spec_text: str, spec_file: str, po: bytes, po_file: str, lang: str
         )
     _check_lang(spec, lang)
     texts = {t.path: t for t in spec.texts}
-    result = ImportResult(lang, spec_text)
+    stale_fields = {s.text.path for s in stale(spec, lang) if s.lang == lang}
+    result = ImportResult(lang, spec_text, still_missing=len(spec.missing_translations(lang)))
     edits: list[tuple[str, str, str]] = []
+    replace: list[tuple[str, str, str]] = []
     for msg in cat:
         if not msg.id:
             continue
@@ -205,7 +302,13 @@ def import_po(spec_text: str, spec_file: str, po: bytes, po_file: str, lang: str
             continue
         current = t.values.get(lang)
         if current == value:
-            result.unchanged += 1
+            if ctx in stale_fields:
+                result.confirmed.append(ctx)
+            else:
+                result.unchanged += 1
+            continue
+        if current is not None and ctx in stale_fields:
+            replace.append((ctx, lang, value))
             continue
         if current is not None:
             result.refused.append(
@@ -213,21 +316,69 @@ def import_po(spec_text: str, spec_file: str, po: bytes, po_file: str, lang: str
             )
             continue
         edits.append((ctx, lang, value))
-    if not edits:
+    if not edits and not replace and not result.confirmed:
         return result
-    try:
-        new_text = _yaml.add_translations(spec_text, spec_file, spec.language, edits)
-    except _yaml.EditError as exc:
-        raise SpecError(f"cannot add the translation: {exc}", file=spec_file) from None
-    new_spec = _verify(spec_text, new_text, spec, spec_file, edits)
+    new_text, new_spec = spec_text, spec
+    if edits or replace:
+        try:
+            new_text = _replace_translations(spec_text, spec_file, replace)
+            new_text = _yaml.add_translations(new_text, spec_file, spec.language, edits)
+        except _yaml.EditError as exc:
+            raise SpecError(f"cannot add the translation: {exc}", file=spec_file) from None
+        new_spec = _verify(spec_text, new_text, spec, spec_file, [*replace, *edits])
     if spec.languages and lang not in spec.languages and not new_spec.missing_translations(lang):
         new_text = _add_language(new_text, spec_file, lang)
         new_spec = parse_spec(new_text, spec_file)
         result.added_to_languages = lang in new_spec.languages
+    new_text, new_spec = _record(new_text, new_spec, lang, [p for p, _, _ in (*replace, *edits)] + result.confirmed)
     result.text = new_text
-    result.imported = [path for path, _, _ in edits]
+    result.imported = [path for path, _, _ in (*replace, *edits)]
+    result.replaced = [path for path, _, _ in replace]
     result.still_missing = len(new_spec.missing_translations(lang))
     return result
+
+
+def _record(text: str, spec: Spec, lang: str, paths: list[str]) -> tuple[str, Spec]:
+    """*text* with *paths* recorded as translated into *lang* from their present source text.
+
+    The first import into a language with no record yet (a spec from before
+    records) records its other translations as they are, as ``translate
+    accept`` would: otherwise they would all turn stale at once.
+    """
+    from .staleness import current_records, records_text, verify
+
+    texts = {t.path: t for t in spec.texts}
+    fields = {} if lang in spec.translated_from else current_records(spec, lang)
+    fields.update({p: fingerprint(texts[p].values[texts[p].source]) for p in paths})
+    new_text, expect = records_text(text, spec, lang, fields)
+    return new_text, verify(spec, new_text, spec.path, expect)
+
+
+def _replace_translations(text: str, file: str, edits: list[tuple[str, str, str]]) -> str:
+    """Replace the ``lang: value`` of each (field path, lang, value), every other character as it was."""
+    if not edits:
+        return text
+    root = _yaml.compose(text, file)
+    if root is None:
+        raise _yaml.EditError("the spec is empty")
+    nl = "\r\n" if "\r\n" in text else "\n"
+    patches = []
+    for path, lang, value in edits:
+        try:
+            node, field_node, key = _yaml._walk(root, [*path.split("."), lang])
+        except (KeyError, IndexError, ValueError):
+            raise _yaml.EditError(f"{path}: no such field") from None
+        if key is None or not isinstance(node, yaml.ScalarNode):
+            raise _yaml.EditError(f"{path}.{lang}: not a text value")
+        if getattr(field_node, "flow_style", False):
+            patches.append((node.start_mark.index, node.end_mark.index, _yaml.flow_scalar(value)))
+            continue
+        column = key.start_mark.column
+        end = _yaml._line_end(text, node.end_mark.index)
+        patches.append((key.start_mark.index, end, _yaml._entry(lang, value, column, nl)[column:]))
+    for start, end, replacement in sorted(patches, key=lambda p: p[0], reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
 
 
 def _expected(data: Any, source: str, edits: list[tuple[str, str, str]]) -> Any:
@@ -298,14 +449,23 @@ def default_po_path(spec_path: str, lang: str) -> Path:
     return p.with_name(f"{p.stem}.{lang}.po")
 
 
-def export_file(spec_path: str, lang: str, out: Path | None) -> tuple[Path, ExportResult]:
+def export_file(
+    spec_path: str, lang: str, out: Path | None, *, memory: list[str] | None = None
+) -> tuple[Path, ExportResult]:
     """Export *spec_path* into *out* (default beside the spec), merging a previous export."""
     from .output import write_atomic
 
     spec = load_spec(spec_path)
+    _check_lang(spec, lang)
+    mem = None
+    if memory:
+        from .memory import load_memory
+
+        mem = load_memory(memory, spec.language, lang, skip=spec_path)
     target = out or default_po_path(spec_path, lang)
     previous = target.read_bytes() if target.is_file() else None
-    result = export_po(spec, lang, previous=previous, previous_name=str(target))
+    result = export_po(spec, lang, previous=previous, previous_name=str(target), memory=mem)
+    result.warnings = mem.warnings if mem is not None else []
     write_atomic(target, result.data)
     return target, result
 
@@ -320,7 +480,7 @@ def import_file(spec_path: str, po_path: str, lang: str | None = None) -> Import
     except OSError as exc:
         raise CatalogError(f"cannot read: {exc.strerror}", file=po_path) from None
     result = import_po(spec_text, spec_path, po, po_path, lang)
-    if result.imported:
+    if result.text != spec_text:
         raw = Path(spec_path).read_bytes()
         bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
         write_atomic(Path(spec_path), (bom + result.text).encode("utf-8"))

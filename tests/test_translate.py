@@ -14,6 +14,7 @@ import yaml
 from babel.messages.pofile import read_po
 
 from appeal_gen import load_spec
+from appeal_gen.staleness import fingerprint
 
 from .conftest import DATA, EXAMPLE, fill_po, run
 
@@ -87,6 +88,9 @@ def test_crlf_and_byte_order_mark_are_kept(tmp_path: Path, capsys) -> None:  # t
     assert raw.decode("utf-8-sig").replace("\r\n", "\n") == text.replace(
         'title: Defender <detained> & "held" incommunicado\n',
         'title:\n  en: Defender <detained> & "held" incommunicado\n  de: Verteidigerin <festgenommen> & "isoliert"\n',
+    ) + (
+        "# The source text each translation was made from (fingerprints; docs/spec.md). Kept by appeal-gen.\n"
+        "translated_from:\n  de:\n    title: " + fingerprint('Defender <detained> & "held" incommunicado') + "\n"
     )
 
 
@@ -160,8 +164,9 @@ def test_fuzzy_empty_and_stale_entries_are_reported_not_imported(tmp_path: Path,
     ) in po.read_text(encoding="utf-8")
     summary = next(m for m in cat if m.context == "summary")
     assert summary.fuzzy and summary.string.startswith("Eine Verteidigerin")
-    assert [m.context for m in cat if m.context == "title"] == []
-    assert [m.string for m in cat.obsolete.values()] == ["Verteidigerin in Isolationshaft"]
+    # The finished one stays as the translator left it (it imports as "already there"), not obsolete.
+    assert [m.string for m in cat if m.context == "title"] == ["Verteidigerin in Isolationshaft"]
+    assert not cat.obsolete
 
 
 def test_export_reference_comments_point_at_the_spec_line(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
