@@ -16,6 +16,7 @@ from .errors import InputError, UsageError
 from .locale import LocaleInfo
 from .output import write_all
 from .spec import Spec
+from .validate import Report, validate
 
 FORMATS = ("pdf", "docx")
 
@@ -24,6 +25,8 @@ FORMATS = ("pdf", "docx")
 class BuildResult:
     files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Warnings of the validation pass, already located (FILE:LINE:COL: field: warning: ...).
+    notes: list[str] = field(default_factory=list)
 
 
 def parse_formats(value: str) -> tuple[str, ...]:
@@ -93,7 +96,8 @@ def build(
     allow_fallback: bool = False,
     template: Path | None = None,
 ) -> BuildResult:
-    """Render every language and format, then write them all or nothing."""
+    """Check, render every language and format, then write them all or nothing."""
+    validation = preflight(spec, languages or (spec.language,), formats=formats, allow_fallback=allow_fallback)
     result = BuildResult(warnings=list(spec.warnings))
     files: dict[Path, bytes] = {}
     for lang in languages or (spec.language,):
@@ -104,5 +108,19 @@ def build(
             )
     write_all(files)
     result.files = list(files)
+    result.notes = [w.format() for w in validation.warnings]
     result.warnings = list(dict.fromkeys(result.warnings))
     return result
+
+
+def preflight(
+    spec: Spec, languages: Sequence[str], *, formats: Sequence[str] = FORMATS, allow_fallback: bool = False
+) -> Report:
+    """The validation pass ``check`` runs, refusing with every error before anything is rendered.
+
+    Shared with ``check`` (validate.py), so that what ``check`` passes,
+    ``build`` builds, and what ``build`` refuses, ``check`` has reported.
+    """
+    report = validate(spec, languages, formats=formats, allow_fallback=allow_fallback)
+    report.raise_errors()
+    return report

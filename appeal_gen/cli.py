@@ -11,9 +11,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import AppealGenError
+
+if TYPE_CHECKING:
+    from .spec import Spec
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,11 +98,22 @@ def _check(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     for w in spec.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    _check_languages(spec)
     langs = ", ".join(spec.content_languages())
     demands = f"{len(spec.demands)} demand{'s' if len(spec.demands) != 1 else ''}"
     authorities = f"{len(spec.authorities)} {'authority' if len(spec.authorities) == 1 else 'authorities'}"
     print(f"{args.spec}: OK: {spec.reference.code}, {demands}, {authorities}, languages: {langs}")
     return 0
+
+
+def _check_languages(spec: Spec) -> None:
+    """What ``build --lang all`` would refuse, every problem at once (validate.py); warnings to stderr."""
+    from .validate import validate
+
+    report = validate(spec, spec.content_languages())
+    for w in report.warnings:
+        print(w.format(), file=sys.stderr)
+    report.raise_errors()
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -117,6 +132,8 @@ def _build(args: argparse.Namespace) -> int:
     )
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    for note in result.notes:
+        print(note, file=sys.stderr)
     for f in result.files:
         print(f)
     return 0

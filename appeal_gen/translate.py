@@ -46,6 +46,23 @@ _HINT_DEMAND = (
 _HINT_LINE = "One line, printed as it is."
 
 
+_HINT_NAME = (
+    "A name: use the established form in this language ({lang}), or transliterate it. "
+    "If it is written the same way, copy it as it is."
+)
+
+
+def names_to_offer(spec: Spec, lang: str) -> list[Text]:
+    """Names written once (plain strings) that have no *lang* form yet.
+
+    Such a name is valid in every language and never missing, but a letter
+    in another script may want its own form (the Khmer letter's ហ៊ុន សែន for
+    "Hun Sen"), so translators are offered it with a note (``_HINT_NAME``).
+    """
+    base = lang.split("_")[0]
+    return [t for t in spec.texts if t.is_name and t.universal and lang not in t.values and base not in t.values]
+
+
 def _hint(path: str) -> str:
     if path.rsplit(".", 1)[-1] in _LONG:
         return _HINT_LONG
@@ -106,14 +123,16 @@ def export_po(spec: Spec, lang: str, *, previous: bytes | None = None, previous_
     old = parse_po(previous, previous_name) if previous is not None else None
     old_by_field = {m.context: m for m in old if m.id and m.context} if old is not None else {}
     result = ExportResult(b"", 0)
-    missing = sorted(spec.missing_translations(lang), key=lambda t: (t.line or 0, t.column or 0))
+    missing = sorted(
+        [*spec.missing_translations(lang), *names_to_offer(spec, lang)], key=lambda t: (t.line or 0, t.column or 0)
+    )
     for t in missing:
         msgid = t.values[t.source]
         msg = cat.add(
             msgid,
             "",
             locations=[(spec.path, t.line or 0)],
-            auto_comments=[_hint(t.path)],
+            auto_comments=[_HINT_NAME.format(lang=lang) if t.is_name else _hint(t.path)],
             context=t.path,
         )
         before = old_by_field.pop(t.path, None)
@@ -201,6 +220,8 @@ def import_po(spec_text: str, spec_file: str, po: bytes, po_file: str, lang: str
             result.skipped.append(problem("marked fuzzy (needs work); not imported until it is confirmed"))
             continue
         if not value:
+            if t.is_name and t.universal:
+                continue  # a name offered for its own form, left as written: it serves every language
             result.skipped.append(problem("not translated yet"))
             continue
         current = t.values.get(lang)
