@@ -165,3 +165,21 @@ def test_the_example_names_hun_sen_in_the_script_of_each_letter(tmp_path: Path) 
         text = pdf_text((tmp_path / f"fld-kh-cchr-2017.{lang}.pdf").read_bytes())
         assert "Hun Sen" not in text, lang
         assert PDF_FORMS[lang].split()[-1] in text, lang
+
+
+def test_check_warns_when_the_first_authority_cannot_fit_a_batch_letters_address_field(
+    tmp_path: Path,
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    spec = tmp_path / "long.yaml"
+    lines = "".join(f"      - Line {i}\n" for i in range(1, 8))
+    text = (DATA / "minimal.yaml").read_text(encoding="utf-8")
+    spec.write_text(
+        text.replace("    office: Minister of Justice\n", f"    office: Minister of Justice\n    address:\n{lines}")
+    )
+    code, out, err = run(capsys, "check", str(spec))
+    assert (code, out) == (0, f"{spec}: OK: TEST-001, 3 demands, 1 authority, languages: en\n")
+    assert err == (
+        f"{spec}:22:13: authorities.0: warning: the address block has 9 lines, but a batch letter's address field "
+        "holds 8; letters to supporters' rows without an addressee would be refused\n"
+    )
