@@ -16,6 +16,7 @@ change no exit status.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -92,6 +93,7 @@ def missing_glyphs(spec: Spec, ctx: Context) -> Iterable[AppealGenError]:
     from .errors import FontError
     from .render.pdf import glyph_problems
 
+    texts = {t.path: t for t in spec.texts}
     seen: set[tuple[str | None, str]] = set()
     for lang, letter in ctx.letters.items():
         try:
@@ -103,9 +105,15 @@ def missing_glyphs(spec: Spec, ctx: Context) -> Iterable[AppealGenError]:
         for p in problems:
             # The same character in the same field fails in every language
             # that uses the same font: one line is enough.
-            if (p.field, p.message) not in seen:
-                seen.add((p.field, p.message))
-                yield p
+            if (p.field, p.message) in seen:
+                continue
+            seen.add((p.field, p.message))
+            code = re.search(r"U\+([0-9A-F]{4,6})", p.message)
+            text = texts.get(p.field or "")
+            if code and text is not None and chr(int(code.group(1), 16)) not in text.values[text.source]:
+                # Only a translation has it: say which, as the line points at the whole field.
+                p.message = f"in the '{lang}' text: {p.message}"
+            yield p
 
 
 def address_room(spec: Spec, ctx: Context) -> Iterable[AppealGenError]:

@@ -42,6 +42,23 @@ def test_build_refuses_with_the_same_lines_as_check_and_writes_nothing(tmp_path:
     assert not out.exists() or list(out.iterdir()) == []
 
 
+def test_a_missing_glyph_only_in_a_translation_names_its_language(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    spec = tmp_path / "fr.yaml"
+    text = (
+        (DATA / "minimal.yaml")
+        .read_text(encoding="utf-8")
+        .replace("language: en\n", "language: en\nlanguages: [en, fr]\n")
+    )
+    spec.write_text(
+        text.replace('title: Defender <detained> & "held" incommunicado', "title: {en: Detained, fr: Détenu ☃}")
+    )
+    code, _, err = run(capsys, "check", str(spec))
+    assert code == 2
+    assert err.splitlines()[0] == (
+        f"{spec}:12:8: title: in the 'fr' text: the font Noto Sans Bold has no glyph for U+2603 SNOWMAN ('☃'){BOX}"
+    )
+
+
 def test_check_reports_missing_text_of_every_language_at_once(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     spec = tmp_path / "two.yaml"
     spec.write_text(
