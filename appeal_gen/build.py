@@ -16,6 +16,7 @@ from .errors import InputError, UsageError
 from .locale import LocaleInfo
 from .output import write_all
 from .spec import Spec
+from .validate import Report, validate
 
 FORMATS = ("pdf", "docx")
 
@@ -24,8 +25,9 @@ FORMATS = ("pdf", "docx")
 class BuildResult:
     files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    #: ``FILE:LINE:COL: field: warning: ...`` for each stale translation printed (``allow_stale``)
-    stale: list[str] = field(default_factory=list)
+    #: Warnings of the validation pass, already located (FILE:LINE:COL: field: warning: ...),
+    #: among them one per stale translation printed with ``allow_stale``.
+    notes: list[str] = field(default_factory=list)
 
 
 def parse_formats(value: str) -> tuple[str, ...]:
@@ -96,17 +98,21 @@ def build(
     template: Path | None = None,
     allow_stale: bool = False,
 ) -> BuildResult:
-    """Render every language and format, then write them all or nothing.
+    """Check, render every language and format, then write them all or nothing.
 
-    A translation made from a source text the spec no longer has is refused
-    before anything is rendered (``staleness.check_languages``), since the
-    letters would then say different things; *allow_stale* prints it, with a
-    warning per field.
+    The check is ``check``'s own pass (``preflight``): among what it refuses
+    is a translation made from a source text the spec no longer has, since
+    the letters would then say different things; *allow_stale* prints it,
+    with a warning per field.
     """
-    from .staleness import check_languages
-
+    validation = preflight(
+        spec,
+        languages or (spec.language,),
+        formats=formats,
+        allow_fallback=allow_fallback,
+        allow_stale=allow_stale,
+    )
     result = BuildResult(warnings=list(spec.warnings))
-    result.stale = check_languages(spec, languages or (spec.language,), allow=allow_stale)
     files: dict[Path, bytes] = {}
     for lang in languages or (spec.language,):
         for fmt in formats:
@@ -116,5 +122,31 @@ def build(
             )
     write_all(files)
     result.files = list(files)
+    result.notes = [w.format() for w in validation.warnings]
     result.warnings = list(dict.fromkeys(result.warnings))
     return result
+
+
+def preflight(
+    spec: Spec,
+    languages: Sequence[str],
+    *,
+    formats: Sequence[str] = FORMATS,
+    allow_fallback: bool = False,
+    allow_stale: bool = False,
+) -> Report:
+    """The validation pass ``check`` runs, refusing with every error before anything is rendered.
+
+    Shared with ``check`` (validate.py), so that what ``check`` passes,
+    ``build`` builds, and what ``build`` refuses, ``check`` has reported.
+    A refusal that names stale translations ends with a line saying how to
+    review them or print them anyway.
+    """
+    from .staleness import StaleError, StaleTranslationsError
+
+    report = validate(spec, languages, formats=formats, allow_fallback=allow_fallback, allow_stale=allow_stale)
+    stale_langs = list(dict.fromkeys(e.lang for e in report.errors if isinstance(e, StaleError)))
+    if stale_langs:
+        raise StaleTranslationsError(report.spec_errors(), spec, stale_langs)
+    report.raise_errors()
+    return report

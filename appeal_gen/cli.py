@@ -126,7 +126,7 @@ def _check(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     for w in spec.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    _check_stale(spec)
+    _check_languages(spec)
     langs = ", ".join(spec.content_languages())
     demands = f"{len(spec.demands)} demand{'s' if len(spec.demands) != 1 else ''}"
     authorities = f"{len(spec.authorities)} {'authority' if len(spec.authorities) == 1 else 'authorities'}"
@@ -134,16 +134,14 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_stale(spec: Spec) -> None:
-    """Stale translations: warnings printed here, errors raised as one ``SpecErrors``."""
-    from .errors import SpecErrors
-    from .staleness import check_report
+def _check_languages(spec: Spec) -> None:
+    """What ``build --lang all`` would refuse, every problem at once (validate.py); warnings to stderr."""
+    from .validate import validate
 
-    errors, warnings = check_report(spec)
-    for w in warnings:
-        print(w, file=sys.stderr)
-    if errors:
-        raise SpecErrors(errors)
+    report = validate(spec, spec.content_languages(), survey=True)
+    for w in report.warnings:
+        print(w.format(), file=sys.stderr)
+    report.raise_errors()
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -161,10 +159,10 @@ def _build(args: argparse.Namespace) -> int:
         template=Path(args.template) if args.template else None,
         allow_stale=args.allow_stale,
     )
-    for w in result.stale:
-        print(w, file=sys.stderr)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    for note in result.notes:
+        print(note, file=sys.stderr)
     for f in result.files:
         print(f)
     return 0

@@ -184,13 +184,26 @@ class _Resolver:
 
 
 def _check_translated(spec: Spec, lang: str, allow_fallback: bool) -> None:
-    if lang == spec.language or allow_fallback:
+    if allow_fallback:
         return
+    error = missing_translation_error(spec, lang)
+    if error is not None:
+        raise error
+
+
+def missing_translation_error(spec: Spec, lang: str) -> TranslationMissingError | None:
+    """The one error naming every field that lacks *lang*, or None.
+
+    Returned rather than raised so that the validation pass (validate.py)
+    can report it beside every other problem of every language.
+    """
+    if lang == spec.language:
+        return None
     missing_texts = spec.missing_translations(lang)
     missing = [t.path for t in missing_texts]
     if missing:
         shown = ", ".join(missing[:12]) + (f" and {len(missing) - 12} more" if len(missing) > 12 else "")
-        raise TranslationMissingError(
+        return TranslationMissingError(
             f"no '{lang}' text for {len(missing)} of {sum(not t.universal for t in spec.texts)} fields: {shown}; "
             f"add them to the spec as '{lang}:' entries (for translators: "
             f"appeal-gen translate export {spec.path} --lang {lang}), "
@@ -200,12 +213,13 @@ def _check_translated(spec: Spec, lang: str, allow_fallback: bool) -> None:
             column=missing_texts[0].column,
             field=missing[0],
         )
+    return None
 
 
 def _addressee(r: _Resolver, a: Authority, path: str) -> Addressee:
     loc = r.loc
     lines: list[Para] = []
-    who = " ".join(x for x in (r.s(a.honorific), a.name or "") if x)
+    who = " ".join(x for x in (r.s(a.honorific), r.s(a.name)) if x)
     if who:
         lines.append(_plain(who, f"{path}.name", bold=True))
         lines.append(_plain(r.s(a.office), f"{path}.office"))

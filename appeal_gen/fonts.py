@@ -317,10 +317,21 @@ def check_glyphs(text: str, font: FontFile, field: str | None) -> None:
     for ch in text:
         if ch in _INVISIBLE or ord(ch) in have:
             continue
-        name = unicodedata.name(ch, "unnamed character")
-        raise MissingGlyphError(
-            f"the font {font.label} has no glyph for "
-            f"U+{ord(ch):04X} {name} ({ch!r}); it would print as a box. Remove or replace "
-            f"the character, or install a font that has it",
-            field=field,
-        )
+        raise _missing(ch, font, field)
+
+
+def missing_glyphs(text: str, font: FontFile, field: str | None) -> list[MissingGlyphError]:
+    """Every distinct character of *text* that *font* lacks, in order: ``check`` reports them all."""
+    have = coverage(font.path, font.index)
+    missing = dict.fromkeys(ch for ch in text if ch not in _INVISIBLE and ord(ch) not in have)
+    return [_missing(ch, font, field) for ch in missing]
+
+
+def _missing(ch: str, font: FontFile, field: str | None) -> MissingGlyphError:
+    name = unicodedata.name(ch, "unnamed character")
+    return MissingGlyphError(
+        f"the font {font.label} has no glyph for "
+        f"U+{ord(ch):04X} {name} ({ch!r}); it would print as a box. Remove or replace "
+        f"the character, or install a font that has it",
+        field=field,
+    )

@@ -75,6 +75,10 @@ class Text:
     #: A name written once (a plain string in a name field): the same in
     #: every language, so it never counts as untranslated.
     universal: bool = False
+    #: A name field (kind "name"), plain or per language: translators are
+    #: offered it with a note, and ``check`` warns when a letter in another
+    #: script would print it in Latin letters.
+    is_name: bool = False
 
     def get(self, lang: str) -> str | None:
         value = self.values.get(lang)
@@ -121,7 +125,7 @@ class Update:
 class Authority:
     office: Text
     honorific: Text | None = None
-    name: str | None = None
+    name: Text | None = None
     institution: Text | None = None
     address: tuple[str, ...] = ()
     email: str | None = None
@@ -227,7 +231,7 @@ def _list(item: _Field, required: bool = False, nonempty: bool = False) -> _Fiel
 
 _AUTHORITY = {
     "honorific": _Field("name"),
-    "name": _Field("str"),
+    "name": _Field("name"),
     "office": _Field("text", required=True),
     "institution": _Field("text"),
     "address": _list(_Field("str")),
@@ -616,12 +620,14 @@ class _Validator:
                     "so every text field needs it",
                 )
                 return None
-            t = Text(values, self.source_lang, path, *_position(node))
+            t = Text(values, self.source_lang, path, *_position(node), is_name=universal)
         else:
             v = self.scalar(node, "str", path)
             if v is None:
                 return None
-            t = Text({self.source_lang: v}, self.source_lang, path, *_position(node), universal=universal)
+            t = Text(
+                {self.source_lang: v}, self.source_lang, path, *_position(node), universal=universal, is_name=universal
+            )
         self.texts.append(t)
         return t
 

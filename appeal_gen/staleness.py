@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -113,9 +112,17 @@ class Stale:
             return f"no record of the {src} text the {self.lang} translation was made from"
         return f"the {src} text changed since the {self.lang} translation was made"
 
-    def error(self, file: str, *, warning: bool = False) -> SpecError:
+    def error(self, file: str, *, warning: bool = False) -> StaleError:
         text = f"warning: {self.message()}" if warning else self.message()
-        return SpecError(text, file=file, line=self.text.line, column=self.text.column, field=self.text.path)
+        error = StaleError(text, file=file, line=self.text.line, column=self.text.column, field=self.text.path)
+        error.lang = self.lang
+        return error
+
+
+class StaleError(SpecError):
+    """A stale translation, as ``check`` and ``build`` name it; *lang* is the stale language."""
+
+    lang: str = ""
 
 
 def _used(t: Text, lang: str) -> str | None:
@@ -168,51 +175,6 @@ class StaleTranslationsError(SpecErrors):
 
     def format(self) -> str:
         return super().format() + "\n" + self.hint
-
-
-def check_languages(spec: Spec, languages: Sequence[str], *, allow: bool) -> list[str]:
-    """Refuse stale translations of *languages*, or with *allow* return one warning line per field.
-
-    Raises ``StaleTranslationsError`` naming every stale field of every language.
-    """
-    found = {lang: stale(spec, lang) for lang in dict.fromkeys(languages)}
-    found = {lang: s for lang, s in found.items() if s}
-    if not found:
-        return []
-    if allow:
-        return [s.error(spec.path, warning=True).format() for items in found.values() for s in items]
-    errors = [s.error(spec.path) for items in found.values() for s in items]
-    raise StaleTranslationsError(errors, spec, list(found))
-
-
-def check_report(spec: Spec) -> tuple[list[SpecError], list[str]]:
-    """What ``check`` says: errors for the spec's languages, warnings for the rest.
-
-    A stale translation of a language the spec builds (``languages:``, or
-    every language present) is an error; one of a language it does not
-    build is a warning, as is a language with no record at all.
-    """
-    errors: list[SpecError] = []
-    warnings: list[str] = []
-    built = set(spec.content_languages())
-    langs = dict.fromkeys([*spec.content_languages(), *(lang for t in spec.texts for lang in t.values)])
-    seen: set[tuple[str, str]] = set()
-    for lang in langs:
-        for s in stale(spec, lang):
-            if (s.text.path, s.lang) in seen:
-                continue
-            seen.add((s.text.path, s.lang))
-            if s.lang in built or lang in built:
-                errors.append(s.error(spec.path))
-            else:
-                warnings.append(s.error(spec.path, warning=True).format())
-    for lang in unrecorded_languages(spec):
-        warnings.append(
-            f"{spec.path}: {KEY}.{lang}: warning: no record of the {spec.language} text the {lang} translations "
-            f"were made from, so a change to it cannot be detected; once the {lang} text is checked, "
-            f"run 'appeal-gen translate accept {spec.path} --lang {lang}'"
-        )
-    return errors, warnings
 
 
 # --------------------------------------------------------------------------

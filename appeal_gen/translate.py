@@ -49,6 +49,23 @@ _HINT_DEMAND = (
 _HINT_LINE = "One line, printed as it is."
 
 
+_HINT_NAME = (
+    "A name: use the established form in this language ({lang}), or transliterate it. "
+    "If it is written the same way, copy it as it is."
+)
+
+
+def names_to_offer(spec: Spec, lang: str) -> list[Text]:
+    """Names written once (plain strings) that have no *lang* form yet.
+
+    Such a name is valid in every language and never missing, but a letter
+    in another script may want its own form (the Khmer letter's ហ៊ុន សែន for
+    "Hun Sen"), so translators are offered it with a note (``_HINT_NAME``).
+    """
+    base = lang.split("_")[0]
+    return [t for t in spec.texts if t.is_name and t.universal and lang not in t.values and base not in t.values]
+
+
 def _hint(path: str) -> str:
     if path.rsplit(".", 1)[-1] in _LONG:
         return _HINT_LONG
@@ -152,7 +169,7 @@ def export_po(
     result = ExportResult(b"", 0)
     stale_fields = {s.text.path: s for s in stale(spec, lang)}
     stale_in: dict[str, set[str]] = {}
-    missing = {t.path for t in spec.missing_translations(lang)}
+    missing = {t.path for t in [*spec.missing_translations(lang), *names_to_offer(spec, lang)]}
     for t in sorted(spec.texts, key=lambda t: (t.line or 0, t.column or 0)):
         msgid = t.values[t.source]
         before = old_by_field.pop(t.path, None)
@@ -164,7 +181,7 @@ def export_po(
             msgid,
             "",
             locations=[(spec.path, t.line or 0)],
-            auto_comments=[_hint(t.path)],
+            auto_comments=[_HINT_NAME.format(lang=lang) if t.is_name else _hint(t.path)],
             user_comments=_other_languages(spec, t, lang, stale_in),
             context=t.path,
         )
@@ -298,6 +315,8 @@ def import_po(spec_text: str, spec_file: str, po: bytes, po_file: str, lang: str
             result.skipped.append(problem("marked fuzzy (needs work); not imported until it is confirmed"))
             continue
         if not value:
+            if t.is_name and t.universal:
+                continue  # a name offered for its own form, left as written: it serves every language
             result.skipped.append(problem("not translated yet"))
             continue
         current = t.values.get(lang)

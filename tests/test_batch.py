@@ -251,7 +251,7 @@ def test_bad_rows_are_reported_with_their_lines_and_the_rest_produced(tmp_path: 
         "encoding with --encoding",
         f'{lst}:6: a quote (") opened on this line is never closed; close it, or double it ("") inside a quoted value',
         f"{lst}:8: email: 'not-an-address' is not an email address (name@example.org)",
-        f"{lst}:9: language: the appeal has no 'de' text (27 fields missing); it has: en, fr, es, ru, ar, km, zh; "
+        f"{lst}:9: language: the appeal has no 'de' text (29 fields missing); it has: en, fr, es, ru, ar, km, zh; "
         "translate it, or run with --allow-fallback to print those fields in en",
         "batch: 9 rows: 3 letters (0 reused), 6 failed, in " + lines[6].split(" in ")[1],
     ]

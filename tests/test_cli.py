@@ -99,6 +99,9 @@ def test_failed_build_leaves_no_file_behind(tmp_path: Path, capsys) -> None:  # 
         f"{spec}:14:11: subjects.0.name: the font Noto Sans Bold has no glyph for U+E000 unnamed "
         "character ('\\ue000'); it would print as a box. Remove or replace the character, or install a font "
         "that has it\n"
+        f"{spec}:17:5: demands.0: the font Noto Sans has no glyph for U+E000 unnamed "
+        "character ('\\ue000'); it would print as a box. Remove or replace the character, or install a font "
+        "that has it\n"
     )
     assert not out.exists() or list(out.iterdir()) == []
 

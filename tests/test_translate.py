@@ -33,17 +33,17 @@ def test_example_round_trip_adds_one_line_per_field_and_changes_nothing_else(tmp
     before = spec.read_text(encoding="utf-8")
     code, out, _ = run(capsys, "translate", "export", str(spec), "--lang", "de")
     po = tmp_path / "appeal.de.po"
-    assert (code, out) == (0, f"{po}: 27 fields to translate into de\n")
+    assert (code, out) == (0, f"{po}: 29 fields to translate into de\n")
     fill_po(po, _german(po), key="context")
     code, out, err = run(capsys, "translate", "import", str(spec), str(po))
     assert (code, err) == (0, "")
-    assert out == f"{spec}: 27 translations imported; every field has de; added de to languages\n"
+    assert out == f"{spec}: 29 translations imported; every field has de; added de to languages\n"
     after = spec.read_text(encoding="utf-8")
     diff = [d for d in difflib.ndiff(before.splitlines(), after.splitlines()) if d[:1] in "+-"]
     assert all(d.startswith("+ ") for d in diff), [d for d in diff if not d.startswith("+ ")]
     added = [d[2:] for d in diff]
     assert added[0] == "- de"  # the languages: list
-    assert sum(1 for line in added if line.lstrip().startswith("de: ")) == 27
+    assert sum(1 for line in added if line.lstrip().startswith("de: ")) == 29
     # Every comment of the file is still there, in order.
     comments = [ln for ln in before.splitlines() if "#" in ln]
     assert [ln for ln in after.splitlines() if "#" in ln] == comments
@@ -59,7 +59,8 @@ def test_every_yaml_style_round_trips_exactly(tmp_path: Path, capsys) -> None:  
     shutil.copyfile(STYLES, spec)
     po = tmp_path / "styles.de.po"
     assert run(capsys, "translate", "export", str(spec), "--lang", "de", "-o", str(po))[0] == 0
-    german = _german(po)
+    # Names are offered too; left empty, they stay as written (one form for every language).
+    german = {ctx: de for ctx, de in _german(po).items() if not ctx.endswith(".name")}
     german["summary"] += "\n\nzweiter Absatz"
     fill_po(po, german, key="context")
     code, out, _ = run(capsys, "translate", "import", str(spec), str(po))
@@ -150,7 +151,7 @@ def test_fuzzy_empty_and_stale_entries_are_reported_not_imported(tmp_path: Path,
     # finished one is no longer asked for.
     code, out, _ = run(capsys, "translate", "export", str(spec), "--lang", "de")
     assert (
-        out == f"{po}: 7 fields to translate into de; kept 1 earlier translations, "
+        out == f"{po}: 10 fields to translate into de; kept 1 earlier translations, "
         "1 marked fuzzy because the source changed\n"
     )
     with open(po, "rb") as fh:

@@ -128,11 +128,15 @@ def _forget_shaped_glyphs() -> None:
         font._TTFont__hbPrivate = 0xE000
 
 
-def _split_scripts(text: str, base: str, field: str | None = None) -> Iterator[tuple[str, str]]:
+def _split_scripts(
+    text: str, base: str, field: str | None = None, problems: list[MissingGlyphError] | None = None
+) -> Iterator[tuple[str, str]]:
     """Cut *text* into (script, piece); neutral characters stay with their run.
 
     In shaped (Khmer) paragraphs every character the base font has stays in
     the base font: reportlab's shaper cannot mix fonts within a paragraph.
+    With *problems*, a word that cannot be laid out is listed there instead
+    of raised, so that ``check`` reports every one (``glyph_problems``).
     """
     keep = fonts.coverage(*_face_key(base)) if base in _SINGLE_FONT_SCRIPTS else frozenset()
     current = base
@@ -145,12 +149,15 @@ def _split_scripts(text: str, base: str, field: str | None = None) -> Iterator[t
             # cannot draw whole (Greek, say) takes one font for all of it.
             foreign = [c for c in word if ord(c) not in keep and fonts.script_of(c)]
             if foreign and _KHMER_CHAR.search(word):
-                raise MissingGlyphError(
+                error = MissingGlyphError(
                     f"the word {word!r} joins Khmer to {foreign[0]!r} "
                     f"(U+{ord(foreign[0]):04X} {unicodedata.name(foreign[0], 'unnamed character')}), "
                     "which the Khmer font has no glyph for; put a space between them",
                     field=field,
                 )
+                if problems is None:
+                    raise error
+                problems.append(error)
             whole = fonts.script_of(foreign[0]) if foreign else None
         for ch in word:
             script = whole or (base if ord(ch) in keep else (fonts.script_of(ch) or current))
@@ -182,18 +189,20 @@ def _style_key(run: Run, force_bold: bool) -> str:
     ]
 
 
-def _markup(para: Para, base: str, *, bold: bool = False) -> str:
+def _markup(para: Para, base: str, *, bold: bool = False, problems: list[MissingGlyphError] | None = None) -> str:
     """Paragraph markup for reportlab, with every value escaped.
 
     Each character is checked against the exact face that will draw it, and
     neutral characters (spaces, digits, punctuation) that the run's font
-    lacks move to the Latin font, so nothing is ever drawn as a box.
+    lacks move to the Latin font, so nothing is ever drawn as a box. With
+    *problems*, every missing glyph is listed there instead of the first
+    being raised: the same choice of faces serves the render and ``check``.
     """
     out = []
     for run in para.runs:
         style = _style_key(run, bold)
         pieces = []
-        for script, piece in _split_scripts(run.text, base, para.field):
+        for script, piece in _split_scripts(run.text, base, para.field, problems):
             face = fonts.resolve(script).face(style)
             have = fonts.coverage(face.path, face.index)
             if script != "latin" and any(ord(c) not in have and fonts.script_of(c) is None for c in piece):
@@ -209,7 +218,10 @@ def _markup(para: Para, base: str, *, bold: bool = False) -> str:
             else:
                 sub = [(script, piece)]
             for s, p in sub:
-                fonts.check_glyphs(p, fonts.resolve(s).face(style), para.field)
+                if problems is None:
+                    fonts.check_glyphs(p, fonts.resolve(s).face(style), para.field)
+                else:
+                    problems.extend(fonts.missing_glyphs(p, fonts.resolve(s).face(style), para.field))
                 pieces.append(f'<font name="{_font(s, style)}">{escape(p)}</font>')
         text = "".join(pieces)
         if run.url:
@@ -476,6 +488,36 @@ def _base_script(letter: Letter) -> str:
     """The script of the language's own text, which sets the paragraph font."""
     lang = letter.lang.split("_")[0]
     return {"ar": "arabic", "fa": "arabic", "ur": "arabic", "km": "khmer", "zh": "han", "ja": "han"}.get(lang, "latin")
+
+
+def glyph_problems(letter: Letter) -> list[MissingGlyphError]:
+    """Every character of *letter* that no chosen face can draw, each once per field.
+
+    The validation pass (validate.py) calls this so that ``check`` and
+    ``build`` report every missing glyph of every field at once, instead of
+    the render stopping at the first. It walks the same paragraphs with the
+    same face choice as the render (``_markup``), without laying anything
+    out. Paragraph styles add no bold here: every bold paragraph of a letter
+    is bold in its runs.
+    """
+    base = _base_script(letter)
+    problems: list[MissingGlyphError] = []
+    paras = [
+        Para((Run(letter.issuer_names, bold=True),), "issuers"),
+        *(Para((Run(line),), "issuers") for line in letter.issuer_contact),
+        Para((Run(letter.reference),), "reference"),
+        Para((Run(letter.dateline),), "dateline"),
+        *letter.all_paras(),
+    ]
+    for para in paras:
+        _markup(para, base, problems=problems)
+    seen: set[tuple[str | None, str]] = set()
+    unique = []
+    for p in problems:
+        if (p.field, p.message) not in seen:
+            seen.add((p.field, p.message))
+            unique.append(p)
+    return unique
 
 
 # --------------------------------------------------------------------------
