@@ -54,7 +54,7 @@ def test_a_missing_glyph_only_in_a_translation_names_its_language(tmp_path: Path
     )
     code, _, err = run(capsys, "check", str(spec))
     assert code == 2
-    assert [line for line in err.splitlines() if "translated_from" not in line][0] == (
+    assert next(line for line in err.splitlines() if "translated_from" not in line) == (
         f"{spec}:12:8: title: in the 'fr' text: the font Noto Sans Bold has no glyph for U+2603 SNOWMAN ('☃'){BOX}"
     )
 
