@@ -177,7 +177,7 @@ def _write(path: Path, catalog: Catalog) -> None:
 
 
 def _templates_dir() -> Path | None:
-    from .render.docx import TEMPLATES_DIR_CANDIDATES
+    from .resources import TEMPLATES_DIR_CANDIDATES
 
     return next((d for d in TEMPLATES_DIR_CANDIDATES if d.is_dir()), None)
 

@@ -22,19 +22,10 @@ from typing import Any
 
 from . import sanitize
 from .errors import CatalogError, UsageError
+from .resources import LOCALES_DIR, LOCALES_ENV, locales_dir  # noqa: F401 - re-exported
 
 DOMAIN = "appeal_gen"
 SOURCE_LANGUAGE = "en"
-LOCALES_DIR = Path(__file__).parent / "locales"
-#: A folder laid out like ``appeal_gen/locales`` to use instead of it: lets a
-#: translator (and the tests) work on a copy without touching the installation.
-LOCALES_ENV = "APPEAL_GEN_LOCALES"
-
-
-def locales_dir() -> Path:
-    """Where the catalogs are: ``$APPEAL_GEN_LOCALES`` if set, else the package's."""
-    env = os.environ.get(LOCALES_ENV)
-    return Path(env) if env else LOCALES_DIR
 
 
 def catalog_path(lang: str, base: Path | None = None) -> Path:

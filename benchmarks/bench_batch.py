@@ -297,8 +297,9 @@ def bare_platypus(letter: object) -> bytes:
     from reportlab.platypus import Paragraph, SimpleDocTemplate
 
     from appeal_gen.render import pdf
+    from appeal_gen.scripts import base_script
 
-    script = pdf._base_script(letter)  # type: ignore[arg-type]
+    script = base_script(letter.lang)  # type: ignore[attr-defined]
     family = pdf._register(script)
     body = ParagraphStyle(
         "body",

@@ -41,7 +41,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..combine import _TOKEN, _Letter, pdf_object, xref_and_trailer
+from .pdfsyntax import TOKEN, ReportlabPdf, pdf_object, xref_and_trailer
 from .subsets import PLACEHOLDER_KEY, Seed
 
 _MARKER = re.compile(rb"^% appeal-gen slot (\w+)$", re.M)
@@ -91,7 +91,7 @@ class SharedLayout:
 
     @classmethod
     def from_pdf(cls, data: bytes, sizes: dict[str, tuple[float, float]], seed: Seed) -> SharedLayout:
-        doc = _Letter(data)
+        doc = ReportlabPdf(data)
         fonts: dict[bytes, int] = {}
         last = max(doc.offsets)
         names = sorted(sizes)
@@ -169,7 +169,7 @@ class SharedLayout:
         size = len(self.prefix)
         offsets = dict(self.offsets)
         for name in names:
-            part = _Part(_Letter(personal[name]), {}, hashlib.md5(personal[name]).digest())
+            part = _Part(ReportlabPdf(personal[name]), {}, hashlib.md5(personal[name]).digest())
             doc = part.doc
             if len(doc.pages) != 1:
                 raise ValueError(f"personal PDF: one page expected for the slot {name}")
@@ -206,7 +206,7 @@ class SharedLayout:
                 return m.group(1) + _tag(part.seed, m.group(2) + m.group(3)) + b"+" + m.group(3)
 
             head, stream = part.doc.parts(old)
-            head = _SUBSET_TAG.sub(retag, _TOKEN.sub(renumber, head))
+            head = _SUBSET_TAG.sub(retag, TOKEN.sub(renumber, head))
             obj = pdf_object(part.numbers[old], head, stream)
             offsets[part.numbers[old]] = size
             chunks.append(obj)
@@ -215,7 +215,7 @@ class SharedLayout:
         table = [offsets.get(n) for n in range(1, max(offsets) + 1)]
         return b"".join(chunks) + xref_and_trailer(table, size, ident, self.info, self.root)
 
-    def _font_resources(self, doc: _Letter, n: int, number: Callable[[int], int]) -> bytes:
+    def _font_resources(self, doc: ReportlabPdf, n: int, number: Callable[[int], int]) -> bytes:
         """A part's fonts; a subset the layout has (a placeholder) is the layout's object."""
         dictionary = doc.dictionary(n)
         if PLACEHOLDER_KEY.encode() in dictionary:
@@ -235,7 +235,7 @@ class SharedLayout:
 class _Part:
     """One slot's personal PDF while it is copied into a letter."""
 
-    doc: _Letter
+    doc: ReportlabPdf
     numbers: dict[int, int]  # its object numbers -> the letter's
     #: reportlab tags every document's first subset of a font AAAAAA, so the
     #: personal parts' subsets would share names with the layout's (and, in a

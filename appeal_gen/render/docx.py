@@ -16,7 +16,6 @@ import functools
 import io
 import re
 import struct
-import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -27,11 +26,9 @@ from typing import Any
 from ..document import Addressee, Letter
 from ..errors import TemplateError
 from ..markup import Para
+from ..resources import TEMPLATES_DIR_CANDIDATES
+from ..scripts import has_rtl as _has_rtl
 
-TEMPLATES_DIR_CANDIDATES = (
-    Path(__file__).resolve().parent.parent / "templates",  # installed wheel
-    Path(__file__).resolve().parent.parent.parent / "templates",  # source checkout
-)
 #: Zip entries get this timestamp so two builds are byte-identical.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -316,11 +313,6 @@ def _apply_direction(parts: list[Any]) -> None:
                     sub(rpr, w_rtl)
                 elif child(rpr, w_rtl) is None:
                     sub(rpr, w_rtl)
-
-
-@functools.lru_cache(maxsize=4096)
-def _has_rtl(text: str) -> bool:
-    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
 
 
 def _normalise_zip(data: bytes) -> bytes:

@@ -27,6 +27,7 @@ from ..document import Addressee, Letter
 from ..errors import MissingGlyphError
 from ..locale import substitute
 from ..markup import Para, Run
+from ..scripts import base_direction, base_script, has_rtl
 
 MM = 72 / 25.4
 PAGE_W, PAGE_H = 595.2756, 841.8898  # A4
@@ -94,7 +95,7 @@ def _register(script: str) -> str:
 
 def register_fonts(letter: Letter) -> None:
     """The fonts every page of *letter* draws with (others are registered when a character needs them)."""
-    _register(_base_script(letter))
+    _register(base_script(letter.lang))
     _register("latin")
 
 
@@ -253,15 +254,11 @@ def _khmer_tokens(text: str, base: str, style: str, size: float, width: float) -
     return tokens
 
 
-def _has_rtl(text: str) -> bool:
-    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
-
-
 def _width(text: str, base: str, style: str, size: float) -> float:
     """The printed width: Arabic is measured in the joined forms that get drawn."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    if base == "arabic" or _has_rtl(text):
+    if base == "arabic" or has_rtl(text):
         text = _reshaper().reshape(text)
     total = 0.0
     for script, piece in _split_scripts(text, base):
@@ -283,23 +280,6 @@ def _break_lines(tokens: list[str], base: str, style: str, size: float, width: f
     if line.strip():
         lines.append(line.rstrip())
     return [ln.lstrip() for ln in lines]
-
-
-def _base_direction(text: str) -> str:
-    """ "R" or "L": the paragraph direction from its first strong character (rule P2).
-
-    Decided once per paragraph, never per line: a wrapped line that happens
-    to begin with "(CCHR)" is still part of a right-to-left paragraph. A
-    paragraph that starts in Latin (a phone number and an email, a
-    reference code) keeps left-to-right order.
-    """
-    for ch in text:
-        kind = unicodedata.bidirectional(ch)
-        if kind in ("R", "AL"):
-            return "R"
-        if kind == "L":
-            return "L"
-    return "R"
 
 
 def _visual_rtl(line: str, base: str = "R") -> str:
@@ -382,7 +362,7 @@ class _Writer:
     def __init__(self, letter: Letter, width: float) -> None:
         self.letter = letter
         self.rtl = letter.rtl
-        self.base = _base_script(letter)
+        self.base = base_script(letter.lang)
         self.family = _register(self.base)
         _register("latin")
         self.width = width
@@ -418,12 +398,12 @@ def _style_metrics(base: str, rtl: bool, style_name: str) -> tuple[bool, float, 
 def _paragraph_markup(base: str, rtl: bool, para: Para, style_name: str, width: float) -> str:
     """Markup for one paragraph: a pure function of its arguments, so it is memoised."""
     bold, size, indents = _style_metrics(base, rtl, style_name)
-    has_rtl = _has_rtl(para.text)
-    if base not in ("arabic", "khmer") and not has_rtl:
+    rtl_text = has_rtl(para.text)
+    if base not in ("arabic", "khmer") and not rtl_text:
         return _markup(para, base, bold=bold)
     avail = width - indents - 1
     face = "bold" if bold else "regular"
-    if base == "arabic" or has_rtl:
+    if base == "arabic" or rtl_text:
         # Right-to-left text, also an Arabic name inside an English
         # paragraph: reportlab neither joins nor reorders it, so lines are
         # broken here and each is reshaped and put in visual order.
@@ -432,7 +412,7 @@ def _paragraph_markup(base: str, rtl: bool, para: Para, style_name: str, width: 
         # on an unassigned code point), and no font has a glyph for one.
         _markup(para, base, bold=bold)
         tokens = re.findall(r"\s+|\S+", para.text)
-        direction = _base_direction(para.text)
+        direction = base_direction(para.text)
         lines = [_visual_rtl(ln, direction) for ln in _break_lines(tokens, base, face, size, avail)]
         url = para.runs[0].url if len(para.runs) == 1 else None
         return "<br/>".join(_markup(Para((Run(ln, bold=bold, url=url),), para.field), base, bold=bold) for ln in lines)
@@ -470,12 +450,6 @@ def _paragraph(markup: str, style: Any, key: tuple[str, bool, str], bullet: str 
 
 
 _PARSED: dict[tuple[str, tuple[str, bool, str]], tuple[str, list[Any]]] = {}
-
-
-def _base_script(letter: Letter) -> str:
-    """The script of the language's own text, which sets the paragraph font."""
-    lang = letter.lang.split("_")[0]
-    return {"ar": "arabic", "fa": "arabic", "ur": "arabic", "km": "khmer", "zh": "han", "ja": "han"}.get(lang, "latin")
 
 
 # --------------------------------------------------------------------------
@@ -745,7 +719,7 @@ def _slot_pdf(w: _Writer, layout: Any, name: str, paras: tuple[tuple[Para, str],
     # line split between a shared and a new subset reads back out of order,
     # so those fonts get subsets of their own; others add a subset.
     new = subsets.needs_own_subsets(layout.seed, drawn) | subsets.new_shaped_glyphs(layout.seed)
-    own = {font for font in new if _has_rtl(drawn.get(font, ""))}
+    own = {font for font in new if has_rtl(drawn.get(font, ""))}
     extend = new - own
     while True:
         buf = io.BytesIO()
@@ -756,7 +730,7 @@ def _slot_pdf(w: _Writer, layout: Any, name: str, paras: tuple[tuple[Para, str],
             for flow, at, _ in placed:
                 flow.drawOn(canvas, 0, at)
         except subsets.NewGlyphs as exc:
-            (own if _has_rtl(drawn.get(exc.font, "")) else extend).add(exc.font)
+            (own if has_rtl(drawn.get(exc.font, "")) else extend).add(exc.font)
             continue
         canvas.showPage()
         canvas.save()

@@ -9,6 +9,7 @@ from appeal_gen import build_letter, load_spec
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.markup import Para, Run
 from appeal_gen.render import pdf as pdf_module
+from appeal_gen.scripts import base_direction
 
 from ..conftest import EXAMPLE
 
@@ -34,9 +35,9 @@ def test_a_wrapped_line_that_starts_in_latin_stays_right_to_left() -> None:
 
 
 def test_latin_first_paragraph_keeps_left_to_right_order() -> None:
-    assert pdf_module._base_direction("+353 1 212 3750 · info@example.org") == "L"
-    assert pdf_module._base_direction("(CCHR) هو منظمة") == "L"
-    assert pdf_module._base_direction("2017 أعلن (CCHR)") == "R"
+    assert base_direction("+353 1 212 3750 · info@example.org") == "L"
+    assert base_direction("(CCHR) هو منظمة") == "L"
+    assert base_direction("2017 أعلن (CCHR)") == "R"
 
 
 def test_arabic_lines_fit_the_frame() -> None:
