@@ -226,7 +226,7 @@ def test_two_letters_giving_different_subsets_the_same_name_are_told_apart(
     from appeal_gen.render import pdf as pdf_module
 
     monkeypatch.setattr(compose, "_tag", lambda seed, old: b"QQQQQQ")  # every letter picks the same tag
-    monkeypatch.setattr(pdf_module, "_PARTS", {})
+    pdf_module.default_context().parts.clear()
     spec = example_spec
     loc = LocaleInfo("zh")
     base = build_letter(spec, loc)

@@ -16,7 +16,7 @@ So a personal letter is made of two PDFs:
   letter's address, salutation or signature. Each is a pure function of
   the layout and its paragraphs, so the parts that repeat from letter to
   letter (salutations, closings, the appeal's own addressee in supporters'
-  letters) are drawn once per worker (``pdf._PARTS``).
+  letters) are drawn once per worker (``PdfContext.parts``).
 
 ``SharedLayout.compose`` turns each personal page into a Form XObject and
 replaces each marker with an instruction to paint it (``/AGaddress Do``), so
