@@ -200,5 +200,5 @@ def render_document(
         initialFontName=f"{family}-regular",
     )
     pages: list[int] = []
-    doc.build(story, canvasmaker=page_canvas(w, pages, seed))
+    doc.build(story, canvasmaker=page_canvas(w, pages, seed, page_width=options.page_size[0]))
     return buf.getvalue()
