@@ -22,12 +22,17 @@ The renderer is split along its seams; this module is its entry point:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..document import Letter
 from ..scripts import base_script
 from .context import PdfContext, default_context, set_default_context
 from .pdfdocument import PdfOptions, render_document
 from .pdffonts import REGISTERED, register
 from .personal import personal_parts, shared_layout
+
+if TYPE_CHECKING:
+    from .registry import RenderRequest
 
 __all__ = ["PdfContext", "PdfOptions", "register_fonts", "render_pdf", "set_default_context"]
 
@@ -54,3 +59,8 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None, context: PdfCo
         return render_document(letter, options, context, None)
     layout = shared_layout(letter, options, context)
     return layout.compose(personal_parts(letter, layout, context))
+
+
+def render_request(request: RenderRequest) -> bytes:
+    """The PDF format's entry in ``render.registry``."""
+    return render_pdf(request.letter)
