@@ -1,4 +1,4 @@
-"""Where the package's own files are: templates and message catalogs.
+"""What the package ships: its version, templates and message catalogs.
 
 A leaf module (it imports nothing of appeal_gen), so that every layer can
 find the shipped files without importing the layer that uses them: the
@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
+#: The package's version (``appeal_gen.__version__``), here so that any layer can
+#: read it without importing the package root, which imports the whole pipeline.
+__version__ = "0.1.0"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
