@@ -142,10 +142,10 @@ class Messages:
             text = catalog._catalog.get(key(catalog))  # type: ignore[attr-defined]
             if text:
                 if code != self.lang:
-                    self._note(message, code)
+                    self.note_fallback(message, code)
                 return self._clean(message, str(text))
         if self.lang != SOURCE_LANGUAGE:
-            self._note(message, SOURCE_LANGUAGE)
+            self.note_fallback(message, SOURCE_LANGUAGE)
         return None
 
     def _clean(self, message: str, text: str) -> str:
@@ -157,7 +157,8 @@ class Messages:
                 self.fallbacks.append(note)
         return cleaned
 
-    def _note(self, message: str, used: str, *, broken: bool = False) -> None:
+    def note_fallback(self, message: str, used: str, *, broken: bool = False) -> None:
+        """Record, once, that *message* printed in *used* instead (public: the letter's builder notes fallbacks too)."""
         if broken:
             note = f"the {self.lang} translation of '{message}' has a broken placeholder; using {used}"
         else:
@@ -206,7 +207,7 @@ class LocaleInfo:
         except (KeyError, ValueError):
             # A translator broke a placeholder: fall back to the source
             # string rather than print "{country}" to an authority.
-            self.messages._note(message, SOURCE_LANGUAGE, broken=True)
+            self.messages.note_fallback(message, SOURCE_LANGUAGE, broken=True)
             return substitute(source, params)
 
     # Locale data -------------------------------------------------------------

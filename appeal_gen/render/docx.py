@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..document import Addressee, Letter
+from ..document import shared_values as _shared_key
 from ..errors import TemplateError
 from ..markup import Para
 from ..resources import TEMPLATES_DIR_CANDIDATES
@@ -140,22 +141,6 @@ def _shared_context(letter: Letter, tpl: Any) -> dict[str, Any]:
 def _add_recipient(ctx: dict[str, Any], letter: Letter, tpl: Any) -> None:
     ctx["recipient"] = _recipient(letter, tpl)
     ctx["extra"] = dict(letter.recipient.extra) if letter.recipient else {}
-
-
-#: The Letter fields a recipient does not change: what ``personalise`` copies
-#: from the base letter (``warnings`` is copied too, but no template sees it).
-_SHARED_FIELDS = tuple(f.name for f in dataclasses.fields(Letter) if f.name not in ("recipient", "warnings"))
-
-
-def _shared_key(letter: Letter) -> tuple[Any, ...]:
-    """The values ``_shared_context`` depends on, compared by value.
-
-    Frozen dataclasses and tuples all the way down, except the list of
-    sections, taken as a tuple so that a list changed in place later does not
-    match its old self. A personalised letter holds its base letter's very
-    objects, so the comparison is mostly identity checks.
-    """
-    return tuple(tuple(v) if isinstance(v, list) else v for v in (getattr(letter, n) for n in _SHARED_FIELDS))
 
 
 class _LinkLog:

@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..document import Letter
+from ..document import Letter, shared_values
 from ..errors import LayoutError
 from ..markup import Para
 from ..scripts import has_rtl
@@ -26,17 +26,8 @@ from .pdffonts import font, forget_shaped_glyphs
 
 
 def shared_key(letter: Letter, options: PdfOptions) -> tuple[Any, ...]:
-    import dataclasses
-
-    return (
-        options,
-        *(
-            tuple(v) if isinstance(v, list) else v
-            for f in dataclasses.fields(letter)
-            if f.name not in ("warnings", "recipient")
-            for v in (getattr(letter, f.name),)
-        ),
-    )
+    """What a language's layout depends on: the options and the letter's shared values."""
+    return (options, *shared_values(letter))
 
 
 def shared_layout(letter: Letter, options: PdfOptions, context: PdfContext) -> Any:
