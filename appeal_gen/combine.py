@@ -33,6 +33,11 @@ class CombinedPdf:
     ``commit`` finishes it and renames it into place; ``discard`` removes it.
     The file's ID is a digest of the letters' hashes, so the same letters in
     the same order always give the same bytes.
+
+    About 200 lines, on purpose: every method reads and advances the same
+    file state (offsets, object numbers, the first letter's objects that
+    later letters reuse); split, that state would travel between classes.
+    The PDF syntax itself is in ``render.pdfsyntax``.
     """
 
     def __init__(self, path: Path, *, title: str) -> None:

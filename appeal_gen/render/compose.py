@@ -74,7 +74,12 @@ def _stream_object(n: int, content: bytes) -> bytes:
 
 @dataclass
 class SharedLayout:
-    """A letter laid out once, serialised, with numbered places for its slots."""
+    """A letter laid out once, serialised, with numbered places for its slots.
+
+    A little over 150 lines, on purpose: ``from_pdf`` and ``compose`` are the
+    two halves of one object-numbering scheme (what the layout reserves, what
+    a letter fills), easier to check side by side.
+    """
 
     prefix: bytes  # header and every shared object
     offsets: dict[int, int]  # object number -> offset in the file, for the shared objects
