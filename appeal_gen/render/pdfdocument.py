@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..document import Addressee, Letter
+from ..markup import Para
 from .context import PdfContext
 from .furniture import page_canvas
 from .paragraphs import Writer
@@ -76,21 +77,43 @@ def render_document(
     """The letter as one reportlab document; with *slots*, personal parts are left as fixed rooms.
 
     With *seed* (a ``subsets.Seed``), the document's font subsets are recorded
-    in it, for the personal parts to share (render/subsets.py).
+    in it, for the personal parts to share (render/subsets.py). The story is
+    put together part by part (head, opening, body, instructions, links), in
+    reading order: the order a tagged PDF's structure tree will follow.
     """
-    from reportlab.lib.colors import HexColor
-    from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
-
     line_start_rules()
     forget_shaped_glyphs()
     width = options.page_size[0] - 2 * MARGIN
     # Paragraphs that are broken into lines here (Arabic, Khmer) must know the
     # width reportlab will give them: the frame's, less its 6 pt paddings.
     w = Writer(letter, width - 2 * FRAME_PADDING, context)
-    family = w.family
-    P, T = w.para, w.text  # noqa: N806
+    rooms = _rooms(w, slots) if slots is not None else None
+    story: list[Any] = [_head(w, width)]
+    if rooms:
+        story.append(rooms["address"])
+    story += _opening(w)
+    if rooms:
+        story.append(rooms["salutation"])
+    story += _body(w, width)
+    if rooms:
+        # A personalised letter closes with its signature; the appeal's
+        # instructions to supporters (whom to write to, until when) are not
+        # part of a letter to an official.
+        story.append(rooms["closing"])
+    else:
+        story += _instructions(w, width)
+    if letter.links_heading:
+        story.append(w.para(letter.links_heading, "h1"))
+        story.extend(w.para(p, "body") for p in letter.links)
+    return _build(w, options, story, seed)
 
-    story: list[object] = []
+
+def _head(w: Writer, width: float) -> Any:
+    """The letterhead: issuers and contacts on one side, "URGENT APPEAL" and the reference on the other."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import Table
+
+    letter, T = w.letter, w.text  # noqa: N806
     lw, rw = width * 0.55, width * 0.45
     head_left = [T(letter.issuer_names, "org", "issuers", lw)] + [
         T(c, "small", "issuers", lw) for c in letter.issuer_contact
@@ -100,35 +123,47 @@ def render_document(
     head = Table([row], colWidths=widths)
     head.setStyle(
         layout_grid(
-            family, ("LINEBELOW", (0, 0), (-1, 0), 1.5, HexColor(ACCENT)), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)
+            w.family, ("LINEBELOW", (0, 0), (-1, 0), 1.5, HexColor(ACCENT)), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)
         )
     )
-    story.append(head)
-    personal = slots is not None
-    if personal:
-        slot = slot_class()
-        st = w.styles
-        address = slot("address", ADDRESS_LINES * st["address"].leading, 8, 0, slots)
-        salutation = slot(
+    return head
+
+
+def _rooms(w: Writer, slots: dict[str, tuple[float, float]]) -> dict[str, Any]:
+    """The fixed rooms a batch letter's personal parts are drawn into, sized in lines of their styles."""
+    slot = slot_class()
+    st = w.styles
+    return {
+        "address": slot("address", ADDRESS_LINES * st["address"].leading, 8, 0, slots),
+        "salutation": slot(
             "salutation",
             SALUTATION_LINES * st["salutation"].leading,
             st["salutation"].spaceBefore,
             st["salutation"].spaceAfter,
             slots,
-        )
-        closing = slot(
+        ),
+        "closing": slot(
             "closing",
             st["closing"].leading + st["closing"].spaceAfter + SIGNATURE_LINES * st["address"].leading,
             st["closing"].spaceBefore,
             0,
             slots,
-        )
-        story.append(address)
-    story.append(T(letter.dateline, "dateline", "date"))
-    story.append(P(letter.title, "title"))
-    story.append(P(letter.status, "status"))
-    if personal:
-        story.append(salutation)
+        ),
+    }
+
+
+def _opening(w: Writer) -> list[Any]:
+    """Dateline, title and status."""
+    letter = w.letter
+    return [w.text(letter.dateline, "dateline", "date"), w.para(letter.title, "title"), w.para(letter.status, "status")]
+
+
+def _body(w: Writer, width: float) -> list[Any]:
+    """The sections, the concern, the urge and the numbered demands."""
+    from reportlab.platypus import KeepTogether, Table
+
+    letter, P, T = w.letter, w.para, w.text  # noqa: N806
+    story: list[Any] = []
     for section in letter.sections:
         heading = P(section.heading, "h2" if section.subheading else "h1")
         paras = [P(p, "body") for p in section.paras]
@@ -142,44 +177,57 @@ def render_document(
             cells = [[P(demand, "demand", width - num_w), T(number, "number", None, num_w)]]
             table = Table(cells, colWidths=[width - num_w, num_w])
             table.setStyle(
-                layout_grid(family, ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0))
+                layout_grid(w.family, ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0))
             )
             story.append(table)
         else:
             story.append(w.paragraph(w.markup(demand, "demand"), "demand", bullet=number))
-    if personal:
-        # A personalised letter closes with its signature; the appeal's
-        # instructions to supporters (whom to write to, until when) are not
-        # part of a letter to an official.
-        story.append(closing)
-    else:
-        story.append(KeepTogether([P(letter.write_to_heading, "h1"), *address_block(letter.addressees[0], w)]))
-        story.extend(KeepTogether(address_block(a, w)) for a in letter.addressees[1:])
-    if letter.copies_heading and not personal:
+    return story
+
+
+def _instructions(w: Writer, width: float) -> list[Any]:
+    """What the appeal tells supporters: whom to write to, whom to copy, until when."""
+    from reportlab.platypus import KeepTogether
+
+    letter, P = w.letter, w.para  # noqa: N806
+    story: list[Any] = [KeepTogether([P(letter.write_to_heading, "h1"), *address_block(letter.addressees[0], w)])]
+    story.extend(KeepTogether(address_block(a, w)) for a in letter.addressees[1:])
+    if letter.copies_heading:
         story.append(KeepTogether([P(letter.copies_heading, "h1"), *address_block(letter.copies[0], w)]))
         story.extend(KeepTogether(address_block(a, w)) for a in letter.copies[1:])
-    if letter.deadline and not personal:
-        box = Table([[P(letter.deadline, "deadline", width - 20)]], colWidths=[width])
-        side = "LINEAFTER" if w.rtl else "LINEBEFORE"
-        box.setStyle(
-            TableStyle(
-                [
-                    ("FONTNAME", (0, 0), (-1, -1), f"{family}-regular"),
-                    ("BACKGROUND", (0, 0), (-1, -1), HexColor("#F6E3E4")),
-                    (side, (0, 0), (-1, -1), 3, HexColor(ACCENT)),
-                    ("TOPPADDING", (0, 0), (-1, -1), 7),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 9),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 9),
-                ]
-            )
-        )
-        story.append(Spacer(width, 6))
-        story.append(box)
-    if letter.links_heading:
-        story.append(P(letter.links_heading, "h1"))
-        story.extend(P(p, "body") for p in letter.links)
+    if letter.deadline:
+        story += _deadline(w, letter.deadline, width)
+    return story
 
+
+def _deadline(w: Writer, deadline: Para, width: float) -> list[Any]:
+    """The deadline in a tinted box with a rule on the reading side."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import Spacer, Table, TableStyle
+
+    box = Table([[w.para(deadline, "deadline", width - 20)]], colWidths=[width])
+    side = "LINEAFTER" if w.rtl else "LINEBEFORE"
+    box.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), f"{w.family}-regular"),
+                ("BACKGROUND", (0, 0), (-1, -1), HexColor("#F6E3E4")),
+                (side, (0, 0), (-1, -1), 3, HexColor(ACCENT)),
+                ("TOPPADDING", (0, 0), (-1, -1), 7),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+                ("LEFTPADDING", (0, 0), (-1, -1), 9),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 9),
+            ]
+        )
+    )
+    return [Spacer(width, 6), box]
+
+
+def _build(w: Writer, options: PdfOptions, story: list[Any], seed: Any) -> bytes:
+    """Lay *story* out on pages with the footer; invariant, so the same letter gives the same bytes."""
+    from reportlab.platypus import SimpleDocTemplate
+
+    letter = w.letter
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf,
@@ -197,7 +245,7 @@ def render_document(
         lang=letter.bcp47,
         invariant=1,
         displayDocTitle=1,
-        initialFontName=f"{family}-regular",
+        initialFontName=f"{w.family}-regular",
     )
     pages: list[int] = []
     doc.build(story, canvasmaker=page_canvas(w, pages, seed, page_width=options.page_size[0]))
