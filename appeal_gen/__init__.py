@@ -6,8 +6,6 @@ language) -> ``render`` (one format, bytes) or ``build`` (files).
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from .build import BuildResult, build, render
 from .document import Letter, build_letter
 from .errors import (
@@ -23,6 +21,7 @@ from .errors import (
     UsageError,
 )
 from .locale import LocaleInfo
+from .resources import __version__
 from .spec import Spec, load_spec, parse_spec
 
 __all__ = [

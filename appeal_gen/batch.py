@@ -229,7 +229,7 @@ def _init_worker(spec: Spec, options: BatchOptions, layouts: str | None = None, 
     if layouts is not None:
         from .render import pdf
 
-        pdf.LAYOUT_DIR = Path(layouts)
+        pdf.set_default_context(pdf.PdfContext(layout_dir=Path(layouts)))
     _WORKER = _take_prepared(token) or LetterRenderer(spec, options)
 
 

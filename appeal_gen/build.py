@@ -15,10 +15,11 @@ from .document import build_letter
 from .errors import InputError, UsageError
 from .locale import LocaleInfo
 from .output import write_all
+from .render import registry
 from .spec import Spec
 from .validate import Report, validate
 
-FORMATS = ("pdf", "docx")
+FORMATS = registry.formats()
 
 
 @dataclass
@@ -32,9 +33,10 @@ class BuildResult:
 
 def parse_formats(value: str) -> tuple[str, ...]:
     items = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
-    bad = [v for v in items if v not in FORMATS]
+    known = registry.formats()
+    bad = [v for v in items if v not in known]
     if bad or not items:
-        raise UsageError(f"--format: unknown format '{','.join(bad) or value}'; choose from {', '.join(FORMATS)}")
+        raise UsageError(f"--format: unknown format '{','.join(bad) or value}'; choose from {', '.join(known)}")
     return items
 
 
@@ -79,13 +81,8 @@ def _render(
     letter = build_letter(spec, loc, allow_fallback=allow_fallback)
     if warnings is not None:
         warnings.extend(f"{lang}: {w}" for w in letter.warnings)
-    if fmt == "pdf":
-        from .render.pdf import render_pdf
-
-        return render_pdf(letter)
-    from .render.docx import DocxOptions, render_docx
-
-    return render_docx(letter, DocxOptions(template=template, date=spec.date, gettext=loc._))
+    request = registry.RenderRequest(letter, date=spec.date, template=template, gettext=loc._)
+    return registry.renderer(fmt)(request)
 
 
 def build(

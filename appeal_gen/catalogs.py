@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
 from .errors import CatalogError, UsageError
 from .locale import DOMAIN, SOURCE_LANGUAGE, catalog_path, locales_dir, shipped_languages, template_path
+from .resources import __version__
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog, Message
@@ -177,7 +177,7 @@ def _write(path: Path, catalog: Catalog) -> None:
 
 
 def _templates_dir() -> Path | None:
-    from .render.docx import TEMPLATES_DIR_CANDIDATES
+    from .resources import TEMPLATES_DIR_CANDIDATES
 
     return next((d for d in TEMPLATES_DIR_CANDIDATES if d.is_dir()), None)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import AppealGenError
+from .render.registry import formats
 
 if TYPE_CHECKING:
     from .spec import Spec
@@ -34,7 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="write the PDF and DOCX appeals of a spec")
     b.add_argument("spec", metavar="SPEC", help="the appeal spec (YAML)")
     b.add_argument("-o", "--output", metavar="OUTDIR", default="out", help="output folder (default: out)")
-    b.add_argument("--format", default="pdf,docx", help="comma-separated: pdf, docx (default: both)")
+    b.add_argument(
+        "--format", default=",".join(formats()), help=f"comma-separated: {', '.join(formats())} (default: all)"
+    )
     b.add_argument(
         "--lang",
         default=None,
@@ -101,7 +104,9 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--recipients", metavar="LIST", required=True, help="the recipient list: .csv or .xlsx")
     m.add_argument("-o", "--output", metavar="OUTDIR", default="out", help="output folder (default: out)")
     m.add_argument("--jobs", type=int, default=0, metavar="N", help="worker processes (default: one per CPU)")
-    m.add_argument("--format", default="pdf,docx", help="comma-separated: pdf, docx (default: both)")
+    m.add_argument(
+        "--format", default=",".join(formats()), help=f"comma-separated: {', '.join(formats())} (default: all)"
+    )
     m.add_argument("--eml", action="store_true", help="also an email draft (.eml, PDF attached) per row with an email")
     m.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default: guessed from the header line)")
     m.add_argument("--encoding", default="utf-8", help="CSV encoding (default: utf-8, with or without BOM)")

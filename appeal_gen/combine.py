@@ -21,160 +21,10 @@ import os
 import re
 import tempfile
 from array import array
-from collections.abc import Sequence
 from pathlib import Path
 
 from .output import _umask
-
-_XREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
-_OBJ = re.compile(rb"(\d+) 0 obj\s*")
-#: A string literal (skipped: its digits are text) or an indirect reference.
-_TOKEN = re.compile(rb"\((?:\\.|[^\\()])*\)|(?<=[\s\[<])(\d+) 0 R(?=[\s\]/>])", re.S)
-_LENGTH = re.compile(rb"/Length (\d+)(?=[\s/>])")
-_ROOT = re.compile(rb"/Root (\d+) 0 R")
-_INFO = re.compile(rb"/Info (\d+) 0 R")
-_PAGES = re.compile(rb"/Pages (\d+) 0 R")
-_KIDS = re.compile(rb"/Kids \[([^\]]*)\]")
-_LANG = re.compile(rb"/Lang (\((?:\\.|[^\\()])*\))")
-_PARENT = re.compile(rb"/Parent \d+ 0 R")
-#: A font subset's name in a font descriptor (/FontName) or a font (/BaseFont): tag, then the font's name.
-_SUBSET_NAME = re.compile(rb"/(FontName|BaseFont) /([A-Z]{6})\+([^\s/<>\[\]()]+)")
-#: Dictionary brackets, with string literals (which may hold brackets) skipped.
-_NESTING = re.compile(rb"\((?:\\.|[^\\()])*\)|<<|>>", re.S)
-
-
-_SPACE = frozenset(b" \t\n\r\x0b\x0c")  # what \s matches in a bytes pattern
-_BEFORE_REF = _SPACE | frozenset(b"[<")
-_AFTER_REF = _SPACE | frozenset(b"]/>")
-_DIGITS = frozenset(b"0123456789")
-
-
-def _references(head: bytes) -> list[tuple[int, int, int]]:
-    r"""(start, end, number) of each reference ``_TOKEN`` finds in *head*, which has no string literal.
-
-    Renumbering calls ``_TOKEN.sub`` on every object of every letter, and a
-    regular expression that may begin at any byte is slow over font
-    dictionaries (hundreds of widths): searching for " 0 R" and checking the
-    bytes around it finds the same references in a third of the time. A
-    reference is a whole run of digits, after a byte of ``[\s\[<]``, then
-    " 0 R" and a byte of ``[\s\]/>]``, as in ``_TOKEN``; runs never overlap, as
-    each ends at a space and the next one starts after it.
-
-    >>> _references(b"<< /Kids [ 3 0 R 10 0 R ] /Parent 2 0 R/F1 0 R >>")
-    [(11, 16, 3), (17, 23, 10), (34, 39, 2)]
-    """
-    found = []
-    at = head.find(b" 0 R")
-    while at >= 0:
-        start = at
-        while start > 0 and head[start - 1] in _DIGITS:
-            start -= 1
-        end = at + 4
-        if 0 < start < at and head[start - 1] in _BEFORE_REF and end < len(head) and head[end] in _AFTER_REF:
-            found.append((start, end, int(head[start:at])))
-        at = head.find(b" 0 R", at + 1)
-    return found
-
-
-def pdf_object(n: int, head: bytes, stream: bytes = b"") -> bytes:
-    """Object *n* as reportlab writes it (*stream* from ``stream`` to ``endstream``)."""
-    return b"%d 0 obj\n%s\n%s%sendobj\n" % (n, head, stream, b"\n" if stream else b"")
-
-
-def xref_and_trailer(offsets: Sequence[int | None], start: int, ident: bytes, info: int, root: int) -> bytes:
-    """The classic xref table (``offsets[n - 1]`` is object n's, None a free one) and the trailer."""
-    count = len(offsets) + 1
-    lines = [b"xref\n0 %d\n0000000000 65535 f \n" % count]
-    lines += [b"0000000000 65535 f \n" if off is None else b"%010d 00000 n \n" % off for off in offsets]
-    lines.append(
-        b"trailer\n<< /ID [ <%s> <%s> ] /Info %d 0 R /Root %d 0 R /Size %d >>\nstartxref\n%d\n%%%%EOF\n"
-        % (ident, ident, info, root, count, start)
-    )
-    return b"".join(lines)
-
-
-class _Letter:
-    """The objects of one reportlab PDF, found through its xref table."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        m = _XREF.search(data, max(0, len(data) - 64))
-        if not m:
-            raise ValueError("not a PDF written by reportlab: no startxref at the end")
-        pos = int(m.group(1))
-        head = data[pos : pos + 20].split()
-        if head[:1] != [b"xref"] or head[1] != b"0":
-            raise ValueError("not a PDF written by reportlab: no classic xref table")
-        count = int(head[2])
-        table = data.index(b"\n", data.index(b"\n", pos) + 1) + 1  # after "xref" and "0 <count>"
-        self.offsets: dict[int, int] = {}
-        for n in range(1, count):
-            entry = data[table + 20 * n : table + 20 * n + 18]
-            if entry.endswith(b"n"):
-                self.offsets[n] = int(entry[:10])
-        trailer = data[data.index(b"trailer", table) :]
-        root = _ROOT.search(trailer)
-        if not root:
-            raise ValueError("not a PDF written by reportlab: no /Root")
-        self.root = int(root.group(1))
-        info = _INFO.search(trailer)
-        self.info = int(info.group(1)) if info else None
-        catalog = self.dictionary(self.root)
-        lang = _LANG.search(catalog)
-        self.lang = lang.group(1) if lang else None
-        pages = _PAGES.search(catalog)
-        kids = _KIDS.search(self.dictionary(int(pages.group(1)))) if pages else None
-        if not kids:
-            raise ValueError("not a PDF written by reportlab: no page list")
-        self.pages = [int(k) for k in re.findall(rb"(\d+) 0 R", kids.group(1))]
-
-    def parts(self, n: int) -> tuple[bytes, bytes]:
-        """Object *n* as (its dictionary or value, its stream from ``stream`` to ``endstream``, or b"")."""
-        head, stream, _ = self.span(n)
-        return head, stream
-
-    def span(self, n: int) -> tuple[bytes, bytes, int]:
-        """``parts(n)`` and the offset past the last byte that decided them.
-
-        ``CombinedPdf`` takes an object of a later letter whose bytes from its
-        offset to there equal the first letter's to parse the same, without
-        parsing it. A dictionary with a ``(`` outside its string literals
-        lets the string pattern scan on to wherever the next parenthesis is,
-        so its parse is not bounded: the end of the data is returned.
-        """
-        data = self.data
-        m = _OBJ.match(data, self.offsets[n])
-        if not m or int(m.group(1)) != n:
-            raise ValueError(f"not a PDF written by reportlab: object {n} is not at its xref offset")
-        body = m.end()
-        if not data.startswith(b"<<", body):
-            stop = data.index(b"endobj", body)
-            return data[body:stop].rstrip(), b"", stop + 6
-        depth = 0
-        quoted = 0  # "(" inside string literals
-        for t in _NESTING.finditer(data, body):
-            token = t.group()
-            if token[:1] == b"(":
-                quoted += token.count(b"(")
-            else:
-                depth += 1 if token == b"<<" else -1
-            if depth == 0:
-                break
-        head = data[body : t.end()]
-        bounded = depth == 0 and head.count(b"(") == quoted
-        after = data[t.end() : t.end() + 16].lstrip()
-        if not after.startswith(b"stream"):
-            return head, b"", min(t.end() + 16, len(data)) if bounded else len(data)
-        length = _LENGTH.search(head)
-        if not length:
-            raise ValueError(f"not a PDF written by reportlab: object {n} has no direct /Length")
-        stream = data.index(b"stream", t.end())
-        begin = stream + 6 + (2 if data[stream + 6 : stream + 8] == b"\r\n" else 1)
-        end = data.index(b"endstream", begin + int(length.group(1))) + len(b"endstream")
-        return head, data[stream:end], end if bounded else len(data)
-
-    def dictionary(self, n: int) -> bytes:
-        return self.parts(n)[0]
+from .render.pdfsyntax import PARENT, SUBSET_NAME, TOKEN, ReportlabPdf, pdf_object, references, xref_and_trailer
 
 
 class CombinedPdf:
@@ -183,6 +33,11 @@ class CombinedPdf:
     ``commit`` finishes it and renames it into place; ``discard`` removes it.
     The file's ID is a digest of the letters' hashes, so the same letters in
     the same order always give the same bytes.
+
+    About 200 lines, on purpose: every method reads and advances the same
+    file state (offsets, object numbers, the first letter's objects that
+    later letters reuse); split, that state would travel between classes.
+    The PDF syntax itself is in ``render.pdfsyntax``.
     """
 
     def __init__(self, path: Path, *, title: str) -> None:
@@ -201,7 +56,7 @@ class CombinedPdf:
         self.shared: dict[bytes, int] = {}
         #: The sizes of those objects: an object of another size cannot be one of them, and is not hashed.
         self.sizes: set[int] = set()
-        #: The first letter's object number -> (its bytes as ``_Letter.span`` bounds them, its
+        #: The first letter's object number -> (its bytes as ``ReportlabPdf.span`` bounds them, its
         #: number here, the objects it refers to), for each object ``shared`` has; see ``_known``.
         self.first: dict[int, tuple[bytes, int, tuple[int, ...]]] = {}
         #: Each subset name in the file (tag+font) -> the digest of the font descriptor that has it.
@@ -225,7 +80,7 @@ class CombinedPdf:
         objects have equal bytes. Only the first letter's objects are
         remembered, so memory stays flat however many letters follow.
         """
-        letter = _Letter(data)
+        letter = ReportlabPdf(data)
         if self.lang is None:
             self.lang = letter.lang
         remember = self.letters == 0
@@ -247,7 +102,7 @@ class CombinedPdf:
             page = old in letter.pages
             if page:
                 # The letter's page tree is not copied: its pages join the combined one (object 2).
-                head = _PARENT.sub(b"/Parent @", head)
+                head = PARENT.sub(b"/Parent @", head)
             refs: list[int] = []
 
             def renumber(m: re.Match[bytes]) -> bytes:
@@ -257,11 +112,11 @@ class CombinedPdf:
                 return b"%d 0 R" % place(refs[-1])
 
             if b"(" in head:
-                head = _TOKEN.sub(renumber, head)
+                head = TOKEN.sub(renumber, head)
             else:
                 pieces: list[bytes] = []
                 last = 0
-                for ref_start, ref_end, ref in _references(head):
+                for ref_start, ref_end, ref in references(head):
                     refs.append(ref)
                     pieces += (head[last:ref_start], b"%d 0 R" % place(ref))
                     last = ref_end
@@ -308,7 +163,7 @@ class CombinedPdf:
         descriptors) whose name is taken gets a new tag, and the letter's font
         that names it follows.
         """
-        m = _SUBSET_NAME.search(head)
+        m = SUBSET_NAME.search(head)
         if m is None:
             return head
         name = m.group(2) + b"+" + m.group(3)
@@ -331,11 +186,11 @@ class CombinedPdf:
             return head
         return head[: m.start(2)] + new + head[m.end(3) :]
 
-    def _known(self, letter: _Letter) -> dict[int, int]:
+    def _known(self, letter: ReportlabPdf) -> dict[int, int]:
         """The objects of *letter* that ``add`` would find among the first letter's, and their numbers.
 
         An object qualifies when its bytes, from its offset to the end of what
-        decides its parse (``_Letter.span``), equal those of the same-numbered
+        decides its parse (``ReportlabPdf.span``), equal those of the same-numbered
         object of the first letter, it is not a page, and every object it
         refers to qualifies: it then parses the same, renumbers to the same
         bytes and hashes to the same key, so ``add`` would reuse that number.

@@ -8,7 +8,8 @@ here are what ``appeal-gen locale update`` extracts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from .errors import TranslationMissingError
 from .locale import LocaleInfo
@@ -374,9 +375,26 @@ def _page_label(loc: LocaleInfo) -> str:
         substitute(label, {"page": "1", "pages": "1"})
     except (KeyError, ValueError):
         source = "Page {page} of {pages}"
-        loc.messages._note(source, SOURCE_LANGUAGE, broken=True)
+        loc.messages.note_fallback(source, SOURCE_LANGUAGE, broken=True)
         return source
     return label
+
+
+#: The Letter fields a recipient does not change: what ``personalise`` copies
+#: from the base letter (``warnings`` is copied too, but no renderer draws it).
+_SHARED_FIELDS = tuple(f.name for f in fields(Letter) if f.name not in ("recipient", "warnings"))
+
+
+def shared_values(letter: Letter) -> tuple[Any, ...]:
+    """What every personal letter of *letter*'s language shares, compared by value: the renderers' cache key.
+
+    Frozen dataclasses and tuples all the way down, except the list of
+    sections, taken as a tuple so that a list changed in place later does not
+    match its old self. A personalised letter holds its base letter's very
+    objects, so the comparison is mostly identity checks. One copy for the
+    PDF layouts and the DOCX shared context, so they cannot disagree.
+    """
+    return tuple(tuple(v) if isinstance(v, list) else v for v in (getattr(letter, n) for n in _SHARED_FIELDS))
 
 
 #: A salutation that already ends in one of these is printed as written.

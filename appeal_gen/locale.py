@@ -22,19 +22,10 @@ from typing import Any
 
 from . import sanitize
 from .errors import CatalogError, UsageError
+from .resources import LOCALES_DIR, LOCALES_ENV, locales_dir  # noqa: F401 - re-exported
 
 DOMAIN = "appeal_gen"
 SOURCE_LANGUAGE = "en"
-LOCALES_DIR = Path(__file__).parent / "locales"
-#: A folder laid out like ``appeal_gen/locales`` to use instead of it: lets a
-#: translator (and the tests) work on a copy without touching the installation.
-LOCALES_ENV = "APPEAL_GEN_LOCALES"
-
-
-def locales_dir() -> Path:
-    """Where the catalogs are: ``$APPEAL_GEN_LOCALES`` if set, else the package's."""
-    env = os.environ.get(LOCALES_ENV)
-    return Path(env) if env else LOCALES_DIR
 
 
 def catalog_path(lang: str, base: Path | None = None) -> Path:
@@ -151,10 +142,10 @@ class Messages:
             text = catalog._catalog.get(key(catalog))  # type: ignore[attr-defined]
             if text:
                 if code != self.lang:
-                    self._note(message, code)
+                    self.note_fallback(message, code)
                 return self._clean(message, str(text))
         if self.lang != SOURCE_LANGUAGE:
-            self._note(message, SOURCE_LANGUAGE)
+            self.note_fallback(message, SOURCE_LANGUAGE)
         return None
 
     def _clean(self, message: str, text: str) -> str:
@@ -166,7 +157,8 @@ class Messages:
                 self.fallbacks.append(note)
         return cleaned
 
-    def _note(self, message: str, used: str, *, broken: bool = False) -> None:
+    def note_fallback(self, message: str, used: str, *, broken: bool = False) -> None:
+        """Record, once, that *message* printed in *used* instead (public: the letter's builder notes fallbacks too)."""
         if broken:
             note = f"the {self.lang} translation of '{message}' has a broken placeholder; using {used}"
         else:
@@ -215,7 +207,7 @@ class LocaleInfo:
         except (KeyError, ValueError):
             # A translator broke a placeholder: fall back to the source
             # string rather than print "{country}" to an authority.
-            self.messages._note(message, SOURCE_LANGUAGE, broken=True)
+            self.messages.note_fallback(message, SOURCE_LANGUAGE, broken=True)
             return substitute(source, params)
 
     # Locale data -------------------------------------------------------------

@@ -296,10 +296,11 @@ def bare_platypus(letter: object) -> bytes:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-    from appeal_gen.render import pdf
+    from appeal_gen.render import pdffonts
+    from appeal_gen.scripts import base_script
 
-    script = pdf._base_script(letter)  # type: ignore[arg-type]
-    family = pdf._register(script)
+    script = base_script(letter.lang)  # type: ignore[attr-defined]
+    family = pdffonts.register(script)
     body = ParagraphStyle(
         "body",
         fontName=f"{family}-regular",

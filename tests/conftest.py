@@ -24,6 +24,21 @@ EXAMPLE = ROOT / "examples" / "cchr-2017" / "appeal.yaml"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/data/golden/ from the current output instead of comparing with it",
+    )
+
+
+@pytest.fixture
+def regen_golden(request: pytest.FixtureRequest) -> bool:
+    """True under ``pytest --regen-golden``: golden files are written, not compared."""
+    return bool(request.config.getoption("--regen-golden"))
+
+
 @pytest.fixture(scope="session")
 def example_spec():  # type: ignore[no-untyped-def]
     return load_spec(str(EXAMPLE))

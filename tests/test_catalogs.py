@@ -216,7 +216,7 @@ def test_update_rebuilds_a_stale_template_and_check_notices_it(tmp_path: Path, c
 
 
 def test_docx_template_strings_are_extracted(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from appeal_gen.render import docx as docx_render
+    from appeal_gen import resources
 
     from .render.test_templates import template_with
 
@@ -224,7 +224,7 @@ def test_docx_template_strings_are_extracted(tmp_path: Path, capsys, monkeypatch
     templates = tmp_path / "templates"
     template_with(templates / "de" / "appeal.docx", '{{ _("In solidarity") }}')
     template_with(templates / "appeal.docx", None)
-    monkeypatch.setattr(docx_render, "TEMPLATES_DIR_CANDIDATES", (templates,))
+    monkeypatch.setattr(resources, "TEMPLATES_DIR_CANDIDATES", (templates,))
     code, _, _ = run(capsys, "locale", "update")
     assert code == 0
     assert 'msgid "In solidarity"\nmsgstr ""' in (loc / "appeal_gen.pot").read_text(encoding="utf-8")

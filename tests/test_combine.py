@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from appeal_gen import build_letter, load_spec
-from appeal_gen.combine import _TOKEN, CombinedPdf, _Letter, _references, pdf_object, xref_and_trailer
+from appeal_gen.combine import CombinedPdf
 from appeal_gen.document import Correspondent, personalise
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.render.pdf import render_pdf
+from appeal_gen.render.pdfsyntax import TOKEN, ReportlabPdf, pdf_object, references, xref_and_trailer
 
 from .conftest import DATA, pdf_text
 
@@ -93,7 +94,7 @@ class _Counting(CombinedPdf):
         super().__init__(path, title=title)
         self.known: list[int] = []
 
-    def _known(self, letter: _Letter) -> dict[int, int]:
+    def _known(self, letter: ReportlabPdf) -> dict[int, int]:
         known = super()._known(letter)
         self.known.append(len(known))
         return known
@@ -102,7 +103,7 @@ class _Counting(CombinedPdf):
 class _Parsed(CombinedPdf):
     """The full path for every object of every letter: parsed, renumbered and hashed."""
 
-    def _known(self, letter: _Letter) -> dict[int, int]:
+    def _known(self, letter: ReportlabPdf) -> dict[int, int]:
         return {}
 
 
@@ -194,10 +195,10 @@ def test_an_object_whose_parse_reads_past_it_is_never_taken_as_known(tmp_path: P
     """
     first = _synthetic(_objects(b"<< /T (unclosed /Type /Annot >>", b"<< /U /Plain >>"))
     second = _synthetic(_objects(b"<< /T (unclosed /Type /Annot >>", b"<< /U closed) >>"))
-    assert _Letter(first).span(5)[2] == len(first)  # unbounded: the rest of the file decides
-    assert _Letter(first).parts(5) != _Letter(second).parts(5)
+    assert ReportlabPdf(first).span(5)[2] == len(first)  # unbounded: the rest of the file decides
+    assert ReportlabPdf(first).parts(5) != ReportlabPdf(second).parts(5)
     ok = _synthetic(_objects(b"<< /T (closed) /Type /Annot >>", b"<< /U /Plain >>"))
-    head, _, end = _Letter(ok).span(5)
+    head, _, end = ReportlabPdf(ok).span(5)
     assert ok[end - 16 : end].startswith(b"\nendobj\n") and head == b"<< /T (closed) /Type /Annot >>"
     fast, full = _Counting(tmp_path / "a.pdf", title="t"), _Parsed(tmp_path / "b.pdf", title="t")
     for combined in (fast, full):
@@ -213,8 +214,8 @@ def test_an_object_whose_parse_reads_past_it_is_never_taken_as_known(tmp_path: P
                                  b"/", b"/F1", b"\t"]), max_size=24))  # fmt: skip
 def test_references_are_those_the_pattern_finds(parts: list[bytes]) -> None:
     head = b"".join(parts)
-    expected = [(m.start(1), m.end(), int(m.group(1))) for m in _TOKEN.finditer(head) if m.group(1) is not None]
-    assert _references(head) == expected
+    expected = [(m.start(1), m.end(), int(m.group(1))) for m in TOKEN.finditer(head) if m.group(1) is not None]
+    assert references(head) == expected
 
 
 def test_two_letters_giving_different_subsets_the_same_name_are_told_apart(
@@ -225,7 +226,7 @@ def test_two_letters_giving_different_subsets_the_same_name_are_told_apart(
     from appeal_gen.render import pdf as pdf_module
 
     monkeypatch.setattr(compose, "_tag", lambda seed, old: b"QQQQQQ")  # every letter picks the same tag
-    monkeypatch.setattr(pdf_module, "_PARTS", {})
+    pdf_module.default_context().parts.clear()
     spec = example_spec
     loc = LocaleInfo("zh")
     base = build_letter(spec, loc)

@@ -16,7 +16,7 @@ So a personal letter is made of two PDFs:
   letter's address, salutation or signature. Each is a pure function of
   the layout and its paragraphs, so the parts that repeat from letter to
   letter (salutations, closings, the appeal's own addressee in supporters'
-  letters) are drawn once per worker (``pdf._PARTS``).
+  letters) are drawn once per worker (``PdfContext.parts``).
 
 ``SharedLayout.compose`` turns each personal page into a Form XObject and
 replaces each marker with an instruction to paint it (``/AGaddress Do``), so
@@ -41,7 +41,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..combine import _TOKEN, _Letter, pdf_object, xref_and_trailer
+from .pdfsyntax import TOKEN, ReportlabPdf, pdf_object, xref_and_trailer
 from .subsets import PLACEHOLDER_KEY, Seed
 
 _MARKER = re.compile(rb"^% appeal-gen slot (\w+)$", re.M)
@@ -74,7 +74,12 @@ def _stream_object(n: int, content: bytes) -> bytes:
 
 @dataclass
 class SharedLayout:
-    """A letter laid out once, serialised, with numbered places for its slots."""
+    """A letter laid out once, serialised, with numbered places for its slots.
+
+    A little over 150 lines, on purpose: ``from_pdf`` and ``compose`` are the
+    two halves of one object-numbering scheme (what the layout reserves, what
+    a letter fills), easier to check side by side.
+    """
 
     prefix: bytes  # header and every shared object
     offsets: dict[int, int]  # object number -> offset in the file, for the shared objects
@@ -91,7 +96,7 @@ class SharedLayout:
 
     @classmethod
     def from_pdf(cls, data: bytes, sizes: dict[str, tuple[float, float]], seed: Seed) -> SharedLayout:
-        doc = _Letter(data)
+        doc = ReportlabPdf(data)
         fonts: dict[bytes, int] = {}
         last = max(doc.offsets)
         names = sorted(sizes)
@@ -169,7 +174,7 @@ class SharedLayout:
         size = len(self.prefix)
         offsets = dict(self.offsets)
         for name in names:
-            part = _Part(_Letter(personal[name]), {}, hashlib.md5(personal[name]).digest())
+            part = _Part(ReportlabPdf(personal[name]), {}, hashlib.md5(personal[name]).digest())
             doc = part.doc
             if len(doc.pages) != 1:
                 raise ValueError(f"personal PDF: one page expected for the slot {name}")
@@ -206,7 +211,7 @@ class SharedLayout:
                 return m.group(1) + _tag(part.seed, m.group(2) + m.group(3)) + b"+" + m.group(3)
 
             head, stream = part.doc.parts(old)
-            head = _SUBSET_TAG.sub(retag, _TOKEN.sub(renumber, head))
+            head = _SUBSET_TAG.sub(retag, TOKEN.sub(renumber, head))
             obj = pdf_object(part.numbers[old], head, stream)
             offsets[part.numbers[old]] = size
             chunks.append(obj)
@@ -215,7 +220,7 @@ class SharedLayout:
         table = [offsets.get(n) for n in range(1, max(offsets) + 1)]
         return b"".join(chunks) + xref_and_trailer(table, size, ident, self.info, self.root)
 
-    def _font_resources(self, doc: _Letter, n: int, number: Callable[[int], int]) -> bytes:
+    def _font_resources(self, doc: ReportlabPdf, n: int, number: Callable[[int], int]) -> bytes:
         """A part's fonts; a subset the layout has (a placeholder) is the layout's object."""
         dictionary = doc.dictionary(n)
         if PLACEHOLDER_KEY.encode() in dictionary:
@@ -235,7 +240,7 @@ class SharedLayout:
 class _Part:
     """One slot's personal PDF while it is copied into a letter."""
 
-    doc: _Letter
+    doc: ReportlabPdf
     numbers: dict[int, int]  # its object numbers -> the letter's
     #: reportlab tags every document's first subset of a font AAAAAA, so the
     #: personal parts' subsets would share names with the layout's (and, in a

@@ -16,7 +16,6 @@ import functools
 import io
 import re
 import struct
-import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -25,13 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from ..document import Addressee, Letter
+from ..document import shared_values as _shared_key
 from ..errors import TemplateError
 from ..markup import Para
+from ..resources import TEMPLATES_DIR_CANDIDATES
+from ..scripts import has_rtl as _has_rtl
 
-TEMPLATES_DIR_CANDIDATES = (
-    Path(__file__).resolve().parent.parent / "templates",  # installed wheel
-    Path(__file__).resolve().parent.parent.parent / "templates",  # source checkout
-)
 #: Zip entries get this timestamp so two builds are byte-identical.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -143,22 +141,6 @@ def _shared_context(letter: Letter, tpl: Any) -> dict[str, Any]:
 def _add_recipient(ctx: dict[str, Any], letter: Letter, tpl: Any) -> None:
     ctx["recipient"] = _recipient(letter, tpl)
     ctx["extra"] = dict(letter.recipient.extra) if letter.recipient else {}
-
-
-#: The Letter fields a recipient does not change: what ``personalise`` copies
-#: from the base letter (``warnings`` is copied too, but no template sees it).
-_SHARED_FIELDS = tuple(f.name for f in dataclasses.fields(Letter) if f.name not in ("recipient", "warnings"))
-
-
-def _shared_key(letter: Letter) -> tuple[Any, ...]:
-    """The values ``_shared_context`` depends on, compared by value.
-
-    Frozen dataclasses and tuples all the way down, except the list of
-    sections, taken as a tuple so that a list changed in place later does not
-    match its old self. A personalised letter holds its base letter's very
-    objects, so the comparison is mostly identity checks.
-    """
-    return tuple(tuple(v) if isinstance(v, list) else v for v in (getattr(letter, n) for n in _SHARED_FIELDS))
 
 
 class _LinkLog:
@@ -316,11 +298,6 @@ def _apply_direction(parts: list[Any]) -> None:
                     sub(rpr, w_rtl)
                 elif child(rpr, w_rtl) is None:
                     sub(rpr, w_rtl)
-
-
-@functools.lru_cache(maxsize=4096)
-def _has_rtl(text: str) -> bool:
-    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
 
 
 def _normalise_zip(data: bytes) -> bytes:

@@ -29,11 +29,16 @@ both ways.
 
 Every personal letter is made this way, cached or not, so its bytes do not
 depend on what the process drew before.
+
+This is the one module that touches reportlab's private internals (a
+document's font state, a canvas's document and content, TTFont's shaping
+numbers): when reportlab changes them, only this module needs reading.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,7 +200,7 @@ def needs_own_subsets(seed: Seed, fonts: dict[str, str]) -> set[str]:
 def continue_shaping(seed: Seed) -> None:
     """Give each shared shaped font the private-use codes the layout gave its glyphs.
 
-    Called after ``pdf._forget_shaped_glyphs`` and before anything is shaped:
+    Called after ``forget_shaped_glyphs`` and before anything is shaped:
     a glyph the layout drew gets the layout's code (so the layout's subset
     draws it), a new glyph the next free code (so the font is not shared).
     It depends only on the layout, never on what the process drew before.
@@ -309,3 +314,43 @@ def ttfont_class() -> type:
             del self.state[doc]
 
     return SharingTTFont
+
+
+def forget_shaped_glyphs(font_names: Iterable[str]) -> None:
+    """Give every document the same private-use codes for shaped glyphs.
+
+    reportlab numbers the glyphs that shaping produces without a character
+    of their own (Khmer subscripts, ligatures) from U+E000 in the order it
+    first meets them, per font and per process, and embeds those numbers.
+    Without this reset a letter's bytes would depend on which letters the
+    same process drew before it, so a batch run on several workers (or a
+    resumed one) could not reproduce its own hashes.
+    """
+    from reportlab.pdfbase import pdfmetrics
+
+    for name in font_names:
+        font = pdfmetrics.getFont(name)
+        unis = getattr(font, "_TTFont__hbUnis", None)
+        if not unis:
+            continue
+        face = font.face
+        for uchar in unis.values():
+            gid = face.charToGlyph.pop(uchar, None)
+            face.charWidths.pop(uchar, None)
+            chars = face.glyphToChar.get(gid, [])
+            if uchar in chars:
+                chars.remove(uchar)
+            if gid is not None and not chars:
+                face.glyphToChar.pop(gid, None)
+        unis.clear()
+        font._TTFont__hbPrivate = 0xE000
+
+
+def document_of(canvas: Any) -> Any:
+    """The reportlab PDFDocument a canvas writes into (its font state lives there)."""
+    return canvas._doc
+
+
+def append_code(canvas: Any, code: str) -> None:
+    """Append *code* to the canvas's current page content as it is (a marker compose finds)."""
+    canvas._code.append(code)

@@ -9,6 +9,10 @@ from appeal_gen import build_letter, load_spec
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.markup import Para, Run
 from appeal_gen.render import pdf as pdf_module
+from appeal_gen.render.context import PdfContext
+from appeal_gen.render.linebreak import reshaper, text_width
+from appeal_gen.render.paragraphs import Writer
+from appeal_gen.scripts import base_direction
 
 from ..conftest import EXAMPLE
 
@@ -18,13 +22,13 @@ REST = "(CCHR)، وهو منظمة لحقوق الإنسان، حر في موا�
 
 def _lines(text: str, width: float) -> list[str]:
     letter = build_letter(load_spec(str(EXAMPLE)), LocaleInfo("ar"))
-    writer = pdf_module._Writer(letter, width)
+    writer = Writer(letter, width, PdfContext())
     return writer.markup(Para((Run(text),), "summary"), "body").split("<br/>")
 
 
 def test_a_wrapped_line_that_starts_in_latin_stays_right_to_left() -> None:
     """The paragraph's direction rules every line (seen: "(CCHR)،" thrown to the left)."""
-    style_width = pdf_module._width(FIRST, "arabic", "regular", 10) + 8
+    style_width = text_width(FIRST, "arabic", "regular", 10) + 8
     lines = _lines(f"{FIRST} {REST}", style_width)
     assert len(lines) >= 2
     second = lines[1]
@@ -34,9 +38,9 @@ def test_a_wrapped_line_that_starts_in_latin_stays_right_to_left() -> None:
 
 
 def test_latin_first_paragraph_keeps_left_to_right_order() -> None:
-    assert pdf_module._base_direction("+353 1 212 3750 · info@example.org") == "L"
-    assert pdf_module._base_direction("(CCHR) هو منظمة") == "L"
-    assert pdf_module._base_direction("2017 أعلن (CCHR)") == "R"
+    assert base_direction("+353 1 212 3750 · info@example.org") == "L"
+    assert base_direction("(CCHR) هو منظمة") == "L"
+    assert base_direction("2017 أعلن (CCHR)") == "R"
 
 
 def test_arabic_lines_fit_the_frame() -> None:
@@ -44,7 +48,7 @@ def test_arabic_lines_fit_the_frame() -> None:
     text = "وفي اليوم ذاته الذي أعلن فيه عن التحقيق، أصدر المركز بيانا نفى فيه جميع الادعاءات الموجهة إليه " * 3
     lines = _lines(text, 300)
     assert len(lines) > 3
-    widths = [pdf_module._width(re.sub("<[^>]+>", "", line), "arabic", "regular", 10) for line in lines]
+    widths = [text_width(re.sub("<[^>]+>", "", line), "arabic", "regular", 10) for line in lines]
     assert max(widths) <= 300
     assert min(widths[:-1]) > 250, "lines are filled, not cut short"
 
@@ -57,7 +61,7 @@ def test_arabic_names_inside_an_english_letter_are_joined_and_right_to_left() ->
     spec = load_spec(str(DATA / "arabic_name_in_english.yaml"))
     pdf = pdf_module.render_pdf(build_letter(spec, LocaleInfo("en")))
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    reshape = pdf_module._reshaper().reshape
+    reshape = reshaper().reshape
     # pypdf reads right-to-left runs back in logical order: the joined forms
     # of the name, in the right order, are there; the bare letters are not.
     for name in ("نبيل رجب", "مركز البحرين لحقوق الإنسان"):
@@ -73,7 +77,7 @@ def test_a_character_unicode_does_not_know_inside_rtl_text_is_a_glyph_error() ->
     from appeal_gen.errors import MissingGlyphError
 
     letter = build_letter(load_spec(str(EXAMPLE)), LocaleInfo("en"))
-    writer = pdf_module._Writer(letter, 400)
+    writer = Writer(letter, 400, PdfContext())
     with pytest.raises(MissingGlyphError) as info:
         writer.markup(Para((Run("مركز \U00018cd6"),), "summary"), "body")
     assert info.value.field == "summary"

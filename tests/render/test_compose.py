@@ -15,6 +15,7 @@ from appeal_gen.document import Correspondent, personalise
 from appeal_gen.errors import LayoutError
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.render import pdf as pdf_module
+from appeal_gen.render import personal
 
 from ..conftest import squash
 
@@ -109,14 +110,12 @@ def test_an_address_too_long_for_its_field_is_an_error_not_a_clipped_letter(exam
 
 def test_workers_of_one_run_share_a_laid_out_letter(example_spec, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The first worker lays a language out and leaves it in the run's folder; the next one reads it."""
-    monkeypatch.setattr(pdf_module, "LAYOUT_DIR", tmp_path)
-    pdf_module._SHARED.clear()
-    first = pdf_module.render_pdf(_letter(example_spec, "zh"))
+    first = pdf_module.render_pdf(_letter(example_spec, "zh"), context=pdf_module.PdfContext(layout_dir=tmp_path))
     assert len(list(tmp_path.glob("*.layout"))) == 1
-    pdf_module._SHARED.clear()  # another process: nothing in memory
+    other = pdf_module.PdfContext(layout_dir=tmp_path)  # another process: nothing in memory
     calls = []
-    monkeypatch.setattr(pdf_module, "_render_document", lambda *a: calls.append(a))
-    again = pdf_module.render_pdf(_letter(example_spec, "zh"))
+    monkeypatch.setattr(personal, "render_document", lambda *a: calls.append(a))
+    again = pdf_module.render_pdf(_letter(example_spec, "zh"), context=other)
     assert calls == [] and again == first
 
 

@@ -35,6 +35,7 @@ from appeal_gen.render.docx import (
     default_template,
     render_docx,
 )
+from appeal_gen.render.linebreak import paragraph_markup
 
 from ..conftest import docx_paragraphs, pdf_text, squash
 
@@ -268,10 +269,8 @@ def test_warm_pdf_caches_give_cold_bytes(example_spec, lang: str) -> None:  # ty
     letters = _letters(example_spec, lang)
     cold = []
     for letter in letters:
-        pdf_module._paragraph_markup.cache_clear()
-        pdf_module._PARSED.clear()
-        pdf_module._SHARED.clear()
-        cold.append(pdf_module.render_pdf(letter))
+        paragraph_markup.cache_clear()
+        cold.append(pdf_module.render_pdf(letter, context=pdf_module.PdfContext()))
     warm = [pdf_module.render_pdf(letter) for letter in reversed(letters)][::-1]
     assert [hashlib.sha256(b).hexdigest() for b in warm] == [hashlib.sha256(b).hexdigest() for b in cold]
     if lang in ("en", "ru", "fr", "es"):

@@ -21,7 +21,8 @@ from pypdf import PdfReader
 
 from appeal_gen import build_letter, load_spec
 from appeal_gen.locale import LocaleInfo
-from appeal_gen.render import pdf as pdf_module
+from appeal_gen.render import paragraphs
+from appeal_gen.render.linebreak import khmer_tokens
 from appeal_gen.render.pdf import render_pdf
 
 from ..conftest import DATA
@@ -79,13 +80,13 @@ def test_reference_check_catches_unshaped_khmer(monkeypatch, tmp_path: Path) -> 
     Without shaping, subscript consonants print as a visible coeng sign next
     to a full-size letter: exactly the failure the reference must catch.
     """
-    real = pdf_module._styles
+    real = paragraphs.paragraph_styles
 
     def unshaped(*args, **kwargs):  # type: ignore[no-untyped-def]
         # Copies: the styles are made once per process and shared by every letter.
         return {name: style.clone(style.name, shaping=0) for name, style in real(*args, **kwargs).items()}
 
-    monkeypatch.setattr(pdf_module, "_styles", unshaped)
+    monkeypatch.setattr(paragraphs, "paragraph_styles", unshaped)
     spec = load_spec(str(DATA / "khmer.yaml"))
     broken = render_pdf(build_letter(spec, LocaleInfo("km")))
     from PIL import Image
@@ -109,10 +110,10 @@ def test_khmer_fonts_embedded(khmer_pdf: bytes) -> None:
 def test_khmer_lines_end_between_words() -> None:
     """ICU's dictionary breaks Khmer into words; a line never ends mid-word."""
     title = "នាយករដ្ឋមន្ត្រីព្យាយាមបិទអង្គការសិទ្ធិមនុស្សឈានមុខគេមួយ"
-    tokens = pdf_module._khmer_tokens(title, "khmer", "bold", 18, 450)
+    tokens = khmer_tokens(title, "khmer", "bold", 18, 450)
     assert tokens == ["នាយក", "រដ្ឋមន្ត្រី", "ព្យាយាម", "បិទ", "អង្គការ", "សិទ្ធិមនុស្ស", "ឈានមុខ", "គេ", "មួយ"]
     # A URL or a Latin word is one token: it breaks only at spaces.
-    assert pdf_module._khmer_tokens("https://example.org/a/b សួស្តី", "khmer", "regular", 10, 450) == [
+    assert khmer_tokens("https://example.org/a/b សួស្តី", "khmer", "regular", 10, 450) == [
         "https://example.org/a/b",
         " ",
         "សួស្តី",
@@ -121,7 +122,7 @@ def test_khmer_lines_end_between_words() -> None:
 
 def test_khmer_word_wider_than_the_line_breaks_between_clusters() -> None:
     word = "សិទ្ធិមនុស្ស"
-    tokens = pdf_module._khmer_tokens(word, "khmer", "regular", 10, 20)
+    tokens = khmer_tokens(word, "khmer", "regular", 10, 20)
     assert "".join(tokens) == word
     assert tokens == ["សិ", "ទ្ធិ", "ម", "នុ", "ស្ស"]
 

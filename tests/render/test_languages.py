@@ -81,12 +81,12 @@ def test_pdf_embeds_the_script_font(lang: str, pdfs) -> None:  # type: ignore[no
 def test_every_character_is_covered_by_its_font(letters) -> None:  # type: ignore[no-untyped-def]
     """The glyph check runs inside the renderer; a black box cannot get through."""
     from appeal_gen import fonts
-    from appeal_gen.render.pdf import _split_scripts
+    from appeal_gen.render.pdffonts import split_scripts
 
     for lang in ("km", "ar", "zh"):
         base = {"km": "khmer", "ar": "arabic", "zh": "han"}[lang]
         for para in letters[lang].all_paras():
-            for script, piece in _split_scripts(para.text, base):
+            for script, piece in split_scripts(para.text, base):
                 face = fonts.resolve(script).face("regular")
                 have = fonts.coverage(face.path, face.index)
                 missing = [c for c in piece if ord(c) not in have and not c.isspace() and fonts.script_of(c)]

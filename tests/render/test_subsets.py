@@ -15,7 +15,7 @@ from appeal_gen import build_letter
 from appeal_gen.document import Correspondent, personalise
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.render import pdf as pdf_module
-from appeal_gen.render import subsets
+from appeal_gen.render import personal, subsets
 
 from ..conftest import squash
 
@@ -84,14 +84,14 @@ def test_drawing_again_gives_the_same_bytes_as_knowing_beforehand(example_spec, 
 
     monkeypatch.setattr(subsets, "needs_own_subsets", lambda seed, fonts: set())
     monkeypatch.setattr(subsets.NewGlyphs, "__init__", counting)
-    monkeypatch.setattr(pdf_module, "_PARTS", {})  # draw the parts again
+    pdf_module.default_context().parts.clear()  # draw the parts again
     assert pdf_module.render_pdf(_letter(example_spec, lang, who)) == expected
     assert missed  # the safety net was what made it right
 
 
 def test_the_layout_records_its_subsets_and_its_numbering_of_shaped_glyphs(example_spec) -> None:  # type: ignore[no-untyped-def]
     km = _letter(example_spec, "km", Correspondent(name="សុខ ចាន់ធា"))
-    layout = pdf_module._shared_layout(km, pdf_module.PdfOptions())
+    layout = personal.shared_layout(km, pdf_module.PdfOptions(), pdf_module.PdfContext())
     assert sorted(layout.seed.fonts) == ["AG-khmer-bold", "AG-khmer-regular"]
     regular = layout.seed.fonts["AG-khmer-regular"]
     # Subscript forms have no character: shaping numbered them from U+E000, in the order met.
@@ -100,7 +100,7 @@ def test_the_layout_records_its_subsets_and_its_numbering_of_shaped_glyphs(examp
     assert all(code in regular.assignments for code in codes)
     assert layout.seed.names == ["/F1", "/F2"]
     en = _letter(example_spec, "en", Correspondent(name="Ann Lee"))
-    layout = pdf_module._shared_layout(en, pdf_module.PdfOptions())
+    layout = personal.shared_layout(en, pdf_module.PdfOptions(), pdf_module.PdfContext())
     assert sorted(layout.seed.fonts) == ["AG-latin-bold", "AG-latin-regular"]
     assert all(not state.shaped for state in layout.seed.fonts.values())
     assert {f"{s.internal}+0".encode() for s in layout.seed.fonts.values()} <= set(layout.fonts)
@@ -127,7 +127,7 @@ def test_a_shared_khmer_subset_draws_the_same_glyphs_as_a_letters_own(
     shared = pdf_module.render_pdf(letter)
     real = subsets.seed
     monkeypatch.setattr(subsets, "seed", lambda doc, seed, own, extend: real(doc, seed, set(seed.fonts), set()))
-    monkeypatch.setattr(pdf_module, "_PARTS", {})  # draw the parts again
+    pdf_module.default_context().parts.clear()  # draw the parts again
     own = pdf_module.render_pdf(letter)
     assert own != shared and len(_embedded(own)) > len(_embedded(shared))
     pictures = []
@@ -160,7 +160,7 @@ from appeal_gen.document import Correspondent, personalise
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.render import pdf
 spec_path, lang, layouts, out = sys.argv[1:]
-pdf.LAYOUT_DIR = Path(layouts)
+pdf.set_default_context(pdf.PdfContext(layout_dir=Path(layouts)))
 spec = load_spec(spec_path)
 loc = LocaleInfo(lang)
 letter = personalise(build_letter(spec, loc), spec, loc, Correspondent(name="Ann Lee", signatory_name="Bo Li"))
@@ -185,20 +185,20 @@ def test_a_layout_from_another_worker_brings_its_fonts(example_spec, lang, tmp_p
 
 def test_parts_that_repeat_are_drawn_once_and_give_the_same_bytes(example_spec, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Salutations and closings repeat from letter to letter: drawn once, the letter's bytes unchanged."""
-    monkeypatch.setattr(pdf_module, "_PARTS", {})
+    pdf_module.default_context().parts.clear()
     drawn: list[str] = []
-    real = pdf_module._slot_pdf
+    real = personal.slot_pdf
 
     def counting(w, layout, name, paras):  # type: ignore[no-untyped-def]
         drawn.append(name)
         return real(w, layout, name, paras)
 
-    monkeypatch.setattr(pdf_module, "_slot_pdf", counting)
+    monkeypatch.setattr(personal, "slot_pdf", counting)
     first = _letter(example_spec, "en", Correspondent(name="Ann Lee", signatory_name="Bo Li"))
     second = _letter(example_spec, "en", Correspondent(name="Cy Dee", signatory_name="Bo Li"))
     a = pdf_module.render_pdf(first)
     b = pdf_module.render_pdf(second)
     assert drawn == ["address", "closing", "salutation", "address"]  # the second letter's own address only
-    monkeypatch.setattr(pdf_module, "_PARTS", {})
+    pdf_module.default_context().parts.clear()
     assert pdf_module.render_pdf(second) == b and pdf_module.render_pdf(first) == a
     assert "Cy Dee" in _text(b) and "Ann Lee" not in _text(b)

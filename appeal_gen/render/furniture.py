@@ -1,0 +1,71 @@
+"""Page furniture: the footer with the reference and "Page N of M" on every page.
+
+reportlab knows a page's number but not the total, so the canvas holds the
+pages back until the end and draws each footer then.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..locale import substitute
+from .pdfstyles import MARGIN, MM, PAGE_W
+
+if TYPE_CHECKING:
+    from .paragraphs import Writer
+
+
+def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, page_width: float = PAGE_W) -> type:
+    """A reportlab canvas class that draws *writer*'s letter's footer on pages *page_width* wide.
+
+    The footer spans the page between the margins: it used to assume A4's
+    width, so on a wider page it stopped short of the right margin.
+    """
+    from reportlab.lib.colors import HexColor
+    from reportlab.pdfgen.canvas import Canvas
+
+    letter = writer.letter
+
+    class NumberedCanvas(Canvas):
+        """Holds pages back until the end so each footer can say 'of M'."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._saved: list[dict[str, object]] = []
+            if seed is not None:
+                from .subsets import document_of, record
+
+                record(document_of(self), seed)
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+            self._saved.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._saved)
+            pages_total.append(total)
+            for state in self._saved:
+                self.__dict__.update(state)
+                self._footer(total)
+                super().showPage()
+            super().save()
+
+        def _footer(self, total: int) -> None:
+            label = substitute(letter.page_label, {"page": str(self.getPageNumber()), "pages": str(total)})
+            self.saveState()
+            self.setStrokeColor(HexColor("#BBBBBB"))
+            self.setLineWidth(0.5)
+            self.line(MARGIN, 15 * MM, page_width - MARGIN, 15 * MM)
+            half = (page_width - 2 * MARGIN) / 2
+            ref = writer.text(letter.reference, "footer", "reference", half)
+            page = writer.text(label, "footer", None, half)
+            left, right = (page, ref) if writer.rtl else (ref, page)
+            from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+
+            for flow, x, align in ((left, MARGIN, TA_LEFT), (right, MARGIN + half, TA_RIGHT)):
+                flow.style = flow.style.clone(f"footer-{align}", alignment=align)
+                _, h = flow.wrapOn(self, half, 20 * MM)
+                flow.drawOn(self, x, 13 * MM - h)
+            self.restoreState()
+
+    return NumberedCanvas

@@ -1,0 +1,252 @@
+"""The letter as one reportlab document: header, text, demands, addresses, deadline.
+
+With slots, the personal parts (address, salutation, signature) are left as
+fixed rooms for a batch's letters to fill (render/personal.py); without,
+it is the appeal as its issuer sends it.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from ..document import Addressee, Letter
+from ..markup import Para
+from .context import PdfContext
+from .furniture import page_canvas
+from .paragraphs import Writer
+from .pdffonts import forget_shaped_glyphs
+from .pdfstyles import ACCENT, FRAME_PADDING, MARGIN, MM, PAGE_H, PAGE_W, layout_grid, line_start_rules
+
+
+@dataclass(frozen=True)
+class PdfOptions:
+    page_size: tuple[float, float] = (PAGE_W, PAGE_H)
+
+
+#: Lines the address field holds, like the window of an envelope.
+ADDRESS_LINES = 8
+#: Lines the salutation may take.
+SALUTATION_LINES = 2
+#: Lines under the closing ("Yours sincerely,"): the signatory's name, city and one more.
+SIGNATURE_LINES = 3
+
+
+@functools.lru_cache(maxsize=1)
+def slot_class() -> type:
+    from reportlab.platypus import Flowable
+
+    class Slot(Flowable):
+        """Room of a fixed size for one personal part; leaves a marker where it is drawn."""
+
+        def __init__(self, name: str, height: float, before: float, after: float, sizes: dict[str, Any]) -> None:
+            super().__init__()
+            self.name, self.height, self.sizes = name, height, sizes
+            self.spaceBefore, self.spaceAfter = before, after
+
+        def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+            self.width = avail_width
+            return avail_width, self.height
+
+        def draw(self) -> None:
+            from .compose import marker
+            from .subsets import append_code
+
+            self.sizes[self.name] = (self.width, self.height)
+            append_code(self.canv, marker(self.name))
+
+    return Slot
+
+
+def address_block(a: Addressee, w: Writer) -> list[Any]:
+    flow = [w.para(p, "address") for p in (*a.lines, *a.contact)]
+    if a.salutation:
+        flow.append(w.para(a.salutation, "salutation"))
+    return flow
+
+
+def render_document(
+    letter: Letter,
+    options: PdfOptions,
+    context: PdfContext,
+    slots: dict[str, tuple[float, float]] | None,
+    seed: Any = None,
+) -> bytes:
+    """The letter as one reportlab document; with *slots*, personal parts are left as fixed rooms.
+
+    With *seed* (a ``subsets.Seed``), the document's font subsets are recorded
+    in it, for the personal parts to share (render/subsets.py). The story is
+    put together part by part (head, opening, body, instructions, links), in
+    reading order: the order a tagged PDF's structure tree will follow.
+    """
+    line_start_rules()
+    forget_shaped_glyphs()
+    width = options.page_size[0] - 2 * MARGIN
+    # Paragraphs that are broken into lines here (Arabic, Khmer) must know the
+    # width reportlab will give them: the frame's, less its 6 pt paddings.
+    w = Writer(letter, width - 2 * FRAME_PADDING, context)
+    rooms = _rooms(w, slots) if slots is not None else None
+    story: list[Any] = [_head(w, width)]
+    if rooms:
+        story.append(rooms["address"])
+    story += _opening(w)
+    if rooms:
+        story.append(rooms["salutation"])
+    story += _body(w, width)
+    if rooms:
+        # A personalised letter closes with its signature; the appeal's
+        # instructions to supporters (whom to write to, until when) are not
+        # part of a letter to an official.
+        story.append(rooms["closing"])
+    else:
+        story += _instructions(w, width)
+    if letter.links_heading:
+        story.append(w.para(letter.links_heading, "h1"))
+        story.extend(w.para(p, "body") for p in letter.links)
+    return _build(w, options, story, seed)
+
+
+def _head(w: Writer, width: float) -> Any:
+    """The letterhead: issuers and contacts on one side, "URGENT APPEAL" and the reference on the other."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import Table
+
+    letter, T = w.letter, w.text  # noqa: N806
+    lw, rw = width * 0.55, width * 0.45
+    head_left = [T(letter.issuer_names, "org", "issuers", lw)] + [
+        T(c, "small", "issuers", lw) for c in letter.issuer_contact
+    ]
+    head_right = [T(letter.label_urgent.upper(), "label", None, rw), T(letter.reference, "ref", "reference", rw)]
+    row, widths = ([head_right, head_left], [rw, lw]) if w.rtl else ([head_left, head_right], [lw, rw])
+    head = Table([row], colWidths=widths)
+    head.setStyle(
+        layout_grid(
+            w.family, ("LINEBELOW", (0, 0), (-1, 0), 1.5, HexColor(ACCENT)), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)
+        )
+    )
+    return head
+
+
+def _rooms(w: Writer, slots: dict[str, tuple[float, float]]) -> dict[str, Any]:
+    """The fixed rooms a batch letter's personal parts are drawn into, sized in lines of their styles."""
+    slot = slot_class()
+    st = w.styles
+    return {
+        "address": slot("address", ADDRESS_LINES * st["address"].leading, 8, 0, slots),
+        "salutation": slot(
+            "salutation",
+            SALUTATION_LINES * st["salutation"].leading,
+            st["salutation"].spaceBefore,
+            st["salutation"].spaceAfter,
+            slots,
+        ),
+        "closing": slot(
+            "closing",
+            st["closing"].leading + st["closing"].spaceAfter + SIGNATURE_LINES * st["address"].leading,
+            st["closing"].spaceBefore,
+            0,
+            slots,
+        ),
+    }
+
+
+def _opening(w: Writer) -> list[Any]:
+    """Dateline, title and status."""
+    letter = w.letter
+    return [w.text(letter.dateline, "dateline", "date"), w.para(letter.title, "title"), w.para(letter.status, "status")]
+
+
+def _body(w: Writer, width: float) -> list[Any]:
+    """The sections, the concern, the urge and the numbered demands."""
+    from reportlab.platypus import KeepTogether, Table
+
+    letter, P, T = w.letter, w.para, w.text  # noqa: N806
+    story: list[Any] = []
+    for section in letter.sections:
+        heading = P(section.heading, "h2" if section.subheading else "h1")
+        paras = [P(p, "body") for p in section.paras]
+        story.append(KeepTogether([heading, *paras[:1]]))
+        story.extend(paras[1:])
+    story.extend(P(p, "body") for p in letter.concern)
+    story.append(P(letter.urge, "urge"))
+    num_w = 8 * MM
+    for number, demand in letter.demands:
+        if w.rtl:
+            cells = [[P(demand, "demand", width - num_w), T(number, "number", None, num_w)]]
+            table = Table(cells, colWidths=[width - num_w, num_w])
+            table.setStyle(
+                layout_grid(w.family, ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0))
+            )
+            story.append(table)
+        else:
+            story.append(w.paragraph(w.markup(demand, "demand"), "demand", bullet=number))
+    return story
+
+
+def _instructions(w: Writer, width: float) -> list[Any]:
+    """What the appeal tells supporters: whom to write to, whom to copy, until when."""
+    from reportlab.platypus import KeepTogether
+
+    letter, P = w.letter, w.para  # noqa: N806
+    story: list[Any] = [KeepTogether([P(letter.write_to_heading, "h1"), *address_block(letter.addressees[0], w)])]
+    story.extend(KeepTogether(address_block(a, w)) for a in letter.addressees[1:])
+    if letter.copies_heading:
+        story.append(KeepTogether([P(letter.copies_heading, "h1"), *address_block(letter.copies[0], w)]))
+        story.extend(KeepTogether(address_block(a, w)) for a in letter.copies[1:])
+    if letter.deadline:
+        story += _deadline(w, letter.deadline, width)
+    return story
+
+
+def _deadline(w: Writer, deadline: Para, width: float) -> list[Any]:
+    """The deadline in a tinted box with a rule on the reading side."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import Spacer, Table, TableStyle
+
+    box = Table([[w.para(deadline, "deadline", width - 20)]], colWidths=[width])
+    side = "LINEAFTER" if w.rtl else "LINEBEFORE"
+    box.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), f"{w.family}-regular"),
+                ("BACKGROUND", (0, 0), (-1, -1), HexColor("#F6E3E4")),
+                (side, (0, 0), (-1, -1), 3, HexColor(ACCENT)),
+                ("TOPPADDING", (0, 0), (-1, -1), 7),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+                ("LEFTPADDING", (0, 0), (-1, -1), 9),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 9),
+            ]
+        )
+    )
+    return [Spacer(width, 6), box]
+
+
+def _build(w: Writer, options: PdfOptions, story: list[Any], seed: Any) -> bytes:
+    """Lay *story* out on pages with the footer; invariant, so the same letter gives the same bytes."""
+    from reportlab.platypus import SimpleDocTemplate
+
+    letter = w.letter
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=options.page_size,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=22 * MM,
+        title=letter.title.text,
+        author=letter.issuer_names,
+        subject=letter.meta_subject,
+        keywords=list(letter.meta_keywords),
+        creator="appeal-gen",
+        producer="appeal-gen (reportlab)",
+        lang=letter.bcp47,
+        invariant=1,
+        displayDocTitle=1,
+        initialFontName=f"{w.family}-regular",
+    )
+    pages: list[int] = []
+    doc.build(story, canvasmaker=page_canvas(w, pages, seed, page_width=options.page_size[0]))
+    return buf.getvalue()

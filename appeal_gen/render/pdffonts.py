@@ -1,0 +1,179 @@
+"""The PDF's fonts: which face draws each character, registered with reportlab on first use.
+
+Text is cut into script runs (Latin, Arabic, Khmer, Han) and each run is
+drawn with its script's font; every character is checked against the exact
+face that will draw it, so nothing is ever drawn as a box. Every value
+reaches reportlab as escaped text inside markup written here, so nothing in
+a spec or catalog can become a reportlab tag.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import unicodedata
+from collections.abc import Iterator
+from xml.sax.saxutils import escape
+
+from .. import fonts
+from ..errors import MissingGlyphError
+from ..markup import Para, Run
+from . import subsets
+from .pdfstyles import ACCENT
+
+#: The (script, style) faces registered with reportlab. reportlab's font
+#: registry is one per process, so this mirror of it is too (not in a
+#: ``PdfContext``): a face registered once is drawn by every later letter.
+REGISTERED: set[tuple[str, str]] = set()
+
+
+def font(script: str, style: str = "regular") -> str:
+    """The reportlab name of one face of a script's font, registered on first use.
+
+    Faces are registered one by one because a face may cost seconds to make
+    the first time (a bold instance of a variable pip font).
+    """
+    family = f"AG-{script}"
+    name = f"{family}-{style}"
+    if (script, style) not in REGISTERED:
+        from reportlab.lib.fonts import addMapping
+        from reportlab.pdfbase import pdfmetrics
+
+        from .subsets import ttfont_class
+
+        face = fonts.resolve(script).face(style)
+        twin = next(
+            (
+                pdfmetrics.getFont(f"{family}-{other}")
+                for other in fonts.STYLES
+                if (script, other) in REGISTERED and fonts.resolve(script).face(other) == face
+            ),
+            None,
+        )
+        if twin is not None:
+            # The same face as another style (WenQuanYi has no bold).
+            # reportlab registers a second font of the same face as the first
+            # one under the new name; parsing a CJK font again to find that
+            # out cost 0.1 s.
+            font = copy.copy(twin)
+            font.fontName = name
+        else:
+            font = ttfont_class()(name, face.path, subfontIndex=face.index)
+        pdfmetrics.registerFont(font)
+        addMapping(family, int(style in ("bold", "bolditalic")), int(style in ("italic", "bolditalic")), name)
+        REGISTERED.add((script, style))
+    return name
+
+
+def register(script: str) -> str:
+    """Register a script's regular and bold faces; return the family name."""
+    font(script, "regular")
+    font(script, "bold")
+    return f"AG-{script}"
+
+
+def forget_shaped_glyphs() -> None:
+    """Give every document the same private-use codes for shaped glyphs (see ``subsets.forget_shaped_glyphs``)."""
+    subsets.forget_shaped_glyphs(f"AG-{script}-{style}" for script, style in sorted(REGISTERED))
+
+
+def split_scripts(
+    text: str, base: str, field: str | None = None, problems: list[MissingGlyphError] | None = None
+) -> Iterator[tuple[str, str]]:
+    """Cut *text* into (script, piece); neutral characters stay with their run.
+
+    In shaped (Khmer) paragraphs every character the base font has stays in
+    the base font: reportlab's shaper cannot mix fonts within a paragraph.
+    With *problems*, a word that cannot be laid out is listed there instead
+    of raised, so that ``check`` reports every one (``pdf.glyph_problems``).
+    """
+    keep = fonts.coverage(*_face_key(base)) if base in _SINGLE_FONT_SCRIPTS else frozenset()
+    current = base
+    buf: list[str] = []
+    for word in _WORDS.findall(text) if keep else (text,):
+        whole = None
+        if keep and not all(ord(c) in keep for c in word):
+            # reportlab shapes a word with the font of its first character,
+            # so one word must not need two fonts: a word the Khmer font
+            # cannot draw whole (Greek, say) takes one font for all of it.
+            foreign = [c for c in word if ord(c) not in keep and fonts.script_of(c)]
+            if foreign and _KHMER_CHAR.search(word):
+                error = MissingGlyphError(
+                    f"the word {word!r} joins Khmer to {foreign[0]!r} "
+                    f"(U+{ord(foreign[0]):04X} {unicodedata.name(foreign[0], 'unnamed character')}), "
+                    "which the Khmer font has no glyph for; put a space between them",
+                    field=field,
+                )
+                if problems is None:
+                    raise error
+                problems.append(error)
+            whole = fonts.script_of(foreign[0]) if foreign else None
+        for ch in word:
+            script = whole or (base if ord(ch) in keep else (fonts.script_of(ch) or current))
+            if script != current and buf:
+                yield current, "".join(buf)
+                buf = []
+            current = script
+            buf.append(ch)
+    if buf:
+        yield current, "".join(buf)
+
+
+_WORDS = re.compile(r"\s+|\S+")
+_KHMER_CHAR = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF]")
+
+
+_SINGLE_FONT_SCRIPTS = ("khmer",)
+
+
+def _face_key(script: str) -> tuple[str, int]:
+    face = fonts.resolve(script).face("regular")
+    return face.path, face.index
+
+
+def _style_key(run: Run, force_bold: bool) -> str:
+    bold = run.bold or force_bold
+    return {(False, False): "regular", (True, False): "bold", (False, True): "italic", (True, True): "bolditalic"}[
+        (bold, run.italic)
+    ]
+
+
+def markup(para: Para, base: str, *, bold: bool = False, problems: list[MissingGlyphError] | None = None) -> str:
+    """Paragraph markup for reportlab, with every value escaped.
+
+    Each character is checked against the exact face that will draw it, and
+    neutral characters (spaces, digits, punctuation) that the run's font
+    lacks move to the Latin font, so nothing is ever drawn as a box. With
+    *problems*, every missing glyph is listed there instead of the first
+    being raised: the same choice of faces serves the render and ``check``.
+    """
+    out = []
+    for run in para.runs:
+        style = _style_key(run, bold)
+        pieces = []
+        for script, piece in split_scripts(run.text, base, para.field, problems):
+            face = fonts.resolve(script).face(style)
+            have = fonts.coverage(face.path, face.index)
+            if script != "latin" and any(ord(c) not in have and fonts.script_of(c) is None for c in piece):
+                # Neutral characters the script's font lacks (e.g. U+202F in
+                # Khmer fonts) are drawn with the Latin font.
+                sub: list[tuple[str, str]] = []
+                for c in piece:
+                    s = script if (ord(c) in have or fonts.script_of(c) is not None) else "latin"
+                    if sub and sub[-1][0] == s:
+                        sub[-1] = (s, sub[-1][1] + c)
+                    else:
+                        sub.append((s, c))
+            else:
+                sub = [(script, piece)]
+            for s, p in sub:
+                if problems is None:
+                    fonts.check_glyphs(p, fonts.resolve(s).face(style), para.field)
+                else:
+                    problems.extend(fonts.missing_glyphs(p, fonts.resolve(s).face(style), para.field))
+                pieces.append(f'<font name="{font(s, style)}">{escape(p)}</font>')
+        text = "".join(pieces)
+        if run.url:
+            text = f'<a href="{escape(run.url, {chr(34): "&quot;"})}" color="{ACCENT}">{text}</a>'
+        out.append(text)
+    return "".join(out)

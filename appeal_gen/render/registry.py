@@ -1,0 +1,69 @@
+"""The output formats, each with one renderer: the one place that says which formats exist.
+
+``build`` and the CLI's ``--format`` take their formats from here, so a new
+format (HTML, plain text) is one renderer module plus one line in
+``_BUILTIN``. Renderers are named by ``"module:function"`` and imported on
+first use, so that ``appeal-gen --help`` (which lists the formats) does not
+import reportlab or docxtpl.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..document import Letter
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """What every renderer may use besides the letter: one type for all, so build calls them alike."""
+
+    letter: Letter
+    #: The appeal's date (the DOCX's document properties).
+    date: _dt.date | None = None
+    #: A DOCX template to use instead of the default.
+    template: Path | None = None
+    #: The language's gettext, for strings a template marks for translation.
+    gettext: Callable[[str], str] | None = None
+
+
+Renderer = Callable[[RenderRequest], bytes]
+
+#: Format -> its renderer, in the order builds make them and ``--format`` lists them.
+_BUILTIN: dict[str, str] = {
+    "pdf": "appeal_gen.render.pdf:render_request",
+    "docx": "appeal_gen.render.registry:_render_docx",
+}
+_RENDERERS: dict[str, str] = dict(_BUILTIN)
+
+
+def register(fmt: str, target: str) -> None:
+    """Add (or replace) the renderer of *fmt*: *target* is ``"package.module:function"``."""
+    _RENDERERS[fmt] = target
+
+
+def formats() -> tuple[str, ...]:
+    """Every format, in build order."""
+    return tuple(_RENDERERS)
+
+
+def renderer(fmt: str) -> Renderer:
+    """The renderer of *fmt* (a ``KeyError`` for an unknown one: callers check ``formats()`` first)."""
+    module, _, name = _RENDERERS[fmt].partition(":")
+    function: Renderer = getattr(importlib.import_module(module), name)
+    return function
+
+
+def _render_docx(request: RenderRequest) -> bytes:
+    """The DOCX renderer's entry (moves into render/docx.py when that module is split, round two)."""
+    from .docx import DocxOptions, render_docx
+
+    return render_docx(
+        request.letter, DocxOptions(template=request.template, date=request.date, gettext=request.gettext)
+    )
