@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 
 from appeal_gen import load_spec
 from appeal_gen.build import build
-from appeal_gen.render.pdf import _reshaper
+from appeal_gen.render.linebreak import reshaper
 
 from .conftest import DATA, EXAMPLE, run
 
@@ -90,7 +90,7 @@ def test_check_reports_missing_text_of_every_language_at_once(tmp_path: Path, ca
 PDF_FORMS = {
     "en": "Samdech Hun Sen",
     "ru": "Самдек Хун Сен",
-    "ar": _reshaper().reshape("هون سين"),
+    "ar": reshaper().reshape("هون سين"),
     "km": "ហ៊ុន",
     "zh": "洪森",
 }
