@@ -732,6 +732,7 @@ class _Run:
                 elif rel not in left:
                     left.append(rel)
         if left:
+            left.sort()
             shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
             message = (
                 f"{self.outdir}: left alone {len(left)} file(s) appeal-gen did not write or that changed since: {shown}"
@@ -1114,17 +1115,20 @@ def _check_outdir(outdir: Path) -> None:
     for rel, is_kind in entries.items():
         path = outdir / rel
         try:
-            mode = os.lstat(path).st_mode
+            st = os.lstat(path)
         except (FileNotFoundError, NotADirectoryError):
             continue
         except OSError as exc:
             raise OutputError.from_os(exc, str(path)) from None
+        mode = st.st_mode
         if stat.S_ISLNK(mode):
             raise UnsafeOutputError(
                 "is a symbolic link; appeal-gen does not follow links inside its output folder: "
                 "remove it, or give another -o folder",
                 file=str(path),
             )
+        if is_kind is stat.S_ISREG and stat.S_ISREG(mode) and st.st_nlink > 1:
+            raise UnsafeOutputError("is linked to another file; remove it, or give another -o folder", file=str(path))
         if not is_kind(mode):
             kind = "folder" if is_kind is stat.S_ISDIR else "file"
             raise UnsafeOutputError(

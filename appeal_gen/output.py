@@ -81,8 +81,9 @@ def safe_path(outdir: Path | str, *components: str, make_folders: bool = True) -
     base = os.fspath(outdir)
     path = base
     last = len(components) - 1
+    for name in components:
+        check_component(name)  # all of them before a folder is made
     for i, name in enumerate(components):
-        check_component(name)
         path = os.path.join(path, name)
         try:
             mode = os.lstat(path).st_mode
