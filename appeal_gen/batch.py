@@ -505,7 +505,10 @@ class _Run:
             # Only the file this row's letter has: a journal is read from OUTDIR, which is not trusted.
             if rel != f"{LETTERS_DIR}/{task.stem}.{task.lang}.{fmt}":
                 return None
-            path = safe_path(self.outdir, LETTERS_DIR, rel.split("/", 1)[1], make_folders=False)
+            try:
+                path = safe_path(self.outdir, LETTERS_DIR, rel.split("/", 1)[1], make_folders=False)
+            except UnsafeOutputError:
+                return None  # a link planted there: the row is rendered, and its writing says so
             if not path.is_file() or _sha256_file(path) != digest:
                 return None
         return Outcome(task.line, task.stem, task.lang, fingerprint=task.fingerprint, reused=files)
