@@ -126,6 +126,8 @@ class BatchResult:
     reused: int = 0
     removed: int = 0
     combined: dict[str, Path] = field(default_factory=dict)
+    #: Combined PDFs not made because a file appeal-gen did not write (or that changed) has their name.
+    kept: list[str] = field(default_factory=list)
     manifest: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -703,14 +705,42 @@ class _Run:
         may remove it (``remove_stale``) only while it is unchanged.
         """
         for lang, combined in sorted(self.combined.items()):
+            rel = f"{COMBINED_DIR}/{combined.path.name}"
+            if not self._may_replace(combined.path, rel):
+                combined.discard()
+                self.kept.append(rel)
+                self.result.kept.append(rel)
+                message = (
+                    f"{self.outdir / rel}: kept as it is: it was changed after appeal-gen wrote it, or appeal-gen "
+                    f"did not write it; the combined PDF of {lang} was not made: move the file away and run again"
+                )
+                self.result.warnings.append(message)
+                self.report(f"warning: {message}")
+                continue
             try:
                 digest, _pages = combined.commit()
             except OSError as exc:
                 raise OutputError.from_os(exc, str(combined.path)) from None
-            rel = f"{COMBINED_DIR}/{combined.path.name}"
             self.result.combined[lang] = combined.path
             manifest.combined[lang] = {"path": rel, "sha256": digest, "letters": combined.letters}
             journal.append({"combined": rel, "sha256": digest})
+
+    def _may_replace(self, path: Path, rel: str) -> bool:
+        """May a combined PDF be put in place of *path*: missing, or as the journal recorded it.
+
+        A journal written before combined PDFs were recorded in it has no
+        ``combined`` entry at all: its combined PDFs are replaced, as they were
+        then, so that upgrading does not stop a campaign's reruns.
+        """
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return True
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        if self.journal_old and not any(r.startswith(f"{COMBINED_DIR}/") for r in self.owned):
+            return True
+        return rel in self.owned and _sha256_file(path) == self.owned[rel]
 
     def remove_stale(self) -> None:
         """Letters and combined PDFs of rows no longer in the list (or now failing).

@@ -180,3 +180,24 @@ def test_a_full_disk_at_the_end_names_the_file_and_leaves_no_part_file(
     code, _, err = batch(capsys, tmp_path, out, "--quiet")
     assert code == 0 and err.startswith("batch: 2 rows: 2 letters (2 reused), 0 failed"), err
     assert sorted(p.name for p in (out / "letters").iterdir()) == ["a.en.pdf", "b.en.pdf"]
+
+
+def test_a_combined_pdf_edited_after_a_run_is_kept_and_the_run_says_so(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "out"
+    assert batch(capsys, tmp_path, out)[0] == 0
+    combined = out / "combined" / "test-001.en.pdf"
+    combined.write_bytes(combined.read_bytes() + b"% annotated by hand\n")
+    before = snapshot(combined)
+    code, stdout, err = batch(capsys, tmp_path, out, text="id,name\na,A. Officer\nb,B. Official\n")
+    assert code == 1
+    assert err.splitlines()[0] == (
+        f"warning: {combined}: kept as it is: it was changed after appeal-gen wrote it, or appeal-gen did not "
+        "write it; the combined PDF of en was not made: move the file away and run again"
+    )
+    assert snapshot(combined) == before
+    assert str(combined) not in stdout
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["combined"] == {}
+    combined.unlink()
+    code, _, err = batch(capsys, tmp_path, out, text="id,name\na,A. Officer\nb,B. Official\n")
+    assert code == 0, err
+    assert "A. Officer" in pdf_text(combined.read_bytes())
