@@ -1144,7 +1144,16 @@ def _check_outdir(outdir: Path) -> None:
         f"{STATE_DIR}/lock": stat.S_ISREG,
         f"{STATE_DIR}/{JOURNAL}": stat.S_ISREG,
         f"{STATE_DIR}/layouts": stat.S_ISDIR,
+        "manifest.csv": stat.S_ISREG,
+        "manifest.json": stat.S_ISREG,
     }
+    try:
+        # A handful of combined PDFs, read once a run (letters are checked one by one as they are written).
+        entries.update(
+            (f"{COMBINED_DIR}/{e.name}", stat.S_ISREG) for e in os.scandir(outdir / COMBINED_DIR) if e.is_symlink()
+        )
+    except OSError:
+        pass  # no combined/ yet, or not a folder: said below
     for rel, is_kind in entries.items():
         path = outdir / rel
         try:

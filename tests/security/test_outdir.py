@@ -55,6 +55,7 @@ PLANTED = [
     (".appeal-gen/journal.jsonl", "file"),
     (".appeal-gen/lock", "hard"),
     (".appeal-gen/journal.jsonl", "hard"),
+    ("combined/test-001.en.pdf", "file"),
 ]
 
 
@@ -64,6 +65,7 @@ def test_a_planted_link_is_refused_and_nothing_is_touched(rel: str, kind: str, t
     out = tmp_path / "out"
     (out / ".appeal-gen").mkdir(parents=True)
     planted = out / rel
+    planted.parent.mkdir(exist_ok=True)
     if planted.exists():
         planted.rmdir()
     if kind == "dir":
