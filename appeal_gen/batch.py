@@ -394,7 +394,7 @@ class _Run:
         self.ids: dict[str, int] = {}
         self.langs: dict[str, str | None] = {}  # language -> why it cannot be built (None: fine)
         self.fingerprints: dict[str, str] = {}
-        self.journal_old, self.owned, ignored = _read_journal(outdir)
+        self.journal_old, self.owned, ignored, self.journal_marked = _read_journal(outdir)
         if ignored:
             message = (
                 f"{safe_path(outdir, STATE_DIR, JOURNAL)}: ignored {ignored} journal entr"
@@ -728,9 +728,9 @@ class _Run:
     def _may_replace(self, path: Path, rel: str) -> bool:
         """May a combined PDF be put in place of *path*: missing, or as the journal recorded it.
 
-        A journal written before combined PDFs were recorded in it has no
-        ``combined`` entry at all: its combined PDFs are replaced, as they were
-        then, so that upgrading does not stop a campaign's reruns.
+        A journal written before combined PDFs were recorded in it (without
+        ``JOURNAL_MARK``): its combined PDFs are replaced, as they were then,
+        so that upgrading does not stop a campaign's reruns.
         """
         try:
             st = os.lstat(path)
@@ -738,7 +738,7 @@ class _Run:
             return True
         if not stat.S_ISREG(st.st_mode):
             return False
-        if self.journal_old and not any(r.startswith(f"{COMBINED_DIR}/") for r in self.owned):
+        if self.journal_old and not self.journal_marked:
             return True
         return rel in self.owned and _sha256_file(path) == self.owned[rel]
 
@@ -1120,6 +1120,8 @@ class _locked:  # noqa: N801 - used as a context manager
 
 
 JOURNAL = "journal.jsonl"
+#: The first line of a finished run's journal: it records combined PDFs too (``_Run._may_replace``).
+JOURNAL_MARK = {"journal": 2}
 #: The names of appeal-gen's temporary files: ``output._create_temporary``'s and ``tempfile.mkstemp``'s.
 _TEMPORARY = re.compile(r"\..+\.(?:[0-9]+-[0-9]+|[a-z0-9_]{8})\.part")
 #: A file a journal entry may name: ``letters/<stem>.<lang>.<format>`` or ``combined/<slug>.<lang>.pdf``.
@@ -1169,7 +1171,7 @@ def _check_outdir(outdir: Path) -> None:
                 "remove it, or give another -o folder",
                 file=str(path),
             )
-        if is_kind is stat.S_ISREG and stat.S_ISREG(mode) and st.st_nlink > 1:
+        if rel.startswith(f"{STATE_DIR}/") and stat.S_ISREG(mode) and st.st_nlink > 1:
             raise UnsafeOutputError("is linked to another file; remove it, or give another -o folder", file=str(path))
         if not is_kind(mode):
             kind = "folder" if is_kind is stat.S_ISDIR else "file"
@@ -1192,8 +1194,9 @@ def _open_state(path: Path, flags: int) -> int:
     return fd
 
 
-def _read_journal(outdir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str], int]:
-    """The last run's rows by stem, the files it recorded (path -> sha256), and how many entries were ignored.
+def _read_journal(outdir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str], int, bool]:
+    """The last run's rows by stem, the files it recorded (path -> sha256), how many entries were ignored,
+    and whether it records combined PDFs (``JOURNAL_MARK``; journals of earlier versions do not).
 
     The journal lies in OUTDIR, which is not trusted: an entry naming any
     file but ``letters/<stem>.<lang>.<format>`` or ``combined/<slug>.<lang>.pdf``
@@ -1202,11 +1205,12 @@ def _read_journal(outdir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, st
     entries: dict[str, dict[str, Any]] = {}
     owned: dict[str, str] = {}
     ignored = 0
+    marked = False
     path = safe_path(outdir, STATE_DIR, JOURNAL, make_folders=False)
     try:
         fd = _open_state(path, os.O_RDONLY)
     except FileNotFoundError:
-        return entries, owned, ignored
+        return entries, owned, ignored, marked
     except OSError as exc:
         raise OutputError.from_os(exc, str(path)) from None
     with open(fd, encoding="utf-8", errors="replace") as fh:
@@ -1216,6 +1220,9 @@ def _read_journal(outdir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, st
             except ValueError:
                 continue  # the last line of a killed run may be cut short
             if not isinstance(entry, dict):
+                continue
+            if entry == JOURNAL_MARK:
+                marked = True
                 continue
             if isinstance(entry.get("combined"), str):
                 rel, digest = entry["combined"], entry.get("sha256")
@@ -1233,7 +1240,7 @@ def _read_journal(outdir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, st
                 continue
             entries[stem] = entry
             owned.update((rel, digest) for rel, digest in files.values())
-    return entries, owned, ignored
+    return entries, owned, ignored, marked
 
 
 def _journal_file(stem: str, fmt: object, value: object) -> bool:
@@ -1290,7 +1297,7 @@ class _Journal:
     def compact(self) -> None:
         """Keep only this run's rows, so the journal never grows across reruns."""
         self.close()
-        write_all({self.path: "".join(self.lines).encode()})
+        write_all({self.path: (json.dumps(JOURNAL_MARK) + "\n" + "".join(self.lines)).encode()})
 
 
 def _spreadsheet_safe(value: object) -> str:

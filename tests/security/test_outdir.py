@@ -203,3 +203,19 @@ def test_a_combined_pdf_edited_after_a_run_is_kept_and_the_run_says_so(tmp_path:
     code, _, err = batch(capsys, tmp_path, out, text="id,name\na,A. Officer\nb,B. Official\n")
     assert code == 0, err
     assert "A. Officer" in pdf_text(combined.read_bytes())
+
+
+def test_a_file_of_the_users_at_a_combined_pdfs_name_is_kept_after_a_docx_only_run(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A journal that recorded no combined PDF (a DOCX-only run) gives no licence to replace one."""
+    out = tmp_path / "out"
+    lst = tmp_path / "list.csv"
+    lst.write_text(LIST, encoding="utf-8")
+    args = ["batch", str(DATA / "minimal.yaml"), "--recipients", str(lst), "-o", str(out), "--jobs", "1"]
+    assert cli(capsys, *args, "--format", "docx")[0] == 0
+    mine = out / "combined" / "test-001.en.pdf"
+    mine.parent.mkdir()
+    mine.write_bytes(b"%PDF-1.4 my own compilation")
+    code, _, err = cli(capsys, *args, "--format", "pdf")
+    assert code == 1
+    assert f"warning: {mine}: kept as it is" in err
+    assert mine.read_bytes() == b"%PDF-1.4 my own compilation"
