@@ -31,6 +31,7 @@ import os
 import re
 import select
 import shutil
+import stat
 import sys
 import time
 from collections import deque
@@ -45,8 +46,8 @@ from .document import Correspondent, Letter, build_letter, personalise
 from .errors import AppealGenError, UsageError
 from .filenames import Namer
 from .locale import LocaleInfo, catalog_path, fallback_chain
-from .output import OutputError, write_all
-from .recipients import RecipientList, Row, open_list
+from .output import OutputError, UnsafeOutputError, safe_path, write_all
+from .recipients import RecipientList, Row, canonical_language, open_list
 from .spec import Spec, parse_spec
 
 STATE_DIR = ".appeal-gen"
@@ -126,6 +127,8 @@ class BatchResult:
     reused: int = 0
     removed: int = 0
     combined: dict[str, Path] = field(default_factory=dict)
+    #: Combined PDFs not made because a file appeal-gen did not write (or that changed) has their name.
+    kept: list[str] = field(default_factory=list)
     manifest: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -356,14 +359,15 @@ def _run_batch(
     for w in lst.warnings:
         report(f"warning: {w}")
 
-    run = _Run(spec, spec_text, lst, outdir, options, report, result)
+    _check_outdir(outdir)
     with _locked(outdir):
+        run = _Run(spec, spec_text, lst, outdir, options, report, result)
         run.clean_temporaries()
         try:
             run.execute(progress or (lambda total: Progress(total, sys.stderr, enabled=False)))
         except OSError as exc:
             # Writing the manifest, the journal or a combined PDF failed (a
-            # full disk): one line, as for the letters; temporaries are gone.
+            # full disk): one line, naming the file where the error knows it; temporaries are gone.
             raise OutputError.from_os(exc, str(outdir)) from None
     result.seconds = time.monotonic() - start
     return result
@@ -392,20 +396,33 @@ class _Run:
         self.langs: dict[str, str | None] = {}  # language -> why it cannot be built (None: fine)
         self.stale_notes: dict[str, str] = {}  # language -> manifest note of its stale fields (--allow-stale)
         self.fingerprints: dict[str, str] = {}
-        self.journal_old = _read_journal(outdir / STATE_DIR / "journal.jsonl")
+        self.journal_old, self.owned, ignored, self.journal_marked = _read_journal(outdir)
+        if ignored:
+            message = (
+                f"{safe_path(outdir, STATE_DIR, JOURNAL)}: ignored {ignored} journal entr"
+                f"{'y' if ignored == 1 else 'ies'} naming a file appeal-gen does not write there"
+            )
+            result.warnings.append(message)
+            report(f"warning: {message}")
         self.produced: set[str] = set()
         #: language -> its combined PDF, written as the letters finish (in list order).
         self.combined: dict[str, CombinedPdf] = {}
         self.seen_warnings: set[str] = set()
-        self.letters = outdir / LETTERS_DIR
+        self.letters = safe_path(outdir, LETTERS_DIR, make_folders=False)
+        #: Files in letters/ this run kept because they are not what appeal-gen wrote there.
+        self.kept: list[str] = []
 
     # Housekeeping -----------------------------------------------------------
     def clean_temporaries(self) -> None:
-        """Remove ``.part`` files a killed run left (the lock says none is running)."""
+        """Remove ``.part`` files a killed run left (the lock says none is running).
+
+        Only names appeal-gen's temporaries have, and only files (``_check_outdir``
+        refused links at the folders).
+        """
         for folder in (self.outdir, self.letters, self.outdir / COMBINED_DIR, self.outdir / STATE_DIR):
             if folder.is_dir():
                 for p in folder.iterdir():
-                    if p.name.startswith(".") and p.name.endswith(".part") and p.is_file():
+                    if _TEMPORARY.fullmatch(p.name) and stat.S_ISREG(p.lstat().st_mode):
                         p.unlink()
 
     # Rows -------------------------------------------------------------------
@@ -419,7 +436,14 @@ class _Run:
                 error="no name: fill in 'name' (or 'office' or 'organisation') for the person the letter is to, "
                 "or 'signatory_name' for a supporter who signs it",
             )
-        lang = (row.get("language") or self.spec.language).strip().replace("-", "_")
+        asked = row.get("language") or self.spec.language
+        # The canonical identifier, never the cell: it becomes part of the letter's file name.
+        lang = canonical_language(asked)
+        if lang is None:
+            have = ", ".join(self.spec.content_languages())
+            return Outcome(
+                row.line, column="language", error=f"unknown language '{asked.strip()}'; this appeal has: {have}"
+            )
         problem = self._language_problem(lang)
         if problem:
             return Outcome(row.line, error=problem, column="language")
@@ -499,8 +523,14 @@ class _Run:
         files: dict[str, list[str]] = old.get("files", {})
         if sorted(files) != sorted(self._expected_formats(task)):
             return None
-        for rel, digest in files.values():
-            path = self.outdir / rel
+        for fmt, (rel, digest) in files.items():
+            # Only the file this row's letter has: a journal is read from OUTDIR, which is not trusted.
+            if rel != f"{LETTERS_DIR}/{task.stem}.{task.lang}.{fmt}":
+                return None
+            try:
+                path = safe_path(self.outdir, LETTERS_DIR, rel.split("/", 1)[1], make_folders=False)
+            except UnsafeOutputError:
+                return None  # a link planted there: the row is rendered, and its writing says so
             if not path.is_file() or _sha256_file(path) != digest:
                 return None
         return Outcome(task.line, task.stem, task.lang, fingerprint=task.fingerprint, reused=files)
@@ -510,10 +540,13 @@ class _Run:
 
     # The loop ---------------------------------------------------------------
     def execute(self, progress: Callable[[int], Progress]) -> None:
-        self.letters.mkdir(parents=True, exist_ok=True)
-        state = self.outdir / STATE_DIR
+        self.letters.mkdir(exist_ok=True)
         manifest = _Manifest(self.outdir, self.spec.path, self.lst.path)
-        journal = _Journal(state / "journal.jsonl")
+        try:
+            journal = _Journal(safe_path(self.outdir, STATE_DIR, JOURNAL))
+        except BaseException:
+            manifest.discard()
+            raise
         jobs = self.options.jobs or _cpus()
         window: deque[Outcome | int] = deque()  # in list order: an outcome, or the line a worker renders
         rows: dict[int, tuple[Row, str]] = {}  # line -> the row and the name the manifest shows
@@ -521,7 +554,7 @@ class _Run:
         inline = LetterRenderer(self.spec, self.options) if jobs == 1 else None
         # Laid-out letters shared by this run's workers (render/pdf.py); only
         # this run's, so fonts or code changed since never reach a letter.
-        layouts = state / "layouts"
+        layouts = safe_path(self.outdir, STATE_DIR, "layouts", make_folders=False)
         shutil.rmtree(layouts, ignore_errors=True)
         layouts.mkdir(parents=True, exist_ok=True)
         bar: Progress | None = None
@@ -574,10 +607,18 @@ class _Run:
             if bar is not None:
                 bar.close()
             shutil.rmtree(layouts, ignore_errors=True)
-        self.combine(manifest)
-        self.remove_stale()
-        self.result.manifest = manifest.commit(self.result)
-        journal.compact()
+        try:
+            self.combine(manifest, journal)
+            self.remove_stale()
+            self.result.manifest = manifest.commit(self.result)
+            journal.compact()
+        except BaseException:
+            # A full disk at the very end: no temporary file stays behind either.
+            manifest.discard()
+            journal.close()
+            for combined in self.combined.values():
+                combined.discard()
+            raise
 
     def finish(self, out: Outcome, row: Row, name: str, manifest: _Manifest, journal: _Journal) -> None:
         res = self.result
@@ -605,9 +646,21 @@ class _Run:
         if out.error is None and reused is None:
             rels = {fmt: f"{LETTERS_DIR}/{out.stem}.{out.lang}.{fmt}" for fmt in out.files}
             try:
+                paths = {
+                    fmt: safe_path(self.outdir, LETTERS_DIR, rel[len(LETTERS_DIR) + 1 :]) for fmt, rel in rels.items()
+                }
+                kept = [rels[fmt] for fmt, path in paths.items() if not self._ours(path, rels[fmt], out.files[fmt])]
+                if kept:
+                    self.kept.extend(kept)
+                    raise UnsafeOutputError(
+                        f"{', '.join(kept)}: kept as it is: it was changed after appeal-gen wrote it, "
+                        "or appeal-gen did not write it; move it away and run again to make this letter"
+                    )
                 # Not fsynced one by one: a letter is reused only when its file still has the
                 # hash the journal recorded, so a letter lost in a power cut is rendered again.
-                write_all({f"{self.outdir}/{rels[fmt]}": data for fmt, data in out.files.items()}, durable=False)
+                write_all({paths[fmt]: data for fmt, data in out.files.items()}, durable=False)
+            except UnsafeOutputError as exc:
+                out.error = exc.format()
             except OutputError as exc:
                 if exc.disk_full:
                     # Every later row would fail the same way: stop here. The
@@ -633,37 +686,114 @@ class _Run:
             self.produced.update(rel for rel, _ in reused.values())
             if "pdf" in reused:
                 rel, digest = reused["pdf"]
-                pdf = out.files.get("pdf") or (self.outdir / rel).read_bytes()
-                self._combined(out.lang).add(pdf, f"{rel}:{digest}")
+                pdf = out.files.get("pdf") or safe_path(self.outdir, *rel.split("/"), make_folders=False).read_bytes()
+                combined = self._combined(out.lang)
+                try:
+                    combined.add(pdf, f"{rel}:{digest}")
+                except OSError as exc:
+                    raise OutputError.from_os(exc, str(combined.path)) from None
         manifest.add(record)
+
+    def _ours(self, path: Path, rel: str, data: bytes) -> bool:
+        """May *path* be replaced: missing, or what the journal recorded there, or these very bytes.
+
+        A letter the user edited after a run (or a file of theirs with a
+        letter's name) is never overwritten: its row fails and says so. The
+        same bytes are the letter of a run killed before its journal line.
+        """
+        try:
+            size = os.lstat(path).st_size
+        except FileNotFoundError:
+            return True
+        if not path.is_file():
+            return False
+        digest = _sha256_file(path)
+        return digest == self.owned.get(rel) or (size == len(data) and digest == hashlib.sha256(data).hexdigest())
 
     # The end ----------------------------------------------------------------
     def _combined(self, lang: str) -> CombinedPdf:
         if lang not in self.combined:
-            path = self.outdir / COMBINED_DIR / f"{self.spec.slug}.{lang}.pdf"
-            self.combined[lang] = CombinedPdf(path, title=f"{self.spec.reference.code} ({lang})")
+            path = safe_path(self.outdir, COMBINED_DIR, f"{self.spec.slug}.{lang}.pdf")
+            try:
+                self.combined[lang] = CombinedPdf(path, title=f"{self.spec.reference.code} ({lang})")
+            except OSError as exc:
+                raise OutputError.from_os(exc, str(path)) from None
         return self.combined[lang]
 
-    def combine(self, manifest: _Manifest) -> None:
-        """One print-ready PDF per language: every letter, each from a new page."""
+    def combine(self, manifest: _Manifest, journal: _Journal) -> None:
+        """One print-ready PDF per language: every letter, each from a new page.
+
+        Each is recorded in the journal with its hash, so that a later run
+        may remove it (``remove_stale``) only while it is unchanged.
+        """
         for lang, combined in sorted(self.combined.items()):
-            digest, _pages = combined.commit()
+            rel = f"{COMBINED_DIR}/{combined.path.name}"
+            if not self._may_replace(combined.path, rel):
+                combined.discard()
+                self.kept.append(rel)
+                self.result.kept.append(rel)
+                message = (
+                    f"{self.outdir / rel}: kept as it is: it was changed after appeal-gen wrote it, or appeal-gen "
+                    f"did not write it; the combined PDF of {lang} was not made: move the file away and run again"
+                )
+                self.result.warnings.append(message)
+                self.report(f"warning: {message}")
+                continue
+            try:
+                digest, _pages = combined.commit()
+            except OSError as exc:
+                raise OutputError.from_os(exc, str(combined.path)) from None
             self.result.combined[lang] = combined.path
-            manifest.combined[lang] = {
-                "path": combined.path.relative_to(self.outdir).as_posix(),
-                "sha256": digest,
-                "letters": combined.letters,
-            }
+            manifest.combined[lang] = {"path": rel, "sha256": digest, "letters": combined.letters}
+            journal.append({"combined": rel, "sha256": digest})
+
+    def _may_replace(self, path: Path, rel: str) -> bool:
+        """May a combined PDF be put in place of *path*: missing, or as the journal recorded it.
+
+        A journal written before combined PDFs were recorded in it (without
+        ``JOURNAL_MARK``): its combined PDFs are replaced, as they were then,
+        so that upgrading does not stop a campaign's reruns.
+        """
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return True
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        if self.journal_old and not self.journal_marked:
+            return True
+        return rel in self.owned and _sha256_file(path) == self.owned[rel]
 
     def remove_stale(self) -> None:
-        """Letters and combined PDFs of rows no longer in the list (or now failing)."""
-        keep = set(self.produced) | {p.relative_to(self.outdir).as_posix() for p in self.result.combined.values()}
-        for folder in (self.letters, self.outdir / COMBINED_DIR):
-            if folder.is_dir():
-                for p in folder.iterdir():
-                    if p.is_file() and p.relative_to(self.outdir).as_posix() not in keep:
-                        p.unlink()
-                        self.result.removed += 1
+        """Letters and combined PDFs of rows no longer in the list (or now failing).
+
+        Only files the journal recorded, still with the recorded hash: a file
+        of the user's, or one they changed, is left alone and named on stderr.
+        """
+        keep = set(self.produced) | {f"{COMBINED_DIR}/{p.name}" for p in self.result.combined.values()}
+        left: list[str] = []  # the files kept in place of a row's letter are named on their rows
+        for folder in (LETTERS_DIR, COMBINED_DIR):
+            path = safe_path(self.outdir, folder, make_folders=False)
+            if not path.is_dir():
+                continue
+            for p in sorted(path.iterdir()):
+                rel = f"{folder}/{p.name}"
+                if rel in keep or rel in self.kept or _TEMPORARY.fullmatch(p.name):
+                    continue
+                st = p.lstat()
+                if stat.S_ISREG(st.st_mode) and rel in self.owned and _sha256_file(p) == self.owned[rel]:
+                    p.unlink()
+                    self.result.removed += 1
+                elif rel not in left:
+                    left.append(rel)
+        if left:
+            left.sort()
+            shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+            message = (
+                f"{self.outdir}: left alone {len(left)} file(s) appeal-gen did not write or that changed since: {shown}"
+            )
+            self.result.warnings.append(message)
+            self.report(f"note: {message}")
 
 
 def _cpus() -> int:
@@ -987,10 +1117,9 @@ class _locked:  # noqa: N801 - used as a context manager
         self.fd: int | None = None
 
     def __enter__(self) -> None:
-        state = self.outdir / STATE_DIR
         try:
-            state.mkdir(parents=True, exist_ok=True)
-            fd = os.open(state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+            self.outdir.mkdir(parents=True, exist_ok=True)
+            fd = _open_state(safe_path(self.outdir, STATE_DIR, "lock"), os.O_RDWR | os.O_CREAT)
         except OSError as exc:
             raise OutputError(f"cannot create the output folder: {exc.strerror}", file=str(self.outdir)) from None
         try:
@@ -1012,19 +1141,142 @@ class _locked:  # noqa: N801 - used as a context manager
             os.close(self.fd)  # closing releases the lock
 
 
-def _read_journal(path: Path) -> dict[str, dict[str, Any]]:
+JOURNAL = "journal.jsonl"
+#: The first line of a finished run's journal: it records combined PDFs too (``_Run._may_replace``).
+JOURNAL_MARK = {"journal": 2}
+#: The names of appeal-gen's temporary files: ``output._create_temporary``'s and ``tempfile.mkstemp``'s.
+_TEMPORARY = re.compile(r"\..+\.(?:[0-9]+-[0-9]+|[a-z0-9_]{8})\.part")
+#: A file a journal entry may name: ``letters/<stem>.<lang>.<format>`` or ``combined/<slug>.<lang>.pdf``.
+_JOURNAL_PATH = re.compile(
+    r"(?:letters/[^/]+\.[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?\.(?:pdf|docx|eml)"
+    r"|combined/[a-z0-9-]+\.[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?\.pdf)"
+)
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _check_outdir(outdir: Path) -> None:
+    """Refuse an output folder whose own entries are links (or not what they should be), touching nothing.
+
+    OUTDIR's contents are not trusted: a link planted at ``.appeal-gen``,
+    its lock or journal, ``letters`` or ``combined`` would make a run write,
+    append to or delete files elsewhere. OUTDIR itself is the user's choice.
+    """
+    entries = {
+        STATE_DIR: stat.S_ISDIR,
+        LETTERS_DIR: stat.S_ISDIR,
+        COMBINED_DIR: stat.S_ISDIR,
+        f"{STATE_DIR}/lock": stat.S_ISREG,
+        f"{STATE_DIR}/{JOURNAL}": stat.S_ISREG,
+        f"{STATE_DIR}/layouts": stat.S_ISDIR,
+        "manifest.csv": stat.S_ISREG,
+        "manifest.json": stat.S_ISREG,
+    }
+    try:
+        # A handful of combined PDFs, read once a run (letters are checked one by one as they are written).
+        entries.update(
+            (f"{COMBINED_DIR}/{e.name}", stat.S_ISREG) for e in os.scandir(outdir / COMBINED_DIR) if e.is_symlink()
+        )
+    except OSError:
+        pass  # no combined/ yet, or not a folder: said below
+    for rel, is_kind in entries.items():
+        path = outdir / rel
+        try:
+            st = os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as exc:
+            raise OutputError.from_os(exc, str(path)) from None
+        mode = st.st_mode
+        if stat.S_ISLNK(mode):
+            raise UnsafeOutputError(
+                "is a symbolic link; appeal-gen does not follow links inside its output folder: "
+                "remove it, or give another -o folder",
+                file=str(path),
+            )
+        if rel.startswith(f"{STATE_DIR}/") and stat.S_ISREG(mode) and st.st_nlink > 1:
+            raise UnsafeOutputError("is linked to another file; remove it, or give another -o folder", file=str(path))
+        if not is_kind(mode):
+            kind = "folder" if is_kind is stat.S_ISDIR else "file"
+            raise UnsafeOutputError(
+                f"is not a {kind} appeal-gen made; remove it, or give another -o folder", file=str(path)
+            )
+
+
+def _open_state(path: Path, flags: int) -> int:
+    """A state file opened without following a link, refused when it is another file's second name.
+
+    A hard link planted at ``.appeal-gen/lock`` or ``journal.jsonl`` would
+    have the run truncate or append to a file elsewhere.
+    """
+    fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+        os.close(fd)
+        raise UnsafeOutputError("is linked to another file; remove it, or give another -o folder", file=str(path))
+    return fd
+
+
+def _read_journal(outdir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str], int, bool]:
+    """The last run's rows by stem, the files it recorded (path -> sha256), how many entries were ignored,
+    and whether it records combined PDFs (``JOURNAL_MARK``; journals of earlier versions do not).
+
+    The journal lies in OUTDIR, which is not trusted: an entry naming any
+    file but ``letters/<stem>.<lang>.<format>`` or ``combined/<slug>.<lang>.pdf``
+    (``/etc/passwd``, ``../outside.pdf``) is ignored, and never read or removed.
+    """
     entries: dict[str, dict[str, Any]] = {}
-    if not path.is_file():
-        return entries
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    owned: dict[str, str] = {}
+    ignored = 0
+    marked = False
+    path = safe_path(outdir, STATE_DIR, JOURNAL, make_folders=False)
+    try:
+        fd = _open_state(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return entries, owned, ignored, marked
+    except OSError as exc:
+        raise OutputError.from_os(exc, str(path)) from None
+    with open(fd, encoding="utf-8", errors="replace") as fh:
         for line in fh:
             try:
                 entry = json.loads(line)
             except ValueError:
                 continue  # the last line of a killed run may be cut short
-            if isinstance(entry, dict) and isinstance(entry.get("stem"), str):
-                entries[entry["stem"]] = entry
-    return entries
+            if not isinstance(entry, dict):
+                continue
+            if entry == JOURNAL_MARK:
+                marked = True
+                continue
+            if isinstance(entry.get("combined"), str):
+                rel, digest = entry["combined"], entry.get("sha256")
+                if _JOURNAL_PATH.fullmatch(rel) and rel.startswith(f"{COMBINED_DIR}/") and isinstance(digest, str):
+                    owned[rel] = digest
+                else:
+                    ignored += 1
+                continue
+            stem = entry.get("stem")
+            if not isinstance(stem, str):
+                continue
+            files = entry.get("files")
+            if not isinstance(files, dict) or not all(_journal_file(stem, fmt, f) for fmt, f in files.items()):
+                ignored += 1
+                continue
+            entries[stem] = entry
+            owned.update((rel, digest) for rel, digest in files.values())
+    return entries, owned, ignored, marked
+
+
+def _journal_file(stem: str, fmt: object, value: object) -> bool:
+    """Is *value* ``[letters/<stem>.<lang>.<fmt>, sha256]``, as appeal-gen writes it?"""
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
+        return False
+    rel, digest = value
+    return (
+        isinstance(fmt, str)
+        and rel.startswith(f"{LETTERS_DIR}/{stem}.")
+        and rel.endswith(f".{fmt}")
+        and _JOURNAL_PATH.fullmatch(rel) is not None
+        and _SHA256.fullmatch(digest) is not None
+    )
 
 
 class _Journal:
@@ -1041,19 +1293,22 @@ class _Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.fh: IO[str] | None = open(path, "a", encoding="utf-8")
+        self.fh: IO[str] | None = open(_open_state(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT), "a", encoding="utf-8")
         self.lines: list[str] = []
         self.synced = time.monotonic()
 
     def append(self, entry: dict[str, Any]) -> None:
         assert self.fh is not None
         line = json.dumps(entry, ensure_ascii=False) + "\n"
-        self.fh.write(line)
-        self.fh.flush()
-        now = time.monotonic()
-        if now - self.synced >= self.SYNC_SECONDS:
-            os.fsync(self.fh.fileno())
-            self.synced = now
+        try:
+            self.fh.write(line)
+            self.fh.flush()
+            now = time.monotonic()
+            if now - self.synced >= self.SYNC_SECONDS:
+                os.fsync(self.fh.fileno())
+                self.synced = now
+        except OSError as exc:
+            raise OutputError.from_os(exc, str(self.path)) from None
         self.lines.append(line)
 
     def close(self) -> None:
@@ -1064,7 +1319,7 @@ class _Journal:
     def compact(self) -> None:
         """Keep only this run's rows, so the journal never grows across reruns."""
         self.close()
-        write_all({self.path: "".join(self.lines).encode()})
+        write_all({self.path: (json.dumps(JOURNAL_MARK) + "\n" + "".join(self.lines)).encode()})
 
 
 def _spreadsheet_safe(value: object) -> str:
@@ -1090,10 +1345,16 @@ class _Manifest:
         self.outdir = outdir
         self.combined: dict[str, dict[str, Any]] = {}
         self.temps: list[tuple[str, Path]] = []
-        files = []
+        self.files: list[IO[str]] = []
+        files = self.files
         for name in ("manifest.csv", "manifest.json"):
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=outdir)
-            self.temps.append((tmp, outdir / name))
+            path = safe_path(outdir, name)
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=outdir)
+            except OSError as exc:
+                self.discard()
+                raise OutputError.from_os(exc, str(path)) from None
+            self.temps.append((tmp, path))
             files.append(os.fdopen(fd, "w", encoding="utf-8", newline=""))
         self.csv_fh, self.json_fh = files
         self.csv = csv.writer(self.csv_fh)
@@ -1108,26 +1369,41 @@ class _Manifest:
         for fmt in ("pdf", "docx", "eml"):
             f = files.get(fmt, {})
             cells += [f.get("path", ""), f.get("sha256", "")]
-        self.csv.writerow([_spreadsheet_safe(c) for c in cells])
-        self.json_fh.write(("\n" if self.first else ",\n") + json.dumps(record, ensure_ascii=False))
+        try:
+            self.csv.writerow([_spreadsheet_safe(c) for c in cells])
+        except OSError as exc:
+            raise OutputError.from_os(exc, str(self.temps[0][1])) from None
+        try:
+            self.json_fh.write(("\n" if self.first else ",\n") + json.dumps(record, ensure_ascii=False))
+        except OSError as exc:
+            raise OutputError.from_os(exc, str(self.temps[1][1])) from None
         self.first = False
 
     def commit(self, result: BatchResult) -> list[Path]:
         summary = {"rows": result.rows, "ok": result.ok, "failed": result.failed}
-        self.json_fh.write(
-            f'\n], "combined": {json.dumps(self.combined, ensure_ascii=False)}, "summary": {json.dumps(summary)}}}\n'
-        )
-        for fh in (self.csv_fh, self.json_fh):
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.close()
+        end = f'\n], "combined": {json.dumps(self.combined, ensure_ascii=False)}, "summary": {json.dumps(summary)}}}\n'
+        for i, fh in enumerate((self.csv_fh, self.json_fh)):
+            try:
+                if i:
+                    fh.write(end)
+                fh.flush()
+                os.fsync(fh.fileno())
+                fh.close()
+            except OSError as exc:
+                raise OutputError.from_os(exc, str(self.temps[i][1])) from None
         for tmp, path in self.temps:
-            os.replace(tmp, path)
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise OutputError.from_os(exc, str(path)) from None
         return [path for _, path in self.temps]
 
     def discard(self) -> None:
-        for fh in (self.csv_fh, self.json_fh):
-            fh.close()
+        for fh in self.files:
+            try:
+                fh.close()
+            except OSError:
+                pass  # a full disk: the buffered rest is lost with the file
         for tmp, _ in self.temps:
             Path(tmp).unlink(missing_ok=True)
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from .document import build_letter
 from .errors import InputError, UsageError
 from .locale import LocaleInfo
-from .output import write_all
+from .output import safe_path, write_all
+from .recipients import canonical_language
 from .render import registry
 from .spec import Spec
 from .validate import Report, validate
@@ -45,7 +46,15 @@ def resolve_languages(spec: Spec, value: str | None) -> tuple[str, ...]:
         return (spec.language,)
     if value.strip() == "all":
         return spec.content_languages()
-    return tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    return tuple(dict.fromkeys(_language(v.strip()) for v in value.split(",") if v.strip()))
+
+
+def _language(value: str) -> str:
+    """babel's canonical identifier for a ``--lang`` item: it becomes part of the file names."""
+    lang = canonical_language(value)
+    if lang is None:
+        raise UsageError(f"unknown language '{value}'")
+    return lang
 
 
 def render(
@@ -102,18 +111,19 @@ def build(
     the letters would then say different things; *allow_stale* prints it,
     with a warning per field.
     """
+    langs = list(dict.fromkeys(_language(v) for v in languages or (spec.language,)))
     validation = preflight(
         spec,
-        languages or (spec.language,),
+        langs,
         formats=formats,
         allow_fallback=allow_fallback,
         allow_stale=allow_stale,
     )
     result = BuildResult(warnings=list(spec.warnings))
     files: dict[Path, bytes] = {}
-    for lang in languages or (spec.language,):
+    for lang in langs:
         for fmt in formats:
-            path = outdir / f"{spec.slug}.{lang}.{fmt}"
+            path = safe_path(outdir, f"{spec.slug}.{lang}.{fmt}")
             files[path] = render(
                 spec, lang, fmt, allow_fallback=allow_fallback, template=template, warnings=result.warnings
             )

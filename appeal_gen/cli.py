@@ -298,7 +298,7 @@ def _batch(args: argparse.Namespace) -> int:
         f"in {result.seconds:.1f} s ({rate:.1f} rows/s)",
         file=sys.stderr,
     )
-    return 1 if result.failed else 0
+    return 1 if result.failed or result.kept else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

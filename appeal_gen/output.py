@@ -11,10 +11,11 @@ from __future__ import annotations
 import errno
 import itertools
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from .errors import AppealGenError
+from .errors import AppealGenError, InputError
 
 
 class OutputError(AppealGenError):
@@ -33,6 +34,80 @@ class OutputError(AppealGenError):
     @property
     def disk_full(self) -> bool:
         return self.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+class UnsafeOutputError(InputError):
+    """Something in the output folder, or a name made from input, would make a write land elsewhere.
+
+    The output folder's contents are not trusted (SECURITY.md): a symbolic
+    link planted at ``letters/`` or ``.appeal-gen/`` must not let a run
+    write, append to or delete a file outside it. Exit status 2: the user
+    removes the link (or picks another folder) and runs again.
+    """
+
+
+#: Characters that never appear in one component of an output path: separators (the Unicode
+#: look-alikes too, so that no name reads as a path to a person or another system), NUL.
+_NOT_IN_A_NAME = frozenset("/\\\0\u2215\u2044\uff0f\u29f8\u2571\u29f5\ufe68\uff3c")
+
+
+def check_component(name: str) -> str:
+    """*name* itself when it is one plain file or folder name, else ``UnsafeOutputError``.
+
+    Every name under OUTDIR is made by appeal-gen from canonical tokens
+    (slugs, babel's language identifiers, fixed extensions); this is the
+    last check before one reaches the file system, whatever made it.
+    """
+    if (
+        not name
+        or name in (".", "..")
+        or any(c in _NOT_IN_A_NAME or c < " " for c in name)
+        or len(name.encode("utf-8", "surrogatepass")) > 255
+    ):
+        raise UnsafeOutputError(f"refusing to write a file named {name!r}: not one plain file name")
+    return name
+
+
+def safe_path(outdir: Path | str, *components: str, make_folders: bool = True) -> Path:
+    """``OUTDIR/COMPONENT/...``, proven to stay inside OUTDIR: the one way a writer names a file.
+
+    Each component must be one plain name (``check_component``); each one
+    that exists must not be a symbolic link, and each but the last must be a
+    real folder (missing folders are made when *make_folders*). That is the
+    proof that the path, resolved, lies inside the resolved OUTDIR: no part
+    can climb (no ``..``, no separator) and none can jump (no link), so it
+    resolves to OUTDIR's real path joined with the parts; ``realpath`` on
+    every letter would only repeat it, for several times the cost. OUTDIR
+    itself is the user's choice and may be a link; what is inside it is not
+    trusted. One ``lstat`` a part: cheap next to rendering a letter.
+    """
+    base = os.fspath(outdir)
+    path = base
+    last = len(components) - 1
+    for name in components:
+        check_component(name)  # all of them before a folder is made
+    for i, name in enumerate(components):
+        path = os.path.join(path, name)
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            if i < last and make_folders:
+                try:
+                    os.makedirs(path, exist_ok=True)
+                except OSError as exc:
+                    raise OutputError.from_os(exc, path) from None
+                mode = os.lstat(path).st_mode
+            else:
+                continue
+        if stat.S_ISLNK(mode):
+            raise UnsafeOutputError(
+                "is a symbolic link inside the output folder; appeal-gen does not follow links there: "
+                "remove it, or give another -o folder",
+                file=path,
+            )
+        if i < last and not stat.S_ISDIR(mode):
+            raise UnsafeOutputError("is not a folder; remove it, or give another -o folder", file=path)
+    return Path(path)
 
 
 def _umask() -> int:

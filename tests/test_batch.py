@@ -456,8 +456,17 @@ def test_rerun_reuses_by_hash_not_existence_and_drops_stale_letters(tmp_path: Pa
     assert run(capsys, *argv)[0] == 0
     letters = out / "letters"
     ino = {p.name: p.stat().st_ino for p in letters.iterdir()}
-    # A damaged file is rendered again even though it exists; the others are reused.
+    # A file changed since the run wrote it (edited, or damaged) is kept, and its row says so;
+    # once it is moved away, it is rendered again; the others are reused.
     (letters / "b.en.pdf").write_bytes(b"%PDF-1.4 damaged")
+    code, _, err = run(capsys, *argv)
+    assert code == 1 and "3 rows: 2 letters (2 reused), 1 failed" in err
+    assert (letters / "b.en.pdf").read_bytes() == b"%PDF-1.4 damaged"
+    assert (
+        f"{lst}:3: letters/b.en.pdf: kept as it is: it was changed after appeal-gen wrote it, "
+        "or appeal-gen did not write it; move it away and run again to make this letter\n"
+    ) in err
+    (letters / "b.en.pdf").unlink()
     code, _, err = run(capsys, *argv)
     assert code == 0 and "3 rows: 3 letters (2 reused)" in err
     assert PdfReader(str(letters / "b.en.pdf")).pages
