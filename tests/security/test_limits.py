@@ -106,3 +106,102 @@ def test_huge_integers_in_every_yaml_form_are_refused_with_the_field(tmp_path: P
             f"spec.yaml:2:15: spec_version: expected a whole number of at most 20 characters, found {length}\n",
         )
         assert not (tmp_path / "out").exists()
+
+
+# XLSX ----------------------------------------------------------------------------
+
+
+def xlsx(tmp_path: Path, sheet_edit: dict[str, str], name: str = "list.xlsx") -> Path:
+    """A two-column list (name, email; one row) whose sheet XML has *sheet_edit* applied (old -> new)."""
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["name", "email"])
+    ws.append(["A. Minister", "a@example.org"])
+    base = tmp_path / "base.xlsx"
+    wb.save(base)
+    out = tmp_path / name
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                for old, new in sheet_edit.items():
+                    assert old in text
+                    text = text.replace(old, new)
+                data = text.encode()
+            dst.writestr(item.filename, data)
+    base.unlink()
+    return out
+
+
+def batch(tmp_path: Path, memory: int | None = MEMORY) -> tuple[int, str]:
+    (tmp_path / "spec.yaml").write_text(MINIMAL, encoding="utf-8")
+    return appeal_gen(
+        tmp_path, "batch", "spec.yaml", "--recipients", "list.xlsx", "-o", "out", "--format", "pdf", "--quiet",
+        memory=memory,
+    )  # fmt: skip
+
+
+LAST_CELL = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+
+
+def test_xlsx_declaring_the_last_cell_of_the_sheet_is_read_in_seconds(tmp_path: Path) -> None:
+    path = xlsx(tmp_path, {'<dimension ref="A1:B2"/>': '<dimension ref="A1:XFD1048576"/>', "</sheetData>": LAST_CELL})
+    assert path.stat().st_size < 6000
+    code, err = batch(tmp_path)
+    assert (code, err.splitlines()[-1].split(" in ")[0]) == (0, "batch: 1 rows: 1 letters (0 reused), 0 failed,")
+
+
+def test_xlsx_zip_bomb_is_refused_before_openpyxl_unpacks_it(tmp_path: Path) -> None:
+    xlsx(tmp_path, {"</sheetData>": " " * 50_000_000 + "</sheetData>"})
+    code, err = batch(tmp_path)
+    assert (code, err) == (
+        2,
+        "list.xlsx: xl/worksheets/sheet1.xml would unpack 1,019 times larger than it is (more than 100:1); "
+        "refused as a zip bomb\n",
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_xlsx_unpacking_past_the_limit_is_refused(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from appeal_gen import recipients
+
+    path = xlsx(tmp_path, {})
+    monkeypatch.setattr(recipients, "MAX_XLSX_UNCOMPRESSED", 10_000)
+    with pytest.raises(recipients.RecipientListError) as info:
+        recipients.open_list(str(path))
+    total = sum(i.file_size for i in __import__("zipfile").ZipFile(path).infolist())
+    assert str(info.value) == f"{path}: the workbook unpacks to {total:,} bytes, more than the limit of 10,000"
+
+
+XLSX_BROKEN = {
+    "unclosed_tags": ({"</sheetData>": "<row r='3'><c r='A3'>"}, "mismatched tag: line 1, column 702"),
+    "bad_cell_reference": ({'r="A2"': 'r="!!"'}, "invalid literal for int() with base 10: '!'"),
+    "row_past_excel": (
+        {
+            "</sheetData>": '<row r="99999999999"><c r="A99999999999" t="inlineStr"><is><t>x</t></is></c></row>'
+            "</sheetData>"
+        },
+        None,
+    ),
+}
+
+
+def test_xlsx_that_does_not_parse_is_one_line_exit_2_nothing_written(tmp_path: Path) -> None:
+    for case, (edit, detail) in XLSX_BROKEN.items():
+        xlsx(tmp_path, edit)
+        code, err = batch(tmp_path, memory=None)
+        expected = (
+            f"list.xlsx: cannot read the spreadsheet: {detail}\n"
+            if detail
+            else "list.xlsx: the first sheet has more than 1,048,576 rows\n"
+        )
+        assert (case, code, err) == (case, 2, expected)
+        assert not (tmp_path / "out").exists()
