@@ -205,3 +205,76 @@ def test_xlsx_that_does_not_parse_is_one_line_exit_2_nothing_written(tmp_path: P
         )
         assert (case, code, err) == (case, 2, expected)
         assert not (tmp_path / "out").exists()
+
+
+# Catalogs -------------------------------------------------------------------------
+
+FR_PLURALS = '"Plural-Forms: nplurals=3; plural=(n == 0 || n == 1) ? 0 : n != 0 && n % "\n"1000000 == 0 ? 1 : 2;\\n"'
+PO = "fr/LC_MESSAGES/appeal_gen.po"
+
+CATALOG_CASES = {
+    "huge_nplurals": (
+        (FR_PLURALS, '"Plural-Forms: nplurals=100000000; plural=n;\\n"'),
+        "15: Plural-Forms: nplurals=100000000 is not a number from 1 to 6",
+    ),
+    "nplurals_beyond_int_limit": (
+        (FR_PLURALS, '"Plural-Forms: nplurals=' + "9" * 5000 + '; plural=n;\\n"'),
+        "15: Plural-Forms: nplurals=99999999999999999999 is not a number from 1 to 6",
+    ),
+    "division_by_zero": (
+        (FR_PLURALS, '"Plural-Forms: nplurals=3; plural=n<7 ? 0 : 1%(n-7);\\n"'),
+        "15: Plural-Forms: plural=n<7 ? 0 : 1%(n-7) fails for n=7 (division by zero)",
+    ),
+    "does_not_parse": (
+        (FR_PLURALS, '"Plural-Forms: nplurals=3; plural=n % ;\\n"'),
+        "15: Plural-Forms: plural=n % cannot be read (unexpected end of plural form)",
+    ),
+    "out_of_range": (
+        (FR_PLURALS, '"Plural-Forms: nplurals=3; plural=n>500 ? 3 : n>1;\\n"'),
+        "15: Plural-Forms: plural=n>500 ? 3 : n>1 gives form 3 for n=501; with nplurals=3 it must give 0 to 2",
+    ),
+    "unknown_charset": (
+        ("charset=utf-8", "charset=klingon"),
+        "18: unknown charset 'klingon' in Content-Type; save the catalog as UTF-8 and declare charset=UTF-8",
+    ),
+    "megabyte_msgstr": (
+        ('msgstr "Harcèlement judiciaire"', 'msgstr "' + "x" * 1_000_000 + '"'),
+        "22: a message longer than 20,000 characters; a fixed phrase is a line or two",
+    ),
+}
+
+
+def locales(tmp_path: Path, old: str, new: str) -> Path:
+    import shutil
+
+    loc = tmp_path / "locales"
+    shutil.copytree(ROOT / "appeal_gen" / "locales", loc)
+    po = loc / PO
+    text = po.read_text(encoding="utf-8")
+    assert old in text
+    po.write_text(text.replace(old, new), encoding="utf-8")
+    return loc
+
+
+def test_broken_catalog_headers_and_sizes_stop_build_and_locale_check_with_the_line(tmp_path: Path) -> None:
+    """Exit 2 with the catalog's line from both commands: a broken catalog stops, as a syntax error does."""
+    write_spec(tmp_path, MINIMAL)
+    for case, ((old, new), message) in CATALOG_CASES.items():
+        work = tmp_path / case
+        work.mkdir()
+        env = {"APPEAL_GEN_LOCALES": str(locales(work, old, new))}
+        args = ("build", str(tmp_path / "spec.yaml"), "--lang", "fr", "--allow-fallback", "-o", "out")
+        code, err = appeal_gen(work, *args, env=env, memory=MEMORY)
+        assert (case, code, err) == (case, 2, f"{work / 'locales' / PO}:{message}\n")
+        assert not (work / "out").exists()
+        code, err = appeal_gen(work, "locale", "check", "fr", env=env)
+        assert (case, code, err) == (case, 2, "locale check: problems in fr\n")
+
+
+def test_catalog_larger_than_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    loc = locales(tmp_path, "Generated-By", "X-Padding: " + "x" * 4_200_000 + '\\n"\n"Generated-By')
+    write_spec(tmp_path, MINIMAL)
+    size = (loc / PO).stat().st_size
+    env = {"APPEAL_GEN_LOCALES": str(loc)}
+    code, err = appeal_gen(tmp_path, "build", "spec.yaml", "--lang", "fr", "--allow-fallback", "-o", "out", env=env)
+    assert (code, err) == (2, f"{loc / PO}: the catalog is {size:,} bytes, more than the limit of 4,194,304\n")
