@@ -278,3 +278,21 @@ def test_catalog_larger_than_the_limit_is_refused_unread(tmp_path: Path) -> None
     env = {"APPEAL_GEN_LOCALES": str(loc)}
     code, err = appeal_gen(tmp_path, "build", "spec.yaml", "--lang", "fr", "--allow-fallback", "-o", "out", env=env)
     assert (code, err) == (2, f"{loc / PO}: the catalog is {size:,} bytes, more than the limit of 4,194,304\n")
+
+
+# Fonts ----------------------------------------------------------------------------
+
+
+def test_font_folder_fifo_device_and_huge_file_are_skipped_without_blocking(tmp_path: Path) -> None:
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    os.mkfifo(fonts / "pipe.ttf")
+    (fonts / "zero.ttf").symlink_to("/dev/zero")
+    with open(fonts / "huge.ttf", "wb") as fh:  # sparse: takes no disk space
+        fh.truncate(100 * 1024**3)
+    (fonts / "loop").symlink_to(fonts)
+    write_spec(tmp_path, MINIMAL)
+    env = {"APPEAL_GEN_FONT_DIRS": str(fonts)}
+    code, err = appeal_gen(tmp_path, "build", "spec.yaml", "-o", "out", "--format", "pdf", env=env, memory=MEMORY)
+    assert (code, err) == (0, "")
+    assert (tmp_path / "out" / "test-001.en.pdf").is_file()
