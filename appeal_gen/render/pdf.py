@@ -392,8 +392,9 @@ class _Writer:
         return _paragraph_markup(self.base, self.rtl, para, style_name, width or self.width)
 
     def para(self, para: Para, style: str, width: float | None = None) -> Any:
-
-        return _paragraph(self.markup(para, style, width), self.styles[style], (self.base, self.rtl, style))
+        flow = _paragraph(self.markup(para, style, width), self.styles[style], (self.base, self.rtl, style))
+        flow.ag_field = para.field  # named in the error if it cannot be laid out (_layout_error)
+        return flow
 
     def text(self, text: str, style: str, field: str | None = None, width: float | None = None) -> Any:
         return self.para(Para((Run(text),), field), style, width)
@@ -919,5 +920,52 @@ def _render_document(
         initialFontName=f"{family}-regular",
     )
     pages: list[int] = []
-    doc.build(story, canvasmaker=_page_canvas(w, pages, seed))
+    from reportlab.platypus.doctemplate import LayoutError as ReportlabLayoutError
+
+    laid = list(story)  # build() pops what it lays out: kept to find the field of a failure
+    try:
+        doc.build(story, canvasmaker=_page_canvas(w, pages, seed))
+    except ReportlabLayoutError as exc:
+        raise _layout_error(str(exc), laid) from None
     return buf.getvalue()
+
+
+def _layout_error(message: str, story: list[Any]) -> Exception:
+    """reportlab's LayoutError (a word or a table row taller than a page) as ours, naming the field.
+
+    reportlab names the flowables by their ``id`` in its message; the
+    paragraphs of a flowable it names (all cells of a table) are the
+    candidates, and the one with the longest unbroken word is the culprit.
+    A table split across pages is a new object, so when nothing named is
+    found every paragraph of the letter is a candidate.
+    """
+    from ..errors import LayoutError
+
+    named = {int(h, 16) for h in re.findall(r"(?:at |@)0x([0-9a-fA-F]+)", message)}
+    candidates: list[Any] = []
+    others: list[Any] = []
+    stack: list[tuple[Any, bool]] = [(f, False) for f in story]
+    while stack:
+        flow, inside = stack.pop()
+        inside = inside or id(flow) in named
+        if isinstance(flow, (list, tuple)):
+            stack.extend((f, inside) for f in flow)
+            continue
+        for row in getattr(flow, "_cellvalues", None) or ():
+            stack.extend((cell, inside) for cell in row)
+        stack.extend((f, inside) for f in getattr(flow, "_content", None) or ())
+        if getattr(flow, "ag_field", None):
+            (candidates if inside else others).append(flow)
+    candidates = candidates or others
+
+    def longest_word(flow: Any) -> tuple[int, float]:
+        # The same word also reaches headings that quote the field ("X urge
+        # ..."); the paragraph that is most nearly the word alone is its own.
+        text = flow.getPlainText()
+        word = max((len(t) for t in text.split()), default=0)
+        return word, word / max(len(text), 1)
+
+    field = max(candidates, key=longest_word).ag_field if candidates else None
+    return LayoutError(
+        "cannot be laid out: a word or a line is too long for a page; shorten it or add spaces", field=field
+    )

@@ -296,3 +296,33 @@ def test_font_folder_fifo_device_and_huge_file_are_skipped_without_blocking(tmp_
     code, err = appeal_gen(tmp_path, "build", "spec.yaml", "-o", "out", "--format", "pdf", env=env, memory=MEMORY)
     assert (code, err) == (0, "")
     assert (tmp_path / "out" / "test-001.en.pdf").is_file()
+
+
+# Tracebacks ------------------------------------------------------------------------
+
+
+def test_a_name_too_long_to_lay_out_is_one_line_with_its_field(tmp_path: Path) -> None:
+    write_spec(tmp_path, MINIMAL.replace("  - name: Example Defenders & Partners", "  - name: " + "E" * 20_000))
+    code, err = appeal_gen(tmp_path, "build", "spec.yaml", "-o", "out", memory=MEMORY)
+    assert (code, err) == (
+        2,
+        "spec.yaml:7:11: issuers: cannot be laid out: a word or a line is too long for a page; "
+        "shorten it or add spaces\n",
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_title_over_255_characters_builds_with_the_docx_property_shortened(tmp_path: Path) -> None:
+    import docx
+    from pypdf import PdfReader
+
+    title = " ".join(["Defender detained and held incommunicado"] * 10)
+    write_spec(tmp_path, MINIMAL.replace('title: Defender <detained> & "held" incommunicado', f"title: {title}"))
+    code, err = appeal_gen(tmp_path, "build", "spec.yaml", "-o", "out")
+    assert (code, err) == (0, "")
+    d = docx.Document(str(tmp_path / "out" / "test-001.en.docx"))
+    shortened = d.core_properties.title
+    assert len(shortened) <= 255 and shortened.endswith("incommunicado Defender\u2026")
+    assert title.startswith(shortened[:-1])
+    assert title in [p.text for p in d.paragraphs]
+    assert PdfReader(tmp_path / "out" / "test-001.en.pdf").metadata.title == title
