@@ -857,10 +857,20 @@ def _render_document(
     story.extend(P(p, "body") for p in letter.concern)
     story.append(P(letter.urge, "urge"))
     num_w = 8 * MM
+    # A bullet is drawn in the base font as it is, unchecked: a number that
+    # font cannot draw in full (a catalog's "{number}." may hold any
+    # character) is laid out as a paragraph instead, whose every character
+    # is checked and drawn by a font that has it, as in right-to-left letters.
+    bullet_face = fonts.resolve(w.base).face("regular")
+    bullet_have = fonts.coverage(bullet_face.path, bullet_face.index)
     for number, demand in letter.demands:
-        if w.rtl:
-            cells = [[P(demand, "demand", width - num_w), T(number, "number", None, num_w)]]
-            table = Table(cells, colWidths=[width - num_w, num_w])
+        if w.rtl or any(ord(c) not in bullet_have for c in number):
+            num = T(number, "number", "demands", num_w)
+            if w.rtl:
+                cells, widths = [[P(demand, "demand", width - num_w), num]], [width - num_w, num_w]
+            else:
+                cells, widths = [[num, P(demand, "demand", width - num_w)]], [num_w, width - num_w]
+            table = Table(cells, colWidths=widths)
             table.setStyle(_grid(family, ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)))
             story.append(table)
         else:

@@ -326,3 +326,27 @@ def test_a_title_over_255_characters_builds_with_the_docx_property_shortened(tmp
     assert title.startswith(shortened[:-1])
     assert title in [p.text for p in d.paragraphs]
     assert PdfReader(tmp_path / "out" / "test-001.en.pdf").metadata.title == title
+
+
+# Glyphs ---------------------------------------------------------------------------
+
+
+def test_a_demand_number_the_base_font_lacks_is_drawn_by_a_font_that_has_it(tmp_path: Path) -> None:
+    """A catalog's "{number}." with a Khmer sign in a French letter: drawn in Khmer OS, not as nothing."""
+    from pypdf import PdfReader
+
+    loc = locales(tmp_path, 'msgid "{number}."\nmsgstr "{number}."', 'msgid "{number}."\nmsgstr "{number}\u17d4"')
+    write_spec(tmp_path, MINIMAL)
+    env = {"APPEAL_GEN_LOCALES": str(loc)}
+    args = ("build", "spec.yaml", "--lang", "fr", "--allow-fallback", "-o", "out", "--format", "pdf")
+    code, _ = appeal_gen(tmp_path, *args, env=env)
+    assert code == 0
+    drawn: list[tuple[str, str]] = []
+
+    def visit(text, cm, tm, font, size):  # type: ignore[no-untyped-def]
+        if text.strip():
+            drawn.append((text.strip(), str(font.get("/BaseFont", "")) if font else ""))
+
+    PdfReader(tmp_path / "out" / "test-001.fr.pdf").pages[0].extract_text(visitor_text=visit)
+    signs = [font for text, font in drawn if "\u17d4" in text]
+    assert len(signs) == 3 and all("Khmer" in font for font in signs), drawn
