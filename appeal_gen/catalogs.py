@@ -16,6 +16,7 @@ import datetime as _dt
 import difflib
 import gettext
 import io
+import os
 import re
 import string
 import zipfile
@@ -284,12 +285,36 @@ def parse_po(data: bytes, file: str) -> Catalog:
     return catalog
 
 
-def _read(path: Path) -> Catalog:
+def read_po_bytes(path: Path | str, file: str) -> bytes:
+    """The bytes of the catalog at *path*, refused unread when larger than ``MAX_PO_BYTES``.
+
+    Opened non-blocking and checked with ``fstat``: a FIFO or a device put
+    where a catalog belongs is refused instead of blocking or filling memory.
+    """
+    import stat
+
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise CatalogError(f"cannot read catalog: {exc.strerror}", file=str(path)) from None
-    return parse_po(data, display(path))
+        raise CatalogError(f"cannot read catalog: {exc.strerror}", file=file) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise CatalogError("cannot read catalog: not a regular file", file=file)
+        if st.st_size > MAX_PO_BYTES:
+            raise CatalogError(
+                f"the catalog is {st.st_size:,} bytes, more than the limit of {MAX_PO_BYTES:,}", file=file
+            )
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(MAX_PO_BYTES + 1)
+    except OSError as exc:
+        raise CatalogError(f"cannot read catalog: {exc.strerror}", file=file) from None
+    finally:
+        os.close(fd)
+
+
+def _read(path: Path) -> Catalog:
+    return parse_po(read_po_bytes(path, str(path)), display(path))
 
 
 def _serialise(catalog: Catalog) -> bytes:
@@ -609,9 +634,9 @@ def check_language(lang: str, template: Catalog | None, base: Path | None = None
     report = LanguageReport(lang, path)
     file = display(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        report.problems.append(CatalogError(f"cannot read catalog: {exc.strerror}", file=file))
+        data = read_po_bytes(path, file)
+    except CatalogError as exc:
+        report.problems.append(exc)
         return report
     syntax = lint_po(data, file)
     if syntax:
