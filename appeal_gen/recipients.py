@@ -222,13 +222,14 @@ class RecipientList:
     def _xlsx_rows(self) -> Iterator[Row]:
         ncols = len(self.columns)
         limit = csv.field_size_limit()
-        for number, cells in _sheet_rows(self.path, ncols + 1):
+        for number, cells in _sheet_rows(self.path, max(ncols, MAX_XLSX_COLUMNS) + 1):
             if number <= self.header_line or cells.count(None) == len(cells):
                 continue
-            text = [_cell_text(c) for c in cells]
-            if text[ncols].strip():
-                yield Row(number, error=f"a value in column {ncols + 1}, but the header has {ncols} columns")
+            stray = next((i for i in range(ncols, len(cells)) if _cell_text(cells[i]).strip()), None)
+            if stray is not None:
+                yield Row(number, error=f"a value in column {stray + 1}, but the header has {ncols} columns")
                 continue
+            text = [_cell_text(c) for c in cells[:ncols]]
             long = next((i for i, t in enumerate(text) if len(t) > limit), None)
             if long is not None:
                 yield Row(
@@ -239,7 +240,7 @@ class RecipientList:
                 )
                 continue
             if any(t.strip() for t in text):
-                yield self._row(number, text[:ncols], False)
+                yield self._row(number, text, False)
 
 
 def open_list(path: str, *, delimiter: str | None = None, encoding: str = "utf-8") -> RecipientList:

@@ -181,6 +181,54 @@ def test_xlsx_unpacking_past_the_limit_is_refused(tmp_path: Path, monkeypatch) -
     assert str(info.value) == f"{path}: the workbook unpacks to {total:,} bytes, more than the limit of 10,000"
 
 
+def test_xlsx_entry_count_shared_strings_and_file_size_limits(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    import pytest
+
+    from appeal_gen import recipients
+
+    path = xlsx(tmp_path, {})
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("xl/sharedStrings.xml", "<sst>" + "<si><t>x</t></si>" * 1000 + "</sst>")
+    shared = zipfile.ZipFile(path).getinfo("xl/sharedStrings.xml").file_size
+    entries = len(zipfile.ZipFile(path).infolist())
+    size = path.stat().st_size
+    cases = {
+        "MAX_XLSX_ENTRIES": (5, f"the workbook holds {entries} files, more than the limit of 5"),
+        "MAX_XLSX_SHARED_STRINGS": (
+            1000,
+            f"xl/sharedStrings.xml unpacks to {shared:,} bytes, more than the limit of 1,000",
+        ),
+        "MAX_XLSX_BYTES": (1000, f"the workbook is {size:,} bytes, more than the limit of 1,000"),
+    }
+    for name, (value, message) in cases.items():
+        with monkeypatch.context() as m:
+            m.setattr(recipients, name, value)
+            with pytest.raises(recipients.RecipientListError) as info:
+                recipients.open_list(str(path))
+        assert str(info.value) == f"{path}: {message}"
+
+
+def test_xlsx_values_right_of_the_header_and_overlong_cells_fail_their_row(tmp_path: Path) -> None:
+    from appeal_gen import recipients
+
+    far = '<c r="Z2" t="inlineStr"><is><t>stray</t></is></c></row>'
+    long = '<row r="3"><c r="A3" t="inlineStr"><is><t>' + "x" * 131_073 + "</t></is></c></row></sheetData>"
+    path = xlsx(
+        tmp_path, {"a@example.org</t></is></c></row>": "a@example.org</t></is></c>" + far, "</sheetData>": long}
+    )
+    rows = list(recipients.open_list(str(path)).rows())
+    assert [(r.line, r.column, r.error) for r in rows] == [
+        (2, None, "a value in column 26, but the header has 2 columns"),
+        (
+            3,
+            "name",
+            "a cell longer than 131,072 characters; no address or name is that long (a column pasted by mistake?)",
+        ),
+    ]
+
+
 XLSX_BROKEN = {
     "unclosed_tags": ({"</sheetData>": "<row r='3'><c r='A3'>"}, "mismatched tag: line 1, column 702"),
     "bad_cell_reference": ({'r="A2"': 'r="!!"'}, "invalid literal for int() with base 10: '!'"),
