@@ -225,7 +225,10 @@ class RecipientList:
         for number, cells in _sheet_rows(self.path, max(ncols, MAX_XLSX_COLUMNS) + 1):
             if number <= self.header_line or cells.count(None) == len(cells):
                 continue
-            stray = next((i for i in range(ncols, len(cells)) if _cell_text(cells[i]).strip()), None)
+            extra = cells[ncols:]
+            stray = None
+            if extra.count(None) != len(extra):  # rare: only then is each cell looked at
+                stray = next((i for i in range(ncols, len(cells)) if _cell_text(cells[i]).strip()), None)
             if stray is not None:
                 yield Row(number, error=f"a value in column {stray + 1}, but the header has {ncols} columns")
                 continue
