@@ -30,7 +30,9 @@ MAX_COMPOSED_DEPTH = 60
 
 
 class _Limit(yaml.MarkedYAMLError):
-    """A composer limit, reported like a syntax error: at the node that crossed it."""
+    """A composer limit, reported like a syntax error: at the node that crossed it, with its field."""
+
+    field: str | None = None
 
 
 class _BoundedLoader(yaml.SafeLoader):
@@ -47,17 +49,35 @@ class _BoundedLoader(yaml.SafeLoader):
         self._nodes = 0
         self._depth = 0
         self._weight: dict[int, int] = {}
+        self._path: list[str] = []  # the field being composed, for the error
+
+    def _limit(self, problem: str, mark: Any) -> _Limit:
+        exc = _Limit(problem=problem, problem_mark=mark)
+        # The outer fields say where to look; sixty levels of "0.0.0" do not.
+        exc.field = ".".join(self._path[:3]) + (".…" if len(self._path) > 3 else "") or None
+        return exc
 
     def _add(self, n: int, mark: Any) -> None:
         self._nodes += n
         if self._nodes > MAX_COMPOSED_NODES:
-            raise _Limit(
-                problem=f"more than {MAX_COMPOSED_NODES} YAML nodes (YAML aliases expanding?); "
-                "a spec this large is refused",
-                problem_mark=mark,
+            raise self._limit(
+                f"more than {MAX_COMPOSED_NODES} YAML nodes (YAML aliases expanding?); a spec this large is refused",
+                mark,
             )
 
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # PyYAML passes a mapping value's key node, a list item's position,
+        # or None for a mapping key (shown as "?").
+        if parent is not None:
+            part = index.value if isinstance(index, yaml.ScalarNode) else index
+            self._path.append("?" if part is None or isinstance(part, yaml.Node) else str(part)[:40])
+        try:
+            return self._compose_counted(parent, index)
+        finally:
+            if parent is not None:
+                self._path.pop()
+
+    def _compose_counted(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             node = super().compose_node(parent, index)
@@ -66,7 +86,7 @@ class _BoundedLoader(yaml.SafeLoader):
             return node
         self._depth += 1
         if self._depth > MAX_COMPOSED_DEPTH:
-            raise _Limit(problem=f"nested more than {MAX_COMPOSED_DEPTH} levels deep", problem_mark=event.start_mark)
+            raise self._limit(f"nested more than {MAX_COMPOSED_DEPTH} levels deep", event.start_mark)
         before = self._nodes
         self._add(1, event.start_mark)
         node = super().compose_node(parent, index)
@@ -83,7 +103,9 @@ def compose(text: str, file: str) -> yaml.Node | None:
     except _Limit as exc:
         mark = exc.problem_mark
         assert mark is not None
-        raise SpecError(str(exc.problem), file=file, line=mark.line + 1, column=mark.column + 1) from None
+        raise SpecError(
+            str(exc.problem), file=file, line=mark.line + 1, column=mark.column + 1, field=exc.field
+        ) from None
     except yaml.MarkedYAMLError as exc:
         # The context mark is where the broken construct began (an opening
         # quote, a mapping), which is where the fix goes; the problem mark is

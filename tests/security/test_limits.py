@@ -61,7 +61,7 @@ def test_alias_bomb_through_mapping_keys_is_refused_while_composing(tmp_path: Pa
     code, err = appeal_gen(tmp_path, "build", "spec.yaml", "-o", "out", memory=MEMORY)
     assert (code, err) == (
         2,
-        "spec.yaml:7:28: more than 200000 YAML nodes (YAML aliases expanding?); a spec this large is refused\n",
+        "spec.yaml:7:28: x-keys.f.?.…: more than 200000 YAML nodes (YAML aliases expanding?); a spec this large is refused\n",
     )
     assert not (tmp_path / "out").exists()
 
@@ -77,13 +77,13 @@ def test_alias_used_as_a_text_key_is_refused_with_its_field(tmp_path: Path) -> N
 def test_deeply_nested_complex_key_is_refused_with_its_line(tmp_path: Path) -> None:
     write_spec(tmp_path, MINIMAL.replace("title: Defender", "title:\n  ? " + "[" * 5000 + "]" * 5000 + "\n  : x"))
     code, err = appeal_gen(tmp_path, "check", "spec.yaml")
-    assert (code, err) == (2, "spec.yaml:12:63: nested more than 60 levels deep\n")
+    assert (code, err) == (2, "spec.yaml:12:63: title.?.0.…: nested more than 60 levels deep\n")
 
 
 def test_deeply_nested_flow_mapping_key_is_refused_with_its_line(tmp_path: Path) -> None:
     write_spec(tmp_path, MINIMAL.replace("title: Defender", "title: {" + "{a: " * 3000 + "1" + "}" * 3000 + ": x}"))
     code, err = appeal_gen(tmp_path, "check", "spec.yaml")
-    assert (code, err) == (2, "spec.yaml:11:238: nested more than 60 levels deep\n")
+    assert (code, err) == (2, "spec.yaml:11:238: title.?.a.…: nested more than 60 levels deep\n")
 
 
 HUGE_INTS = {
