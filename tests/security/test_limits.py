@@ -61,7 +61,8 @@ def test_alias_bomb_through_mapping_keys_is_refused_while_composing(tmp_path: Pa
     code, err = appeal_gen(tmp_path, "build", "spec.yaml", "-o", "out", memory=MEMORY)
     assert (code, err) == (
         2,
-        "spec.yaml:7:28: x-keys.f.?.…: more than 200000 YAML nodes (YAML aliases expanding?); a spec this large is refused\n",
+        "spec.yaml:7:28: x-keys.f.?.…: more than 200000 YAML nodes (YAML aliases expanding?); "
+        "a spec this large is refused\n",
     )
     assert not (tmp_path / "out").exists()
 

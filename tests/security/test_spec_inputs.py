@@ -55,7 +55,8 @@ CASES: dict[str, tuple[str | bytes, str]] = {
         .replace("\nf:", "\n  f:")
         .replace("\ng:", "\n  g:")
         + MINIMAL.replace("demands:\n", "demands: *g\nx-old-demands:\n"),
-        "spec.yaml:7:13: x-anchors.f.1: more than 200000 YAML nodes (YAML aliases expanding?); a spec this large is refused",
+        "spec.yaml:7:13: x-anchors.f.1: more than 200000 YAML nodes (YAML aliases expanding?); "
+        "a spec this large is refused",
     ),
     "deep_nesting": (
         MINIMAL + "x: " + "[" * 5000 + "]" * 5000 + "\n",
