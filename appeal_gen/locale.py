@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import sanitize
-from .errors import CatalogError, UsageError
+from .errors import UsageError
 from .resources import LOCALES_DIR, LOCALES_ENV, locales_dir  # noqa: F401 - re-exported
 
 DOMAIN = "appeal_gen"
@@ -65,13 +65,9 @@ def _load_catalog(path: str, mtime: float) -> gettext.GNUTranslations:
     """Compile a .po in memory. ``mtime`` is part of the cache key on purpose."""
     from babel.messages.mofile import write_mo
 
-    from .catalogs import parse_po
+    from .catalogs import parse_po, read_po_bytes
 
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise CatalogError(f"cannot read catalog: {exc.strerror}", file=path) from None
+    data = read_po_bytes(path, path)
     # babel alone reads an unterminated string as if it were closed, minus
     # its last character: parse_po checks the syntax line by line first.
     catalog = parse_po(data, path)

@@ -52,6 +52,12 @@ _URL_RE = re.compile(r"^(https?://|mailto:)\S+$")
 MAX_NODES = 50_000
 MAX_DEPTH = 30
 MAX_TEXT_CHARS = 20_000
+#: Characters in a whole-number field (spec_version, ua_number ...). YAML
+#: reads ``0x``, ``0o``, ``0b``, ``1_000`` and base-60 ``1:2:3`` integers of
+#: any length: a 100,000-digit one takes seconds to build (base 60 is
+#: quadratic) and then cannot even be printed (Python's int-to-string limit).
+#: The check is on the text, before anything is converted.
+MAX_INT_CHARS = 20
 
 
 # --------------------------------------------------------------------------
@@ -515,6 +521,10 @@ class _Validator:
             if not (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int")):
                 self.error(node, path, f"expected {expect}, found {_describe(node)}")
                 return None
+            if len(node.value) > MAX_INT_CHARS:
+                n = len(node.value)
+                self.error(node, path, f"expected {expect} of at most {MAX_INT_CHARS} characters, found {n}")
+                return None
             try:
                 return int(yaml.SafeLoader.construct_yaml_int(yaml.SafeLoader(""), node))
             except ValueError:
@@ -598,9 +608,15 @@ class _Validator:
         if isinstance(node, yaml.MappingNode):
             values: dict[str, str] = {}
             for key_node, value_node in node.value:
-                if not self._count(value_node, depth, f"{path}.{key_node.value}"):
+                # A key that is a list or mapping is never turned into text:
+                # its repr could be as large as the alias tree behind it.
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+                if not self._count(value_node, depth, f"{path}.{shown}"):
                     if self.halted:
                         return None
+                    continue
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.error(key_node, path, "keys must be language codes such as en or fr")
                     continue
                 lang = self._lang(key_node, path, str(key_node.value))
                 if lang is None:

@@ -389,9 +389,37 @@ def render_docx(letter: Letter, options: DocxOptions | None = None, *, title: st
     return _normalise_zip(buf.getvalue())
 
 
+#: python-docx refuses core-property text longer than this (ValueError); the
+#: full title is in the document itself.
+MAX_CORE_PROPERTY_CHARS = 255
+
+
 def _set_properties(cp: Any, letter: Letter, options: DocxOptions) -> None:
     for name, value in _fixed_properties(letter, options):
-        setattr(cp, name, value)
+        setattr(cp, name, _shorten(value) if isinstance(value, str) else value)
+
+
+def _shorten(text: str, limit: int = MAX_CORE_PROPERTY_CHARS) -> str:
+    """*text* cut to *limit* characters with "…", at a word end if there is one in the last half.
+
+    Never inside a grapheme: a combining mark, a joiner or a variation
+    selector stays with the character before it.
+    """
+    import unicodedata
+
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    space = text.rfind(" ", 0, cut + 1)
+    if space > limit // 2:
+        cut = space
+    while cut > 0 and (
+        unicodedata.category(text[cut]) in ("Mn", "Mc", "Me")
+        or text[cut] in "\u200d\ufe0e\ufe0f"
+        or text[cut - 1] == "\u200d"
+    ):
+        cut -= 1
+    return text[:cut].rstrip() + "\u2026"
 
 
 def _fixed_properties(letter: Letter, options: DocxOptions) -> tuple[tuple[str, Any], ...]:
