@@ -527,6 +527,15 @@ class _Validator:
         if kind == "email" and not _EMAIL_RE.match(value):
             self.error(node, path, f"'{value}' is not an email address")
             return None
+        if kind == "email":
+            # The issuer's address is every draft's From: checked here once, by the rule every header
+            # follows (mailheaders), so that a bad one is one spec error and not an error on every row.
+            from .mailheaders import check_addr_spec
+
+            problem = check_addr_spec(value)
+            if problem:
+                self.error(node, path, f"'{value}' {problem}")
+                return None
         if kind == "url" and not _URL_RE.match(value):
             self.error(node, path, f"'{value}' is not a URL beginning with https://, http:// or mailto:")
             return None
