@@ -45,7 +45,7 @@ from .document import Correspondent, Letter, build_letter, personalise
 from .errors import AppealGenError, UsageError
 from .filenames import Namer
 from .locale import LocaleInfo, catalog_path, fallback_chain
-from .mailheaders import check_addr_spec
+from .mailheaders import check_addr_spec, shown
 from .output import OutputError, write_all
 from .recipients import RecipientList, Row, open_list
 from .spec import Spec, parse_spec
@@ -428,10 +428,11 @@ class _Run:
             return Outcome(row.line, error=problem, column="language")
         email = row.get("email").strip()
         if email and not EMAIL.match(email):
-            return Outcome(row.line, column="email", error=f"'{email}' is not an email address (name@example.org)")
+            error = f"'{shown(email)}' is not an email address (name@example.org)"
+            return Outcome(row.line, column="email", error=error)
         if email and (problem := check_addr_spec(email)):
             # The rule of the draft's To header (mailheaders), so that the row fails here, by its own cell.
-            return Outcome(row.line, column="email", error=f"'{email}' {problem}")
+            return Outcome(row.line, column="email", error=f"'{shown(email)}' {problem}")
         rid = row.get("id")
         if rid:
             if rid in self.ids:
@@ -611,7 +612,8 @@ class _Run:
             record["status"] = "error"
             record["message"] = out.error
             where = f"{out.column}: " if out.column else ""
-            self.report(f"{self.lst.path}:{row.line}: {where}{out.error}")
+            # One line per row whatever the message quotes (manifest.json keeps the message as it is).
+            self.report(shown(f"{self.lst.path}:{row.line}: {where}{out.error}"))
         else:
             assert reused is not None
             res.ok += 1

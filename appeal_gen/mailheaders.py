@@ -110,6 +110,19 @@ def _decode(text: str) -> str:
     return str(POLICY.header_factory("Subject", text))
 
 
+def shown(text: str) -> str:
+    """*text* for a one-line message: line breaks and other controls written as escapes.
+
+    A value quoted in an error (an address with a line break in it) must not
+    split the message over lines: "one line per problem" is what editors, CI
+    logs and the tests read.
+
+    >>> shown("a@example.org\\nBcc: b@example.org")
+    'a@example.org\\\\nBcc: b@example.org'
+    """
+    return _CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def check_addr_spec(addr_spec: str) -> str | None:
     """Why *addr_spec* cannot be one address in a header, or None.
 
@@ -137,7 +150,7 @@ def header(name: str, value: str, *, display_name: str = "", field: str | None =
     if name in ADDRESS_NAMES:
         problem = check_addr_spec(value)
         if problem:
-            raise MailError(f"'{value}' {problem}", field=field)
+            raise MailError(f"'{shown(value)}' {problem}", field=field)
         display, _ = header_text(display_name)
         made = POLICY.header_factory(name, [Address(display_name=display, addr_spec=value)])
         got = made.addresses
@@ -148,5 +161,5 @@ def header(name: str, value: str, *, display_name: str = "", field: str | None =
         meant = str(made) == text
     folded = made.fold(policy=POLICY)
     if not meant or not folded.startswith(f"{name}:") or _UNFOLDED_BREAK.search(folded[:-2]):
-        raise MailError(f"cannot be written as the {name} header of a draft: {value!r}", field=field)
+        raise MailError(f"cannot be written as the {name} header of a draft: '{shown(value)}'", field=field)
     return made
