@@ -266,3 +266,20 @@ def test_a_bad_row_address_fails_only_its_row_and_every_draft_has_its_headers(tm
         assert str(msg["To"]) == to
         assert str(msg["From"]) == "info@example.org"
         assert str(msg["Subject"]) == "Défenseurs en danger"
+
+
+def test_an_address_with_a_line_break_is_reported_on_one_line(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    spec = minimal_spec(
+        tmp_path, issuers='issuers:\n  - name: Example Defenders\n    email: "a@example.org\\nBcc: e@x.org"'
+    )
+    code, err, out = _batch(capsys, spec, ROWS, tmp_path)
+    assert code == 2
+    assert err == f"{spec}:8:12: issuers.0.email: 'a@example.org\\nBcc: e@x.org' is not an email address\n"
+    spec = minimal_spec(tmp_path)
+    code, err, out = _batch(capsys, spec, [*ROWS, ["r3", "C. Official", "c@example.org\r\nBcc: e@x.org"]], tmp_path)
+    assert code == 1
+    lst = tmp_path / "list.csv"
+    assert err.splitlines()[:-1] == [
+        f"{lst}:4: email: 'c@example.org\\r\\nBcc: e@x.org' is not an email address (name@example.org)"
+    ]
+    assert err.splitlines()[-1].startswith("batch: 3 rows: 2 letters")
