@@ -30,6 +30,7 @@ field once; ``header`` is the guard that holds whatever reaches it.
 
 from __future__ import annotations
 
+import functools
 import re
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
@@ -49,6 +50,7 @@ NAMES = ADDRESS_NAMES | {"Subject", "Date", "Message-ID", "X-Unsent", "Content-L
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 #: An encoded word begins with "=?": values without one are never decoded (the common case, at no cost).
 _ENCODED = "=?"
+_SPACES = re.compile(" {2,}")
 #: Each round of decoding shortens the text; a value still decoding after this many rounds is refused.
 _MAX_ROUNDS = 8
 #: One address a mail client will not read as two, or decode: ASCII atext without quotes, a domain of labels.
@@ -86,9 +88,10 @@ def header_text(value: str) -> tuple[str, list[str]]:
         found += more
     else:
         raise MailError("has encoded words nested too deep to be a header value")
-    # Spaces at either end mean nothing in a header, and the library's folding drops a space between
-    # two encoded words when the value starts with one.
-    return text.strip(" "), found
+    # Spaces at either end, or several in a row, mean nothing in a Subject, and the library's folding
+    # drops the space between two encoded words when it folds at a run of spaces or the value starts
+    # with one: one space each, so that the reader sees every space there is.
+    return _SPACES.sub(" ", text).strip(" "), found
 
 
 def _replace(text: str) -> tuple[str, list[str]]:
@@ -143,10 +146,16 @@ def header(name: str, value: str, *, display_name: str = "", field: str | None =
 
     For an address header *value* is the addr-spec and *display_name* the
     name shown with it. *field* names where the value came from, for the
-    error.
+    error. Headers are immutable once made, so the ones that repeat from
+    letter to letter (a language's Subject, the From) are made once.
     """
     if name not in NAMES:
         raise MailError(f"'{name}' is not a header appeal-gen writes", field=field)
+    return _header(name, value, display_name, field)
+
+
+@functools.lru_cache(maxsize=256)
+def _header(name: str, value: str, display_name: str, field: str | None) -> BaseHeader:
     if name in ADDRESS_NAMES:
         problem = check_addr_spec(value)
         if problem:
@@ -159,7 +168,44 @@ def header(name: str, value: str, *, display_name: str = "", field: str | None =
         text, _ = header_text(value)
         made = POLICY.header_factory(name, text)
         meant = str(made) == text
+        if meant and _read_back(name, made.fold(policy=POLICY)) != text:
+            made = _Prefolded.make(name, text)
     folded = made.fold(policy=POLICY)
     if not meant or not folded.startswith(f"{name}:") or _UNFOLDED_BREAK.search(folded[:-2]):
         raise MailError(f"cannot be written as the {name} header of a draft: '{shown(value)}'", field=field)
     return made
+
+
+def _read_back(name: str, folded: str) -> str:
+    """What a mail reader makes of *folded*: unfolded, encoded words decoded (by the policy's parser)."""
+    value = folded[len(name) + 1 :].removesuffix("\r\n").replace("\r\n", "")
+    return str(POLICY.header_factory(name, value.lstrip(" ")))
+
+
+class _Prefolded(str):
+    """A text header folded by ``email.header.Header``, written by the policy as it is.
+
+    The policy's own folding loses a space next to an encoded word in some
+    texts (a fold between two encoded words, CPython's folder); when the
+    folded header does not read back as the text, the value is encoded
+    whole by ``email.header.Header``, which keeps every space inside its
+    encoded words. The str is the text, as ``str(msg[name])`` gives it.
+    """
+
+    name: str
+    folded: str
+
+    @classmethod
+    def make(cls, name: str, text: str) -> BaseHeader:
+        from email.header import Header
+
+        made = cls(text)
+        made.name = name
+        encoded = Header(text, "utf-8", maxlinelen=POLICY.max_line_length, header_name=name).encode(linesep="\r\n")
+        made.folded = f"{name}: {encoded}\r\n"
+        if _read_back(name, made.folded) != text:
+            raise MailError(f"cannot be written as the {name} header of a draft: '{shown(text)}'")
+        return made  # type: ignore[return-value] # what a message needs of a header: name, fold, str
+
+    def fold(self, *, policy: object) -> str:
+        return self.folded

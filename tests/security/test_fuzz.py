@@ -240,7 +240,7 @@ def test_batch_keeps_its_invariants(
 
     # Every draft has exactly its headers, whatever row it came from.
     expected = HEADERS if issuer else HEADERS - {"From"}
-    subject = " ".join(header_text(clean(title)[0])[0].split())
+    subject = " ".join(header_text(clean(title)[0].strip())[0].split())  # the spec strips its values
     for path in (out / "letters").glob("*.eml"):
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         assert set(msg.keys()) == expected and len(msg.keys()) == len(expected)

@@ -275,8 +275,9 @@ def test_an_address_with_a_line_break_is_reported_on_one_line(tmp_path: Path, ca
     code, err, out = _batch(capsys, spec, ROWS, tmp_path)
     assert code == 2
     assert err == f"{spec}:8:12: issuers.0.email: 'a@example.org\\nBcc: e@x.org' is not an email address\n"
+    assert not out.exists()
     spec = minimal_spec(tmp_path)
-    code, err, out = _batch(capsys, spec, [*ROWS, ["r3", "C. Official", "c@example.org\r\nBcc: e@x.org"]], tmp_path)
+    code, err, _ = _batch(capsys, spec, [*ROWS, ["r3", "C. Official", "c@example.org\r\nBcc: e@x.org"]], tmp_path)
     assert code == 1
     lst = tmp_path / "list.csv"
     assert err.splitlines()[:-1] == [
