@@ -549,9 +549,15 @@ class _Validator:
         if not value:
             self.error(node, path, "must not be empty")
             return None
-        if kind == "email" and not _EMAIL_RE.match(value):
-            self.error(node, path, f"'{value}' is not an email address")
-            return None
+        if kind == "email":
+            # The issuer's address is every draft's From: checked here once, by the rule every header
+            # follows (mailheaders), so that a bad one is one spec error and not an error on every row.
+            from .mailheaders import check_addr_spec, shown
+
+            problem = "is not an email address" if not _EMAIL_RE.match(value) else check_addr_spec(value)
+            if problem:
+                self.error(node, path, f"'{shown(value)}' {problem}")
+                return None
         if kind == "url" and not _URL_RE.match(value):
             self.error(node, path, f"'{value}' is not a URL beginning with https://, http:// or mailto:")
             return None
