@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import ooxml
 from ..document import Addressee, Letter
 from ..errors import TemplateError
 from ..markup import Para
@@ -409,7 +410,10 @@ def render_docx(letter: Letter, options: DocxOptions | None = None, *, title: st
     _set_properties(tpl.docx.core_properties, letter, options)
     buf = io.BytesIO()
     tpl.save(buf)
-    return _normalise_zip(buf.getvalue())
+    data = _normalise_zip(buf.getvalue())
+    # What the template's tags produced is inspected too: "|safe" can write a field code.
+    ooxml.check_package(data, str(path), written=True)
+    return data
 
 
 def _set_properties(cp: Any, letter: Letter, options: DocxOptions) -> None:
@@ -551,21 +555,24 @@ class CompiledTemplate:
         #: The core properties last set, and their part deflated.
         self.core: tuple[tuple[tuple[str, Any], ...], _Deflated] | None = None
         try:
-            tpl = DocxTemplate(str(path))
-            tpl.render_init()
-            self.tpl = tpl
-            package = tpl.docx.part.package
-            cp = tpl.docx.core_properties  # creates the part if the template has none, as render_docx does
-            #: Each templated property's compiled template, or its text if it has no Jinja tags.
-            self.properties = {name: _property(getattr(cp, name)) for name in _TEMPLATED_PROPERTIES}
-            self.body = _compile(self._source(tpl.patch_xml(tpl.get_xml())))
-            #: Header and footer parts: (part, encoding, compiled template).
-            self.headers: list[tuple[Any, str, Any]] = []
-            for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
-                for _key, part in tpl.get_headers_footers(uri):
-                    xml = tpl.get_part_xml(part)
-                    encoding = tpl.get_headers_footers_encoding(xml)
-                    self.headers.append((part, encoding, _compile(self._source(tpl.patch_xml(xml)))))
+            # docxtpl's patch_xml runs regular expressions over the whole part, some
+            # quadratic in a crafted one: under the time limit, like the rendering.
+            with sandbox.time_limit():
+                tpl = DocxTemplate(str(path))
+                tpl.render_init()
+                self.tpl = tpl
+                package = tpl.docx.part.package
+                cp = tpl.docx.core_properties  # creates the part if the template has none, as render_docx does
+                #: Each templated property's compiled template, or its text if it has no Jinja tags.
+                self.properties = {name: _property(getattr(cp, name)) for name in _TEMPLATED_PROPERTIES}
+                self.body = _compile(self._source(tpl.patch_xml(tpl.get_xml())))
+                #: Header and footer parts: (part, encoding, compiled template).
+                self.headers: list[tuple[Any, str, Any]] = []
+                for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+                    for _key, part in tpl.get_headers_footers(uri):
+                        xml = tpl.get_part_xml(part)
+                        encoding = tpl.get_headers_footers_encoding(xml)
+                        self.headers.append((part, encoding, _compile(self._source(tpl.patch_xml(xml)))))
             parts = list(package.iter_parts())
             footnotes = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
             if any(p.content_type == footnotes for p in parts):
@@ -650,8 +657,8 @@ class CompiledTemplate:
         _add_recipient(ctx, letter, tpl)
         return ctx
 
-    def _keep(self, key: tuple[object, ...], data: bytes) -> _Deflated:
-        """*data* deflated and kept under *key*, what it was made from.
+    def _keep(self, key: tuple[object, ...], data: bytes, name: str) -> _Deflated:
+        """*data* (zip entry *name*) inspected, deflated and kept under *key*, what it was made from.
 
         For headers, footers, core properties and the document's
         relationships, which depend on the letter only through text that is
@@ -659,6 +666,7 @@ class CompiledTemplate:
         the recipient in a header, the table fills up and is emptied now and
         then.
         """
+        ooxml.check_written_part(name, data, str(self.path))
         if len(self.finished) >= 64:
             self.finished.clear()
         packed = self.finished[key] = _deflate(data)
@@ -714,7 +722,9 @@ class CompiledTemplate:
                 cp = tpl.docx.core_properties
                 for name, value in values:
                     setattr(cp, name, value)
-                self.core = (values, _deflate(self.core_part.blob))
+                core = self.core_part.blob
+                ooxml.check_written_part(self.core_part.partname.membername, core, str(self.path))
+                self.core = (values, _deflate(core))
             entries: list[tuple[str, bytes | _Deflated]] = []
             static = self.static
             # PackageWriter's order: content types, package relationships, then each part and its own.
@@ -722,17 +732,20 @@ class CompiledTemplate:
             entries.append(("_rels/.rels", static["_rels/.rels"]))
             for part, name, rels_name in self.members:
                 if part is self.doc_part:
-                    entries.append((name, serialize_part_xml(tpl.docx.element)))
+                    body = serialize_part_xml(tpl.docx.element)
+                    # What the template's tags produced: "|safe" can write a field code.
+                    ooxml.check_written_part(name, body, str(self.path))
+                    entries.append((name, body))
                     if len(rels):
                         # The relationships' XML is made from these values alone.
                         key = ("rels", *((r.rId, r.reltype, r.is_external, _rel_target(r)) for r in rels.values()))
-                        entries.append((rels_name, finished.get(key) or self._keep(key, rels.xml)))
+                        entries.append((rels_name, finished.get(key) or self._keep(key, rels.xml, rels_name)))
                     continue
                 if part is self.core_part:
                     entries.append((name, self.core[1]))
                 elif id(part) in headers:
                     key, done, header = headers[id(part)]
-                    entries.append((name, done or self._keep(key, serialize_part_xml(header))))
+                    entries.append((name, done or self._keep(key, serialize_part_xml(header), name)))
                 else:
                     entries.append((name, static[name]))
                 if len(part.rels):
