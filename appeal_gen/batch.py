@@ -898,7 +898,7 @@ def _check_templates(spec: Spec, options: BatchOptions) -> None:
     if "docx" not in options.formats:
         return
     from . import ooxml, sandbox
-    from .render.docx import default_template
+    from .render.docx import check_template_source, default_template
 
     paths = {Path(options.template)} if options.template else {default_template(x) for x in spec.content_languages()}
     for path in sorted(paths):
@@ -912,6 +912,7 @@ def _check_templates(spec: Spec, options: BatchOptions) -> None:
                 "salutation and signature; add the recipient tags described in docs/batch.md",
                 file=str(path),
             )
+        check_template_source(path)
 
 
 def _environment_hash(spec_text: str, lang: str, options: BatchOptions) -> str:

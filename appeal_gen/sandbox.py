@@ -280,15 +280,16 @@ def _check_formatted(pattern: str, args: Iterable[Any], kwargs: dict[str, Any]) 
     if not fields:
         return
     widest = 0
-    for a in (*args, *kwargs.values()):
-        if isinstance(a, int) and not isinstance(a, bool):
-            widest = max(widest, abs(a))  # a width given as an argument: "{:{}}"
-        widest = max(widest, _size(a, MAX_VALUE_LENGTH))
     for m in _WIDTHS.finditer(pattern):
         for g in m.groups():
             if g:
                 widest = max(widest, int(g[:8]))
     _check_length(len(pattern) + fields * widest)
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, int) and not isinstance(a, bool):
+            widest = max(widest, abs(a))  # a width given as an argument: "{:{}}"
+        widest = max(widest, _size(a, MAX_VALUE_LENGTH))
+        _check_length(len(pattern) + fields * widest)  # at once: a million arguments are not all measured
 
 
 #: Methods that grow the object they belong to, and by how much.
@@ -353,7 +354,7 @@ def _guarded(name: str, f: Any) -> Any:
             args = (*args[:off], _check_joined(value, str(sep)), *rest)
         elif name == "sum":
             items = list(value) if not isinstance(value, list | tuple) else value
-            _check_length(sum(_size(x, MAX_VALUE_LENGTH) for x in items))
+            _check_length(_size(list(items), MAX_VALUE_LENGTH))  # all items together, counted once
             args = (*args[:off], items, *rest)
         elif name == "replace" and len(rest) >= 2:
             _check_replaced(value, rest[0], rest[1])

@@ -513,6 +513,35 @@ _LISTING_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
 _SPLIT_PARAGRAPH = re.compile(r"<w:p([ >])")
 
 
+def check_template_source(path: Path) -> None:
+    """docxtpl's pre-processing and the Jinja compile of a template's body, headers and footers,
+    once, under the time limit: what every letter would otherwise fail on the same way.
+
+    For ``batch``, before any worker starts: a Jinja syntax error, or a part
+    whose pre-processing never ends (docxtpl's ``patch_xml`` has regular
+    expressions that are quadratic in a crafted run), is one exit-2 error
+    instead of one failed row per letter. The compiled templates stay in the
+    cache that ``CompiledTemplate`` reads.
+    """
+    from docxtpl import DocxTemplate
+
+    from .. import sandbox
+
+    try:
+        with sandbox.time_limit():
+            tpl = DocxTemplate(str(path))
+            tpl.render_init()
+            _compile(CompiledTemplate._source(tpl.patch_xml(tpl.get_xml())))
+            for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+                for _key, part in tpl.get_headers_footers(uri):
+                    _compile(CompiledTemplate._source(tpl.patch_xml(tpl.get_part_xml(part))))
+    except TemplateError as exc:
+        exc.file = exc.file or str(path)
+        raise
+    except Exception as exc:  # noqa: BLE001 - a volunteer's template can fail in jinja2, lxml or zipfile
+        raise TemplateError(f"cannot render the template: {exc}", file=str(path)) from None
+
+
 class CompiledTemplate:
     """A DOCX template prepared once, for rendering many letters of one language.
 
