@@ -159,6 +159,9 @@ def environment() -> Any:
 
             return checked
 
+    from docxtpl import RichText
+
+    _RICH_TEXT.add(RichText)
     env = LimitedSandbox(autoescape=True, finalize=_finalize)
     env.filters = {name: _guarded(name, f) for name, f in env.filters.items()}
     env.concat = _bounded_concat  # type: ignore[method-assign]
@@ -174,20 +177,39 @@ def _finalize(value: Any) -> Any:
     the DOCX and the PDF. A value's underscore next to a brace is written as
     the character reference ``&#95;``, which that replacement does not see
     and the XML parser reads back as ``_``.
-    """
-    _check_length(_size(value, MAX_VALUE_LENGTH))
-    if isinstance(value, str) and not hasattr(value, "__html__"):
-        if "_" not in value or ("{_" not in value and "_}" not in value):
-            return value
-        from markupsafe import escape
 
-        return _keep_braces(str(escape(value)))
-    html = getattr(value, "__html__", None)
-    if html is not None:
-        text = str(html())
-        if "{_" in text or "_}" in text:
-            return _keep_braces(text)
+    Called for every value of every letter: plain strings and docxtpl's
+    RichText (its ``xml``) take the short paths.
+    """
+    if type(value) is str:
+        if len(value) > MAX_VALUE_LENGTH:
+            _check_length(len(value))
+        if "{_" in value or "_}" in value:
+            from markupsafe import escape
+
+            return _keep_braces(str(escape(value)))
+        return value
+    kind = type(value)
+    if kind in _SMALL:
+        return value
+    xml = value.xml if kind in _RICH_TEXT else None
+    if type(xml) is not str:
+        _check_length(_size(value, MAX_VALUE_LENGTH))
+        html = getattr(value, "__html__", None)
+        if html is None:
+            return value
+        xml = str(html())
+    elif len(xml) > MAX_VALUE_LENGTH:
+        _check_length(len(xml))
+    if "{_" in xml or "_}" in xml:
+        return _keep_braces(xml)
     return value
+
+
+#: Values that print short whatever they hold.
+_SMALL = frozenset({type(None), bool, int, float})  # an int prints at most 4,300 digits (sys.int_info)
+#: docxtpl's RichText, whose ``xml`` is what it prints (set by ``environment``).
+_RICH_TEXT: set[type] = set()
 
 
 def _keep_braces(xml: str) -> Any:

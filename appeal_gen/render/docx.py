@@ -761,10 +761,9 @@ class CompiledTemplate:
             entries.append(("_rels/.rels", static["_rels/.rels"]))
             for part, name, rels_name in self.members:
                 if part is self.doc_part:
-                    body = serialize_part_xml(tpl.docx.element)
                     # What the template's tags produced: "|safe" can write a field code.
-                    ooxml.check_written_part(name, body, str(self.path))
-                    entries.append((name, body))
+                    ooxml.check_written_tree(name, tpl.docx.element, str(self.path))
+                    entries.append((name, serialize_part_xml(tpl.docx.element)))
                     if len(rels):
                         # The relationships' XML is made from these values alone.
                         key = ("rels", *((r.rId, r.reltype, r.is_external, _rel_target(r)) for r in rels.values()))
