@@ -315,3 +315,32 @@ def test_a_zip_whose_headers_understate_an_entry_is_refused(tmp_path: Path) -> N
     assert (
         str(info.value) == "t.docx: cannot read the template as a zip archive: Bad CRC-32 for file 'word/document.xml'"
     )
+
+
+def test_a_field_the_template_writes_with_safe_is_caught_in_batch(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """batch inspects each letter's body as a tree (render.docx.CompiledTemplate), not as bytes."""
+    tag = "{{ '</w:t></w:r><w:fldSimple w:instr=\"INCLUDEPICTURE http://attacker.example/p.png\"/><w:r><w:t>'|safe }}"
+    template = make_template(tmp_path, "{% if recipient %}{% endif %}", tag)
+    recipients = tmp_path / "r.csv"
+    recipients.write_text("name,language\nAda,en\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = cli(
+        capsys,
+        "batch",
+        str(EXAMPLE),
+        "--recipients",
+        str(recipients),
+        "--format",
+        "docx",
+        "--template",
+        str(template),
+        "--jobs",
+        "1",
+        "-o",
+        str(out),
+    )
+    assert code == 1
+    assert err.splitlines()[0] == (
+        f"{recipients}:2: {template}: word/document.xml: field INCLUDEPICTURE points outside the document"
+    )
+    assert not list(out.rglob("*.docx"))
