@@ -112,10 +112,9 @@ class Package:
                             f"{info.filename} unpacks to more than its zip header says; refused (a zip bomb?)",
                             file=self.where,
                         )
-        except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError) as exc:
-            # zlib.error is a subclass of Exception only; zipfile wraps most in BadZipFile.
-            raise TemplateError(f"cannot read the template as a zip archive: {exc}", file=self.where) from None
-        except Exception as exc:  # noqa: BLE001 - zlib.error from a corrupt deflate stream
+        except TemplateError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - BadZipFile, OSError, EOFError, zlib.error from a corrupt stream
             raise TemplateError(f"cannot read the template as a zip archive: {exc}", file=self.where) from None
         self.left -= len(out)
         return bytes(out)
