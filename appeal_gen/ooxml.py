@@ -51,6 +51,15 @@ FETCHING_FIELDS = frozenset(
 #: The only schemes a hyperlink may use; SECURITY.md says the same of spec links.
 WEB_SCHEMES = ("http:", "https:", "mailto:")
 
+#: Elements refused wherever they are (WordprocessingML's; any OLEObject), and why.
+_REFUSED_ELEMENTS = {
+    "OLEObject": "embeds an OLE object, which Word may load from outside the document",
+    "control": "embeds an ActiveX control",
+    "altChunk": "imports another document (altChunk), which Word converts when the letter is opened",
+    "connectString": "has a mail-merge data source, which Word reads when the letter is opened",
+    "query": "has a mail-merge data source, which Word reads when the letter is opened",
+    "dataSource": "has a mail-merge data source, which Word reads when the letter is opened",
+}
 _CHUNK = 64 * 1024
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _FIELD_NAME = re.compile(r"\s*([A-Za-z]+)")
@@ -300,7 +309,7 @@ class _Inspector:
     def __init__(self, part: str, where: str) -> None:
         self.part = part
         self.where = where
-        self.rels = part.endswith(".rels")
+        self.rels = part.lower().endswith(".rels")  # part names are case-insensitive (OPC)
         #: Open complex fields: [instruction pieces, still in the instruction?].
         self.fields: list[list[Any]] = []
         self.instr: list[str] | None = None
@@ -329,8 +338,8 @@ class _Inspector:
                 self.fields.pop()
         elif local in ("instrText", "delInstrText"):
             self.instr = []
-        elif local == "OLEObject":
-            self.refuse("embeds an OLE object, which Word may load from outside the document")
+        elif local in _REFUSED_ELEMENTS and (local == "OLEObject" or name.rpartition(" ")[0] in _W_NAMESPACES):
+            self.refuse(_REFUSED_ELEMENTS[local])
         for attr in ("src", "href"):
             value = attrs.get(attr)
             if value and _external(value) and (attr == "src" or not _web(value)):

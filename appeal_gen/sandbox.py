@@ -72,7 +72,8 @@ def check_template_file(path: Path) -> None:
         raise TemplateError(f"cannot read the template: {exc.strerror}", file=where) from None
     key = (where, hashlib.sha256(data).digest(), _limits())
     if key not in _CHECKED:
-        ooxml.check_package(data, where)
+        with time_limit():  # expat reads up to MAX_UNCOMPRESSED_BYTES of XML: seconds, but bounded
+            ooxml.check_package(data, where)
         if len(_CHECKED) >= 64:
             _CHECKED.clear()
         _CHECKED.add(key)

@@ -181,6 +181,40 @@ HOSTILE: dict[str, tuple[dict[str, bytes], str]] = {
         },
         "word/footer1.xml: field INCLUDEPICTURE points outside the document",
     ),
+    "upper-case .RELS": (
+        {
+            "word/_rels/settings.xml.RELS": _rels(
+                f'<Relationship Id="rId9" Type="{ATTACHED}" Target="{REMOTE}" TargetMode="External"/>'
+            ).encode()
+        },
+        "word/_rels/settings.xml.RELS " + FETCH.format(REMOTE),
+    ),
+    "altChunk": (
+        {"word/document.xml": _with_body('<w:altChunk r:id="rId99"/>')},
+        "word/document.xml: imports another document (altChunk), which Word converts when the letter is opened",
+    ),
+    "mail-merge data source": (
+        {
+            "word/settings.xml": zipfile.ZipFile(TEMPLATE)
+            .read("word/settings.xml")
+            .replace(
+                b"<w:zoom ",
+                b'<w:mailMerge><w:mainDocumentType w:val="formLetters"/><w:dataType w:val="textFile"/>'
+                b'<w:connectString w:val=""/><w:query w:val="SELECT * FROM \\\\srv\\x.txt"/></w:mailMerge>'
+                b"<w:zoom ",
+                1,
+            )
+        },
+        "word/settings.xml: has a mail-merge data source, which Word reads when the letter is opened",
+    ),
+    "VML image from a share": (
+        {
+            "word/document.xml": _with_body(
+                '<w:p><w:r><w:pict><v:shape><v:imagedata src="\\\\srv\\x.png"/></v:shape></w:pict></w:r></w:p>'
+            )
+        },
+        "word/document.xml: imagedata points outside the document (\\\\srv\\x.png)",
+    ),
     "UTF-16 document with a DOCTYPE": (
         {
             "word/document.xml": (
