@@ -5,10 +5,13 @@ plain Jinja, ``{{ cycler.__init__.__globals__.os.popen('id').read() }}``
 runs a shell command, so templates run in Jinja's ``SandboxedEnvironment``
 (no attribute access to Python internals), with autoescaping, and with the
 limits below, because the sandbox alone still lets a template spin for
-hours or ask for gigabytes (``{{ 'x' * 10**9 }}``). The template file itself
-is checked before any XML parser or unzip sees it: a zip bomb or an XML
-entity bomb is refused by its numbers, and a remote "attached template" is
-refused because Word would fetch it when the letter is opened.
+hours or ask for gigabytes (``{{ 'x' * 10**9 }}``, or a string doubled in a
+loop): the limits bound the size of what a template builds, not only its
+time. The template file itself is checked (``appeal_gen.ooxml``) before
+python-docx or docxtpl sees it: a zip bomb is refused by the numbers in its
+central directory, a DOCTYPE or entity in any encoding by expat, and any
+relationship or field code that would make Word fetch a file when the
+letter is opened by inspecting each part's XML.
 
 The limits are module constants; SECURITY.md says how to change them.
 """

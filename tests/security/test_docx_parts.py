@@ -273,11 +273,23 @@ def test_template_pointing_outside_is_refused_by_batch(name: str, tmp_path: Path
     assert not out.exists() or list(out.iterdir()) == []
 
 
-def test_the_shipped_templates_pass(tmp_path: Path) -> None:
+def test_the_shipped_templates_and_harmless_fields_pass(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """No false alarms: page numbers, web and in-document hyperlinks, https hyperlink relationships."""
     from appeal_gen import ooxml
 
     for path in sorted((ROOT / "templates").rglob("*.docx")):
         ooxml.check_package(path, str(path))
+    harmless = _with_body(
+        _field(" PAGE ")
+        + _field('HYPERLINK "https://www.frontlinedefenders.org/" \\o "tip"')
+        + _field('HYPERLINK \\l "demands"')
+        + '<w:p><w:fldSimple w:instr=" NUMPAGES "/></w:p>'
+    )
+    template = patch_docx(TEMPLATE, tmp_path / "fields.docx", {"word/document.xml": harmless})
+    code, _, err = cli(
+        capsys, "build", str(EXAMPLE), "--format", "docx", "--template", str(template), "-o", str(tmp_path / "o")
+    )
+    assert (code, err) == (0, "")
 
 
 def test_a_field_the_template_writes_with_safe_is_caught_in_the_letter(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
