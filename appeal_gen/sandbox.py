@@ -188,7 +188,7 @@ def _finalize(value: Any) -> Any:
     if type(value) is str:
         if len(value) > MAX_VALUE_LENGTH:
             _check_length(len(value))
-        if "{_" in value or "_}" in value:
+        if "_" in value and ("{_" in value or "_}" in value):  # one fast scan for most values
             from markupsafe import escape
 
             return _keep_braces(str(escape(value)))
@@ -205,7 +205,7 @@ def _finalize(value: Any) -> Any:
         xml = str(html())
     elif len(xml) > MAX_VALUE_LENGTH:
         _check_length(len(xml))
-    if "{_" in xml or "_}" in xml:
+    if "_" in xml and ("{_" in xml or "_}" in xml):
         return _keep_braces(xml)
     return value
 
