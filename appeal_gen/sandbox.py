@@ -145,6 +145,8 @@ def environment() -> Any:
         def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
             _check_arguments(args, kwargs)
             _check_method(__obj, args, kwargs)
+            if any(_lazy(a) for a in args):  # [].extend(gen), ''.join(gen), dict.update(gen)
+                args = tuple(_measured(a) if _lazy(a) else a for a in args)
             return super().call(__context, __obj, *args, **kwargs)
 
         def wrap_str_format(self, value: Any) -> Any:
@@ -326,6 +328,9 @@ def _check_method(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> No
     """``list.append`` in a loop, ``sep.join(...)``, ``s.replace(...)``, ``s.expandtabs(...)``: sized first."""
     owner = getattr(obj, "__self__", None)
     name = getattr(obj, "__name__", "")
+    if name == "generate_lorem_ipsum":  # lipsum(n): up to 100 words a paragraph
+        n = args[0] if args else kwargs.get("n", 5)
+        _check_length(abs(n) * 1000 if isinstance(n, int) else 0)
     if owner is None or not name:
         return
     if isinstance(owner, list | dict | set) and name in _GROWING:
@@ -342,10 +347,30 @@ def _check_method(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> No
 
 
 def _check_joined(items: Any, sep: str) -> list[Any]:
-    """The items of a join, measured before they are joined (a generator is read once, here)."""
-    listed = list(items) if not isinstance(items, list | tuple) else items
-    _check_length(_size(list(listed), MAX_VALUE_LENGTH) + len(sep) * len(listed))
-    return list(listed)
+    """The items of a join, measured before they are joined.
+
+    A generator (``range(10**5)|map('center', 999999)``) is read one item at
+    a time and stopped as soon as the total passes the limit: reading it
+    whole first would be the very allocation to avoid.
+    """
+    if isinstance(items, list | tuple):
+        _check_length(_size(list(items), MAX_VALUE_LENGTH) + len(sep) * len(items))
+        return list(items)
+    return list(_measured(items, len(sep)))
+
+
+def _measured(items: Any, extra: int = 0) -> Iterator[Any]:
+    """*items*, one by one, stopping once what they print adds up past MAX_VALUE_LENGTH."""
+    total = 0
+    for item in items:
+        total += _size(item, MAX_VALUE_LENGTH) + extra
+        _check_length(total)
+        yield item
+
+
+def _lazy(value: Any) -> bool:
+    """An iterator that makes its items as it is read (map, a generator), which ``len`` cannot size."""
+    return hasattr(value, "__next__") and not isinstance(value, str | bytes)
 
 
 def _check_replaced(text: Any, old: Any, new: Any) -> None:
@@ -371,6 +396,10 @@ def _guarded(name: str, f: Any) -> Any:
         if len(args) <= off:
             return f(*args, **kwargs)
         value, rest = args[off], args[off + 1 :]
+        if _lazy(value) and name not in ("join", "sum"):
+            # list, sort, unique, tojson... would read a generator whole.
+            value = _measured(value)
+            args = (*args[:off], value, *rest)
         if name == "format":
             _check_format(value)
             if isinstance(value, str):
@@ -379,8 +408,8 @@ def _guarded(name: str, f: Any) -> Any:
             sep = rest[0] if rest else kwargs.get("d", "")
             args = (*args[:off], _check_joined(value, str(sep)), *rest)
         elif name == "sum":
-            items = list(value) if not isinstance(value, list | tuple) else value
-            _check_length(_size(list(items), MAX_VALUE_LENGTH))  # all items together, counted once
+            items = list(_measured(value)) if _lazy(value) else list(value)
+            _check_length(_size(items, MAX_VALUE_LENGTH))  # all items together, counted once
             args = (*args[:off], items, *rest)
         elif name == "replace" and len(rest) >= 2:
             _check_replaced(value, rest[0], rest[1])
@@ -393,7 +422,9 @@ def _guarded(name: str, f: Any) -> Any:
             _check_length(len(value) * (1 + len(str(wrap))))
         elif name not in ("length", "count", "first", "last", "default", "d"):
             _check_length(_size(value, MAX_VALUE_LENGTH))
-        return f(*args, **kwargs)
+        result = f(*args, **kwargs)
+        # map makes new values as it is read: measured, so whatever reads it whole stops in time.
+        return _measured(result) if name == "map" and _lazy(result) else result
 
     return filt
 

@@ -49,6 +49,13 @@ SIZE = {
     S + "{{ s|wordwrap(1, wrapstring=s) }}": _limit("999,999,000,000"),
     "{{ ('\\t' * 999999).expandtabs(999999) }}": _limit("999,999,000,000"),
     S + "{% macro twice() %}{{ s }}{{ s }}{% endmacro %}{{ twice() }}": _limit("1,999,998"),
+    # Generators that make a megabyte string per item, read whole by what consumes them.
+    "{{ range(100000)|map('center', 999999)|join }}": _limit("1,999,998"),
+    "{% set l = range(100000)|map('center', 999999)|list %}{{ l|length }}": _limit("1,999,998"),
+    "{% set l = [] %}{{ l.extend(range(100000)|map('center', 999999)) or '' }}": _limit("1,999,998"),
+    "{{ ''.join(range(100000)|map('center', 999999)) }}": _limit("1,999,998"),
+    "{% for x in range(100000)|map('center', 999999) %}{{ loop.length }}{% endfor %}": _limit("1,999,998"),
+    "{{ lipsum(999999) }}": _limit("999,999,000"),
 }
 
 
