@@ -1059,23 +1059,22 @@ def _check_templates(spec: Spec, options: BatchOptions) -> None:
     """A DOCX template without the recipient block would drop every address silently."""
     if "docx" not in options.formats:
         return
-    import zipfile
-
-    from .render.docx import default_template
+    from . import ooxml, sandbox
+    from .render.docx import check_template_source, default_template
 
     paths = {Path(options.template)} if options.template else {default_template(x) for x in spec.content_languages()}
     for path in sorted(paths):
-        try:
-            with zipfile.ZipFile(path) as z:
-                body = z.read("word/document.xml")
-        except (OSError, KeyError, zipfile.BadZipFile) as exc:
-            raise UsageError(f"cannot read the DOCX template: {exc}", file=str(path)) from None
+        # Zip limits, DOCTYPEs, external relationships and field codes, before anything is inflated.
+        sandbox.check_template_file(path)
+        with ooxml.open_package(path, str(path)) as z:
+            body = z.read("word/document.xml")
         if b"recipient" not in body:
             raise UsageError(
                 "this template has no recipient block, so letters would print without their address, "
                 "salutation and signature; add the recipient tags described in docs/batch.md",
                 file=str(path),
             )
+        check_template_source(path)
 
 
 def _environment_hash(spec_text: str, lang: str, options: BatchOptions) -> str:

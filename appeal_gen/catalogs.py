@@ -19,7 +19,6 @@ import io
 import os
 import re
 import string
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -350,9 +349,13 @@ def _docx_lines(path: Path) -> list[str]:
     from xml.etree import ElementTree
 
     w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    from . import ooxml, sandbox
+
+    # The same checks as a template used for letters: no zip bomb is inflated, no entity expanded.
+    sandbox.check_template_file(path)
     lines: list[str] = []
-    with zipfile.ZipFile(path) as z:
-        parts = sorted(n for n in z.namelist() if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", n))
+    with ooxml.open_package(path, str(path)) as z:
+        parts = sorted(n for n in z.names() if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", n))
         for name in parts:
             root = ElementTree.fromstring(z.read(name))
             for p in root.iter(f"{w}p"):
