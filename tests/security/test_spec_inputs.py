@@ -57,7 +57,7 @@ CASES: dict[str, tuple[str | bytes, str]] = {
         + MINIMAL.replace("demands:\n", "demands: *g\nx-old-demands:\n"),
         "spec.yaml:1:1: x-anchors: unknown key; allowed here: spec_version, language, languages, reference, issuers, "
         "date, dateline, country, status, title, summary, subjects, updates, context, concern, demands, authorities, "
-        "copies_to, deadline, links",
+        "copies_to, deadline, links, conventions",
     ),
     "deep_nesting": (
         MINIMAL + "x: " + "[" * 5000 + "]" * 5000 + "\n",
