@@ -364,6 +364,7 @@ def read_conventions(v: Any, node: Any, path: str, depth: int) -> dict[str, Conv
         v.error(node, path, "expected a mapping of language codes to conventions (locale, typography, authorities)")
         return None
     out: dict[str, Conventions] = {}
+    seen: dict[str, int] = {}
     for lang_node, value_node in node.value:
         lang = v.scalar(lang_node, "lang", path)
         sub = f"{path}.{lang}"
@@ -371,23 +372,37 @@ def read_conventions(v: Any, node: Any, path: str, depth: int) -> dict[str, Conv
             if v.halted:
                 return None
             continue
+        if lang in seen:
+            v.error(lang_node, sub, f"duplicate key (first given on line {seen[lang]})")
+            continue
+        seen[lang] = lang_node.start_mark.line + 1
         if not isinstance(value_node, yaml.MappingNode):
             v.error(value_node, sub, "expected a mapping with locale, typography or authorities")
             continue
-        found = _read_convention(v, lang, value_node, sub)
+        found = _read_convention(v, lang, value_node, sub, depth + 1)
         if found is not None:
             out[lang] = found
+        elif v.halted:
+            return None
     return out
 
 
-def _read_convention(v: Any, lang: str, node: Any, path: str) -> Conventions | None:
+def _read_convention(v: Any, lang: str, node: Any, path: str, depth: int) -> Conventions | None:
     """One language's ``conventions`` entry, or None after reporting what is wrong."""
     import yaml
 
     values: dict[str, Any] = {}
     for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            v.error(key_node, path, "keys must be plain names")
+            return None
         key = str(key_node.value)
         sub = f"{path}.{key}"
+        if not v._count(value_node, depth, sub):
+            return None
+        if key in values:
+            v.error(key_node, sub, "duplicate key")
+            return None
         if key == "locale":
             region = v.scalar(value_node, "lang", sub)
             if region is not None and region.split("_")[0] != lang.split("_")[0]:

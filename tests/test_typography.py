@@ -223,6 +223,8 @@ def test_spanish_letter_to_someone_unnamed_opens_as_spanish_letters_do() -> None
         ("conventions:\n  en:\n    locale: fr_FR\n", "x.yaml:3:13: conventions.en.locale: 'fr_FR' is not a locale"),
         ("conventions:\n  fr:\n    typography: maybe\n", "x.yaml:3:17: conventions.fr.typography: expected true or"),
         ("conventions:\n  fr:\n    colour: red\n", "x.yaml:3:5: conventions.fr.colour: unknown key; allowed here"),
+        ("conventions:\n  fr: {}\n  fr:\n    typography: false\n", "x.yaml:3:3: conventions.fr: duplicate key (first"),
+        ("conventions:\n  fr:\n    authorities: [a, b]\n", "x.yaml:3:18: conventions.fr.authorities: expected a"),
     ],
 )
 def test_a_wrong_convention_is_reported_at_its_line(tmp_path: Path, capsys, bad: str, message: str) -> None:  # type: ignore[no-untyped-def]
