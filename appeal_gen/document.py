@@ -314,7 +314,9 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
     """
     _check_translated(spec, loc.lang, allow_fallback)
     conventions = conventions_for(spec, loc.lang)
-    loc = loc.regional(conventions.locale)
+    if "_" not in loc.lang or loc.lang in spec.conventions:
+        # A region asked for on the command line (--lang en_US) wins over the spec's (en: en_IE).
+        loc = loc.regional(conventions.locale)
     r = _Resolver(spec, loc, allow_fallback)
     _ = loc._
     issuers = [r.s(i.name) for i in spec.issuers]

@@ -80,6 +80,12 @@ def test_a_regional_language_builds_without_a_warning_per_message(tmp_path: Path
     assert "About the Cambodian Centre for Human Rights" in body
 
 
+def test_a_region_named_on_the_command_line_wins_over_the_specs() -> None:
+    spec = parse_spec(EXAMPLE.read_text(encoding="utf-8"), str(EXAMPLE))  # en: {locale: en_IE}
+    assert build_letter(spec, LocaleInfo("en_US")).dateline == "Dublin, December 6, 2017"
+    assert build_letter(spec, LocaleInfo("en")).dateline == "Dublin, 6 December 2017"
+
+
 def test_french_writes_the_first_of_the_month_as_an_ordinal(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     first_of_month = (("date: 2017-12-06", "date: 2017-12-01"), ("deadline: 2018-01-15", "deadline: 2018-01-01"))
     spec = _example(tmp_path, *first_of_month)
