@@ -12,7 +12,7 @@ from appeal_gen.batch import BatchResult, Finished, Message, RowDone, Started
 from appeal_gen.cli import main
 from appeal_gen.cli_progress import Progress, ProgressListener
 
-from .conftest import EXAMPLE
+from .conftest import DATA, EXAMPLE
 
 
 class Tty(io.StringIO):
@@ -69,8 +69,7 @@ def test_the_listener_steps_once_a_row_and_prints_messages_in_between() -> None:
 
 
 def test_the_cli_bar_counts_every_row_of_a_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    lst = tmp_path / "people.csv"
-    lst.write_text("name,office,language\nAnn Smith,Minister,en\nCarl Diaz,Governor,xx\nEve Martin,Ministre,fr\n")
+    lst = DATA / "recipients" / "unknown_language.csv"
     terminal = Tty()
     monkeypatch.setattr(sys, "stderr", terminal)
     argv = ["batch", str(EXAMPLE), "--recipients", str(lst), "-o", str(tmp_path / "out"), "--format", "pdf"]

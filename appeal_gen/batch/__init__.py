@@ -27,11 +27,12 @@ from __future__ import annotations
 from .backend import Backend, InlineBackend
 from .events import Event, Finished, Listener, Message, RowDone, Started
 from .model import BatchLockedError, BatchOptions, BatchResult, BatchWorkerError, Outcome, Task
-from .pipeline import run_batch
+from .pipeline import BackendFactory, run_batch
 from .worker import LetterRenderer
 
 __all__ = [
     "Backend",
+    "BackendFactory",
     "BatchLockedError",
     "BatchOptions",
     "BatchResult",

@@ -14,6 +14,7 @@ import os
 import shutil
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 from ..document import Correspondent
@@ -35,6 +36,9 @@ from .worker import ATTACHED, LetterRenderer
 #: writing in list order: about 4 MB per worker).
 WINDOW = 32
 
+#: Makes the backend of a run from its parsed spec and options (``run_batch(backend=...)``).
+BackendFactory = Callable[[Spec, BatchOptions], Backend]
+
 
 def run_batch(
     spec_path: str,
@@ -43,33 +47,44 @@ def run_batch(
     options: BatchOptions,
     *,
     events: Listener | None = None,
+    backend: BackendFactory | None = None,
 ) -> BatchResult:
-    """Render one letter per row into *outdir*, telling *events* what happens (``events``); see docs/batch.md."""
+    """Render one letter per row into *outdir*, telling *events* what happens (``events``); see docs/batch.md.
+
+    *backend* makes where the letters are rendered (``backend.Backend``);
+    by default inline for ``--jobs 1``, else local worker processes.
+    """
     from .. import _yaml
 
     start = time.monotonic()
     if options.eml and ATTACHED not in options.formats:
         raise UsageError(f"--eml attaches each letter's PDF: add {ATTACHED} to --format")
     spec_text = _yaml.read_spec_text(spec_path)
-    if (options.jobs or cpus()) > 1:
+    if backend is None and (options.jobs or cpus()) > 1:
         from . import local
 
         local.start(spec_text, spec_path, options)
     listener = events or ignore
-    result = _run_batch(spec_path, spec_text, list_path, outdir, options, listener)
+    result = _run_batch(spec_path, spec_text, list_path, outdir, options, listener, backend)
     result.seconds = time.monotonic() - start
     listener(Finished(result))
     return result
 
 
 def _run_batch(
-    spec_path: str, spec_text: str, list_path: str, outdir: Path, options: BatchOptions, listener: Listener
+    spec_path: str,
+    spec_text: str,
+    list_path: str,
+    outdir: Path,
+    options: BatchOptions,
+    listener: Listener,
+    backend: BackendFactory | None,
 ) -> BatchResult:
     spec = parse_spec(spec_text, spec_path)
     lst = open_list(list_path, delimiter=options.delimiter, encoding=options.encoding)
     _check_templates(spec, options)
     result = BatchResult(warnings=list(lst.warnings))
-    run = _Run(spec, spec_text, lst, outdir, options, listener, result)
+    run = _Run(spec, spec_text, lst, outdir, options, listener, result, backend)
     for w in lst.warnings:
         run.say(f"warning: {w}")
 
@@ -143,6 +158,7 @@ class _Run:
         options: BatchOptions,
         listener: Listener,
         result: BatchResult,
+        backend: BackendFactory | None = None,
     ) -> None:
         self.spec = spec
         self.spec_text = spec_text
@@ -151,6 +167,7 @@ class _Run:
         self.options = options
         self.listener = listener
         self.result = result
+        self.backend = backend
         self.seen_warnings: set[str] = set()
 
     def say(self, text: str) -> None:
@@ -183,7 +200,8 @@ class _Run:
         # Laid-out letters shared by this run's workers (render/pdf.py); only
         # this run's, so fonts or code changed since never reach a letter.
         layouts = safe_path(self.outdir, STATE_DIR, "layouts", make_folders=False)
-        backend = make_backend(self, layouts)  # starts nothing yet: the pool starts with its first task
+        # Starts nothing yet: the pool starts with its first task.
+        backend = self.backend(self.spec, self.options) if self.backend else make_backend(self, layouts)
         shutil.rmtree(layouts, ignore_errors=True)
         layouts.mkdir(parents=True, exist_ok=True)
         try:

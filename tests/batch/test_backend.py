@@ -10,7 +10,7 @@ from appeal_gen.batch.local import LocalBackend
 from appeal_gen.document import Correspondent
 from appeal_gen.spec import load_spec
 
-from ..conftest import EXAMPLE, pdf_text
+from ..conftest import DATA, EXAMPLE, pdf_text
 
 OPTIONS = BatchOptions(formats=("pdf", "docx"), eml=True)
 
@@ -77,3 +77,28 @@ def test_the_pool_starts_no_worker_before_its_first_task(tmp_path: Path) -> None
     assert not backend.ready(2)
     backend.close()
     assert backend.workers is None and asked == []
+
+
+def test_a_run_takes_its_backend_from_the_caller(tmp_path: Path) -> None:
+    """Another backend (a cluster's) is one class: run_batch gives it the tasks and writes what it returns."""
+    from appeal_gen.batch import run_batch
+    from appeal_gen.spec import Spec
+
+    submitted: list[int] = []
+
+    class Recording(InlineBackend):
+        def submit(self, task: Task) -> None:
+            submitted.append(task.line)
+            super().submit(task)
+
+    def make(spec: Spec, options: BatchOptions) -> Backend:
+        return Recording(LetterRenderer(spec, options), capacity=4)
+
+    lst = DATA / "recipients" / "unknown_language.csv"
+    options = BatchOptions(formats=("pdf",), jobs=2)
+    theirs = run_batch(str(EXAMPLE), str(lst), tmp_path / "theirs", options, backend=make)
+    ours = run_batch(str(EXAMPLE), str(lst), tmp_path / "ours", options)
+    assert submitted == [2, 4]  # the row in an unknown language never reaches a backend
+    assert (theirs.ok, theirs.failed) == (ours.ok, ours.failed) == (2, 1)
+    for name in ("letters/ann-smith.en.pdf", "letters/eve-martin.fr.pdf", "manifest.csv"):
+        assert (tmp_path / "theirs" / name).read_bytes() == (tmp_path / "ours" / name).read_bytes()

@@ -9,18 +9,15 @@ import pytest
 from appeal_gen.batch import BatchOptions, Event, Finished, Message, RowDone, Started, run_batch
 from appeal_gen.spec import load_spec
 
-from ..conftest import EXAMPLE
+from ..conftest import DATA, EXAMPLE
 
-
-def _list(tmp_path: Path) -> Path:
-    lst = tmp_path / "people.csv"
-    lst.write_text("name,office,language\nAnn Smith,Minister,en\nCarl Diaz,Governor,xx\nEve Martin,Ministre,fr\n")
-    return lst
+#: Three rows, the second in a language the appeal has no text for.
+LIST = DATA / "recipients" / "unknown_language.csv"
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_events_come_in_list_order_with_the_run_s_counts(tmp_path: Path, jobs: int) -> None:
-    lst = _list(tmp_path)
+    lst = LIST
     out = tmp_path / "out"
     have = ", ".join(load_spec(str(EXAMPLE)).content_languages())
     events: list[Event] = []
@@ -49,8 +46,7 @@ def test_events_come_in_list_order_with_the_run_s_counts(tmp_path: Path, jobs: i
 
 def test_warnings_reach_the_listener_before_the_rows(tmp_path: Path) -> None:
     """The list's own warnings (here a misspelt column) come before any row."""
-    lst = tmp_path / "people.csv"
-    lst.write_text("name,office,langauge\nAnn Smith,Minister,en\n")
+    lst = DATA / "recipients" / "misspelt_column.csv"
     events: list[Event] = []
     run_batch(str(EXAMPLE), str(lst), tmp_path / "out", BatchOptions(formats=("pdf",), jobs=1), events=events.append)
     assert events[0] == Message(
@@ -67,5 +63,5 @@ def test_a_run_that_fails_sends_no_finished(tmp_path: Path) -> None:
     out.write_text("not a folder")
     events: list[Event] = []
     with pytest.raises(Exception):  # noqa: B017 - the error itself is tested in tests/security
-        run_batch(str(EXAMPLE), str(_list(tmp_path)), out, BatchOptions(formats=("pdf",), jobs=1), events=events.append)
+        run_batch(str(EXAMPLE), str(LIST), out, BatchOptions(formats=("pdf",), jobs=1), events=events.append)
     assert not any(isinstance(e, Finished) for e in events)
