@@ -171,6 +171,7 @@ class _Run:
         self.seen_warnings: set[str] = set()
 
     def say(self, text: str) -> None:
+        """A line for the listener, as the CLI prints it; its level is the line's prefix (a row's error has none)."""
         level = "warning" if text.startswith("warning: ") else "note" if text.startswith("note: ") else "error"
         self.listener(Message(text, level))
 
