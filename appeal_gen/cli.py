@@ -261,8 +261,9 @@ def _translate(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from .batch import BatchOptions, Progress, run_batch
+    from .batch import BatchOptions, run_batch
     from .build import parse_formats
+    from .cli_progress import ProgressListener
     from .errors import UsageError
 
     if args.jobs < 0:
@@ -277,19 +278,11 @@ def _batch(args: argparse.Namespace) -> int:
         delimiter=args.delimiter,
         encoding=args.encoding,
     )
-    progress: list[Progress] = []
-
-    def make_progress(total: int) -> Progress:
-        progress.append(Progress(total, sys.stderr, enabled=not args.quiet))
-        return progress[0]
-
-    def report(message: str) -> None:
-        if progress:
-            progress[0].write(message)
-        else:
-            print(message, file=sys.stderr, flush=True)
-
-    result = run_batch(args.spec, args.recipients, Path(args.output), options, report=report, progress=make_progress)
+    listener = ProgressListener(sys.stderr, enabled=not args.quiet)
+    try:
+        result = run_batch(args.spec, args.recipients, Path(args.output), options, events=listener)
+    finally:
+        listener.close()
     for path in (*result.combined.values(), *result.manifest):
         print(path)
     rate = result.rows / result.seconds if result.seconds else 0.0

@@ -124,7 +124,7 @@ def write_all(files: Mapping[Path, bytes] | Mapping[str, bytes], *, durable: boo
     """Write every file, or none of them.
 
     *durable*: fsync each file before it is renamed into place, so that it
-    survives a power cut. A batch letter skips it (see ``batch._Journal``).
+    survives a power cut. A batch letter skips it (see ``batch.state.Journal``).
     """
     temps: list[tuple[str, str]] = []
     # The temporary file is created 0600; an appeal is a document to share, so

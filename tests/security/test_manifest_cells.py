@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from appeal_gen.batch import _spreadsheet_safe
+from appeal_gen.batch.manifest import _spreadsheet_safe
 
 from ..conftest import DATA
 from .conftest import cli

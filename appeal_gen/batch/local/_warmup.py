@@ -8,15 +8,15 @@ in each worker, that was repeated by every worker that met the language.
 multiprocessing's fork server imports the modules named in
 ``set_forkserver_preload`` once and then forks every worker from itself, so
 what those imports leave in memory every worker starts with (shared
-copy-on-write). ``batch`` names this module last among them and passes what
-to prepare in the fork server's environment (``batch.WARMUP_ENV``: the spec
-and the options, packed); importing this module builds
-a worker's renderer there (``batch.LetterRenderer.prepare`` for each of the
-appeal's languages). Only the fork server imports it; it runs while the
+copy-on-write). ``forkserver`` names this module last among them and passes
+what to prepare in the fork server's environment (``forkserver.WARMUP_ENV``:
+the spec and the options, packed); importing this module builds a worker's
+renderer there (``worker.LetterRenderer.prepare`` for each of the appeal's
+languages). Only the fork server imports it; it runs while the
 parent still reads the recipient list, so the two overlap.
 
 A worker takes the prepared renderer only if it was made for its run
-(``batch._take_prepared`` compares a digest of the spec, the options and
+(``forkserver.take_prepared`` compares a digest of the spec, the options and
 each language's catalogs, template and code): a fork server outlives one
 run when a program calls ``run_batch`` twice. Anything that goes wrong here
 is left for the worker to meet and report as it would have without this
@@ -37,8 +37,9 @@ READY: tuple[str, Any] | None = None
 
 def _prepare() -> None:
     global READY
-    from .batch import WARMUP_ENV, LetterRenderer, _warm_languages, _warm_token
-    from .spec import parse_spec
+    from ...spec import parse_spec
+    from ..worker import LetterRenderer
+    from .forkserver import WARMUP_ENV, warm_languages, warm_token
 
     packed = os.environ.pop(WARMUP_ENV, None)  # workers forked from here need not carry it
     if not packed:
@@ -46,11 +47,11 @@ def _prepare() -> None:
     try:
         request = pickle.loads(zlib.decompress(base64.b64decode(packed)))
         spec = parse_spec(request["spec_text"], request["spec_path"])
-        languages = _warm_languages(spec)
+        languages = warm_languages(spec)
         renderer = LetterRenderer(spec, request["options"])
         for lang in languages:
             renderer.prepare(lang)
-        READY = (_warm_token(request["spec_text"], spec.path, request["options"], languages), renderer)
+        READY = (warm_token(request["spec_text"], spec.path, request["options"], languages), renderer)
     except Exception:  # noqa: BLE001 - an optimisation: the worker prepares itself and reports any error
         READY = None
 

@@ -1,0 +1,117 @@
+"""The unit of work: one task in, the bytes of its files and its warnings out.
+
+``LetterRenderer.render`` touches no file system and raises nothing: every
+backend (inline, the local process pool, a distributed engine) runs the
+same function. Each process builds one renderer (each language's letter
+resolved, fonts registered, DOCX template compiled, once) and then only
+renders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..document import Letter, build_letter, personalise
+from ..errors import AppealGenError
+from ..locale import LocaleInfo
+from ..render import registry
+from ..spec import Spec
+from .model import BatchOptions, Outcome, Task
+
+#: The format whose bytes an .eml draft attaches (and the combined PDFs gather).
+ATTACHED = "pdf"
+
+
+class LetterRenderer:
+    """Everything one process needs to render letters, loaded once."""
+
+    def __init__(self, spec: Spec, options: BatchOptions) -> None:
+        self.spec = spec
+        self.options = options
+        self._letters: dict[str, tuple[LocaleInfo, Letter]] = {}
+        #: DOCX templates compiled once per language (render.docx.CompiledTemplate).
+        self._templates: dict[str, Any] = {}
+        #: The registry's renderer of each other format, looked up once.
+        self._renderers: dict[str, registry.Renderer] = {}
+
+    def base(self, lang: str) -> tuple[LocaleInfo, Letter]:
+        if lang not in self._letters:
+            loc = LocaleInfo(lang)
+            self._letters[lang] = (loc, build_letter(self.spec, loc, allow_fallback=self.options.allow_fallback))
+        return self._letters[lang]
+
+    def render(self, task: Task) -> Outcome:
+        """One row's files as bytes; errors become the row's error, never raise."""
+        out = Outcome(task.line, task.stem, task.lang, fingerprint=task.fingerprint)
+        try:
+            loc, base = self.base(task.lang)
+            letter = personalise(base, self.spec, loc, task.who)
+            out.warnings = list(letter.warnings)
+            for fmt in self.options.formats:
+                out.files[fmt] = self._render(fmt, letter, loc)
+            attachment = out.files.get(ATTACHED)
+            if self.options.eml and task.email and attachment is not None:
+                from ..mail import draft
+
+                sender = next((i.email for i in self.spec.issuers if i.email), None)
+                out.files["eml"] = draft(
+                    letter,
+                    to=task.email,
+                    sender=sender,
+                    date=self.spec.date,
+                    attachment=attachment,
+                    filename=f"{task.stem}.{task.lang}.{ATTACHED}",
+                )
+        except AppealGenError as exc:
+            out.files = {}
+            out.error, out.column = row_message(exc, self.spec)
+        except Exception as exc:  # noqa: BLE001 - one row's failure must not stop thousands of others
+            out.files = {}
+            out.error = f"internal error, please report it: {type(exc).__name__}: {exc}"
+        return out
+
+    def _render(self, fmt: str, letter: Letter, loc: LocaleInfo) -> bytes:
+        """A format's bytes: DOCX through its template compiled once a language, any other through the registry."""
+        if fmt == "docx":
+            return self._docx(letter)
+        render = self._renderers.get(fmt)
+        if render is None:
+            render = self._renderers[fmt] = registry.renderer(fmt)
+        template = Path(self.options.template) if self.options.template else None
+        return render(registry.RenderRequest(letter, date=self.spec.date, template=template, gettext=loc._))
+
+    def prepare(self, lang: str) -> None:
+        """Everything a letter in *lang* needs but its recipient: the letter, its fonts, its DOCX template."""
+        _, base = self.base(lang)
+        if "pdf" in self.options.formats:
+            from ..render.pdf import register_fonts
+
+            register_fonts(base)
+        if "docx" in self.options.formats:
+            self._template(base)
+
+    def _template(self, letter: Letter) -> Any:
+        from ..render.docx import CompiledTemplate, default_template
+
+        compiled = self._templates.get(letter.lang)
+        if compiled is None:
+            path = Path(self.options.template) if self.options.template else default_template(letter.lang)
+            compiled = self._templates[letter.lang] = CompiledTemplate(path, letter)
+        return compiled
+
+    def _docx(self, letter: Letter) -> bytes:
+        from ..render.docx import DocxOptions
+
+        compiled = self._template(letter)
+        return bytes(compiled.render(letter, DocxOptions(template=compiled.path, date=self.spec.date)))
+
+
+def row_message(exc: AppealGenError, spec: Spec) -> tuple[str, str | None]:
+    """A row's error as its manifest shows it, and the column it names (None: the spec's, located in it)."""
+    if exc.field and exc.field.startswith("row."):
+        return exc.message, exc.field[4:]
+    if exc.file is None and exc.field:
+        exc.file = spec.path
+        exc.line, exc.column = spec.locate(exc.field)
+    return exc.format(), None
