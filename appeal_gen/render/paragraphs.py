@@ -9,13 +9,14 @@ parsed markup.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
-from ..document import Letter
+from ..document import REFERENCE_SEPARATOR, Letter
 from ..markup import Para, Run
 from ..scripts import base_script
 from .context import PdfContext
-from .linebreak import paragraph_markup
+from .linebreak import BREAK_SPACE, paragraph_markup
 from .pdffonts import register
 from .pdfstyles import paragraph_styles
 
@@ -44,6 +45,17 @@ class Writer:
 
     def text(self, text: str, style: str, field: str | None = None, width: float | None = None) -> Any:
         return self.para(Para((Run(text),), field), style, width)
+
+
+def unbreakable_parts(reference: str) -> str:
+    """The reference line with no break inside a part: "Follow-up no. 2" never ends a line at "no.".
+
+    Lines may break only between the parts; a no-break space holds each
+    label to its number (reportlab and ``linebreak`` both keep it).
+    """
+    return REFERENCE_SEPARATOR.join(
+        re.sub(BREAK_SPACE, "\u00a0", part) for part in reference.split(REFERENCE_SEPARATOR)
+    )
 
 
 def paragraph(

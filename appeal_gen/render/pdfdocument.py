@@ -16,7 +16,7 @@ from ..document import Addressee, Letter
 from ..markup import Para
 from .context import PdfContext
 from .furniture import page_canvas
-from .paragraphs import Writer
+from .paragraphs import Writer, unbreakable_parts
 from .pdffonts import forget_shaped_glyphs
 from .pdfstyles import ACCENT, FRAME_PADDING, MARGIN, MM, PAGE_H, PAGE_W, layout_grid, line_start_rules
 
@@ -61,9 +61,18 @@ def slot_class() -> type:
 
 
 def address_block(a: Addressee, w: Writer) -> list[Any]:
+    """One addressee's lines; the next entry starts as far below as after a salutation.
+
+    An entry without a salutation (those under "Copies to") used to run
+    straight into the next one, so two offices read as one address.
+    """
+    from reportlab.platypus import Spacer
+
     flow = [w.para(p, "address") for p in (*a.lines, *a.contact)]
     if a.salutation:
         flow.append(w.para(a.salutation, "salutation"))
+    else:
+        flow.append(Spacer(0, w.styles["salutation"].spaceAfter))
     return flow
 
 
@@ -98,14 +107,40 @@ def render_document(
     if rooms:
         # A personalised letter closes with its signature; the appeal's
         # instructions to supporters (whom to write to, until when) are not
-        # part of a letter to an official.
+        # part of a letter to an official. The signature keeps the last
+        # demand company on the last page.
         story.append(rooms["closing"])
+        tail = 2
     else:
-        story += _instructions(w, width)
+        instructions = _instructions(w, width)
+        story += instructions
+        # The last address, and the deadline, go with the links.
+        tail = len(instructions) - _last_entry(instructions)
+    if letter.links_heading:
+        tail += 1 + len(letter.links)
     if letter.links_heading:
         story.append(w.para(letter.links_heading, "h1"))
         story.extend(w.para(p, "body") for p in letter.links)
-    return _build(w, options, story, seed)
+    return _build(w, options, _last_page(story, tail), seed)
+
+
+def _last_page(story: list[Any], tail: int) -> list[Any]:
+    """*story* with its last *tail* flowables kept together on one page.
+
+    The tail is what must not stand alone on the last page (a signature,
+    the list of links) together with what comes before it (the last demand,
+    the last address and the deadline).
+    """
+    from reportlab.platypus import KeepTogether
+
+    if tail <= 1 or tail > len(story):
+        return story
+    kept: list[Any] = []
+    for flowable in story[-tail:]:
+        # Flattened: reportlab measures a KeepTogether inside another wrong
+        # and moved the whole tail to a page of its own.
+        kept.extend(flowable._content if isinstance(flowable, KeepTogether) else [flowable])
+    return [*story[:-tail], KeepTogether(kept)]
 
 
 def _head(w: Writer, width: float) -> Any:
@@ -118,7 +153,10 @@ def _head(w: Writer, width: float) -> Any:
     head_left = [T(letter.issuer_names, "org", "issuers", lw)] + [
         T(c, "small", "issuers", lw) for c in letter.issuer_contact
     ]
-    head_right = [T(letter.label_urgent.upper(), "label", None, rw), T(letter.reference, "ref", "reference", rw)]
+    head_right = [
+        T(letter.label_urgent.upper(), "label", None, rw),
+        T(unbreakable_parts(letter.reference), "ref", "reference", rw),
+    ]
     row, widths = ([head_right, head_left], [rw, lw]) if w.rtl else ([head_left, head_right], [lw, rw])
     head = Table([row], colWidths=widths)
     head.setStyle(
@@ -160,29 +198,59 @@ def _opening(w: Writer) -> list[Any]:
 
 def _body(w: Writer, width: float) -> list[Any]:
     """The sections, the concern, the urge and the numbered demands."""
-    from reportlab.platypus import KeepTogether, Table
+    from reportlab.platypus import Table
 
     letter, P, T = w.letter, w.para, w.text  # noqa: N806
     story: list[Any] = []
     for section in letter.sections:
         heading = P(section.heading, "h2" if section.subheading else "h1")
         paras = [P(p, "body") for p in section.paras]
-        story.append(KeepTogether([heading, *paras[:1]]))
-        story.extend(paras[1:])
+        if paras:
+            story.append(keep_with_lines(heading, paras[0], w.width))
+        story.append(heading)
+        story.extend(paras)
     story.extend(P(p, "body") for p in letter.concern)
-    story.append(P(letter.urge, "urge"))
+    urge = P(letter.urge, "urge")
+    story.append(urge)
     num_w = 8 * MM
+    # The frame's width less its paddings: a table as wide as the frame
+    # stuck out by the padding on each side, the numbers into the margin.
+    inner = w.width
     for number, demand in letter.demands:
         if w.rtl:
-            cells = [[P(demand, "demand", width - num_w), T(number, "number", None, num_w)]]
-            table = Table(cells, colWidths=[width - num_w, num_w])
+            cells = [[P(demand, "demand", inner - num_w), T(number, "number", None, num_w)]]
+            table = Table(cells, colWidths=[inner - num_w, num_w])
             table.setStyle(
                 layout_grid(w.family, ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0))
             )
             story.append(table)
         else:
             story.append(w.paragraph(w.markup(demand, "demand"), "demand", bullet=number))
+    if letter.demands:
+        # "We urge the authorities:" never ends a page without its first demand.
+        story.insert(story.index(urge), keep_with_lines(urge, story[story.index(urge) + 1], w.width))
     return story
+
+
+def keep_with_lines(first: Any, following: Any, width: float) -> Any:
+    """A conditional page break: *first* (a heading) moves on unless the opening lines of *following* fit under it.
+
+    Keeping a heading together with the whole paragraph after it moved
+    long paragraphs to the next page and left gaps of seven lines. Two
+    lines are enough, and all three of a three-line paragraph, because a
+    paragraph never leaves a single line at the top or bottom of a page
+    (``allowWidows=0``, reportlab's default ``allowOrphans=0``). A table
+    (an Arabic demand) never splits: all of it.
+    """
+    from reportlab.platypus import CondPageBreak
+
+    _, head = first.wrap(width, 1e6)
+    _, whole = following.wrap(width, 1e6)
+    lines = getattr(getattr(following, "blPara", None), "lines", None)
+    if lines is not None and len(lines) > 3:
+        whole = 2 * following.style.leading
+    gap = max(first.getSpaceAfter(), following.getSpaceBefore())
+    return CondPageBreak(first.getSpaceBefore() + head + gap + whole + 1)
 
 
 def _instructions(w: Writer, width: float) -> list[Any]:
@@ -198,6 +266,13 @@ def _instructions(w: Writer, width: float) -> list[Any]:
     if letter.deadline:
         story += _deadline(w, letter.deadline, width)
     return story
+
+
+def _last_entry(instructions: list[Any]) -> int:
+    """Where the last address entry starts in *instructions* (the deadline's spacer and box follow it)."""
+    from reportlab.platypus import KeepTogether
+
+    return max(i for i, f in enumerate(instructions) if isinstance(f, KeepTogether))
 
 
 def _deadline(w: Writer, deadline: Para, width: float) -> list[Any]:
