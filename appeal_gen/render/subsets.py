@@ -245,6 +245,8 @@ def ttfont_class() -> type:
     from reportlab.pdfbase import pdfdoc
     from reportlab.pdfbase.ttfonts import SUBSETN, TTFont, makeToUnicodeCMap
 
+    shape_words_per_font()
+
     class SharingTTFont(TTFont):
         def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> Any:  # noqa: N802 - reportlab's name
             chunks = super().splitString(text, doc, encoding)
@@ -403,3 +405,46 @@ def stroking_canvas(base: type) -> type:
             return StrokingText(self, x, y, direction=direction)
 
     return StrokingCanvas
+
+
+@functools.lru_cache(maxsize=1)
+def shape_words_per_font() -> None:
+    """Have reportlab shape a word drawn in two fonts one font at a time.
+
+    reportlab shapes each space-separated word with the HarfBuzz font of
+    its first piece and then looks the glyphs up in each piece's own font,
+    so a bold run that starts or ends inside a Khmer word (Khmer writes no
+    spaces) came out with the wrong advances. Each run of one font is
+    shaped by reportlab's own function, and the pieces are put back
+    together as one word. Installed once per process; words in one font go
+    straight to reportlab's function (the same bytes as before).
+    """
+    from reportlab.pdfbase import pdfmetrics, ttfonts
+    from reportlab.platypus import paragraph
+
+    original = paragraph.shapeFragWord
+
+    def shape(w: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(w, ttfonts.ShapedFragWord):
+            return w
+        pieces = w[1:]
+        names = {f.fontName for f, _ in pieces if not hasattr(f, "cbDefn")}
+        if len(names) < 2 or any(hasattr(f, "cbDefn") for f, _ in pieces):
+            return original(w, *args, **kwargs)
+        groups: list[list[Any]] = []
+        for f, text in pieces:
+            if groups and groups[-1][-1][0].fontName == f.fontName:
+                groups[-1].append((f, text))
+            else:
+                groups.append([(f, text)])
+        parts = []
+        for group in groups:
+            width = sum(pdfmetrics.stringWidth(t, f.fontName, f.fontSize) for f, t in group)
+            parts.append(original(w.__class__([width, *group]), *args, **kwargs))
+        new = ttfonts.makeShapedFragWord(w)([])
+        for part in parts:
+            new.extend(part[1:])
+        new.insert(0, sum(part[0] for part in parts))
+        return new
+
+    paragraph.shapeFragWord = shape

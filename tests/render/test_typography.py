@@ -117,6 +117,35 @@ def test_bold_run_in_a_khmer_line_is_drawn_in_the_bold_face() -> None:
     assert "ហ" in bold and "ស" in bold and "ន" in bold
 
 
+def _hb_width(text: str, script: str, style: str, size: float) -> float:
+    """*text* shaped by HarfBuzz in the face appeal-gen draws *script* with: its advance at *size*."""
+    import uharfbuzz
+
+    from appeal_gen import fonts
+
+    face = fonts.resolve(script).face(style)
+    hb_face = uharfbuzz.Face(uharfbuzz.Blob.from_file_path(face.path), face.index)
+    buf = uharfbuzz.Buffer()
+    buf.add_str(text)
+    buf.guess_segment_properties()
+    uharfbuzz.shape(uharfbuzz.Font(hb_face), buf, {"kern": True, "liga": True})
+    return sum(p.x_advance for p in buf.glyph_positions) * size / hb_face.upem
+
+
+def test_a_word_half_bold_is_shaped_in_each_of_its_fonts() -> None:
+    """A bold run ending inside a Khmer word: each part is drawn with its own font's shaped advances."""
+    data = _pdf(TYPO / "km.yaml", "km")
+    line = next(
+        ln
+        for ln in text_lines(data)
+        if ln[0].size == 10 and any(s.font == "KhmerOSMuolLight" and s.text.startswith("មជ") for s in ln)
+    )
+    start = min(s.x0 for s in line if s.font == "KhmerOSMuolLight")
+    drawn = max(s.x1 for s in line) - start
+    expected = _hb_width("មជ្ឈមណ្ឌល", "khmer", "bold", 10) + _hb_width("សិទ្ធិមនុស្សកម្ពុជា", "khmer", "regular", 10)
+    assert drawn == pytest.approx(expected, abs=0.5)
+
+
 # -- 3. Chinese bold ------------------------------------------------------
 
 
