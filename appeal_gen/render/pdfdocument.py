@@ -107,40 +107,26 @@ def render_document(
     if rooms:
         # A personalised letter closes with its signature; the appeal's
         # instructions to supporters (whom to write to, until when) are not
-        # part of a letter to an official. The signature keeps the last
-        # demand company on the last page.
-        story.append(rooms["closing"])
-        tail = 2
+        # part of a letter to an official.
+        tail = [story.pop(), rooms["closing"]]
     else:
-        instructions = _instructions(w, width)
-        story += instructions
-        # The last address, and the deadline, go with the links.
-        tail = len(instructions) - _last_entry(instructions)
+        entries, tail = _instructions(w, width)
+        story += entries
     if letter.links_heading:
-        tail += 1 + len(letter.links)
-    if letter.links_heading:
-        story.append(w.para(letter.links_heading, "h1"))
-        story.extend(w.para(p, "body") for p in letter.links)
-    return _build(w, options, _last_page(story, tail), seed)
+        tail.append(w.para(letter.links_heading, "h1"))
+        tail.extend(w.para(p, "body") for p in letter.links)
+    return _build(w, options, [*story, _last_page(tail)], seed)
 
 
-def _last_page(story: list[Any], tail: int) -> list[Any]:
-    """*story* with its last *tail* flowables kept together on one page.
+def _last_page(tail: list[Any]) -> Any:
+    """The end of the letter, kept together: never a last page holding only a signature or the links.
 
-    The tail is what must not stand alone on the last page (a signature,
-    the list of links) together with what comes before it (the last demand,
-    the last address and the deadline).
+    The signature keeps the last demand company, and the links the last
+    address and the deadline.
     """
     from reportlab.platypus import KeepTogether
 
-    if tail <= 1 or tail > len(story):
-        return story
-    kept: list[Any] = []
-    for flowable in story[-tail:]:
-        # Flattened: reportlab measures a KeepTogether inside another wrong
-        # and moved the whole tail to a page of its own.
-        kept.extend(flowable._content if isinstance(flowable, KeepTogether) else [flowable])
-    return [*story[:-tail], KeepTogether(kept)]
+    return KeepTogether(tail)
 
 
 def _head(w: Writer, width: float) -> Any:
@@ -253,26 +239,25 @@ def keep_with_lines(first: Any, following: Any, width: float) -> Any:
     return CondPageBreak(first.getSpaceBefore() + head + gap + whole + 1)
 
 
-def _instructions(w: Writer, width: float) -> list[Any]:
-    """What the appeal tells supporters: whom to write to, whom to copy, until when."""
+def _instructions(w: Writer, width: float) -> tuple[list[Any], list[Any]]:
+    """What the appeal tells supporters: whom to write to, whom to copy, until when.
+
+    Returned in two parts: the entries, each kept together with its heading
+    if it has one, and the last entry with the deadline, as plain flowables
+    for the caller to keep together with what follows (``_last_page``).
+    """
     from reportlab.platypus import KeepTogether
 
     letter, P = w.letter, w.para  # noqa: N806
-    story: list[Any] = [KeepTogether([P(letter.write_to_heading, "h1"), *address_block(letter.addressees[0], w)])]
-    story.extend(KeepTogether(address_block(a, w)) for a in letter.addressees[1:])
+    groups: list[list[Any]] = [[P(letter.write_to_heading, "h1"), *address_block(letter.addressees[0], w)]]
+    groups.extend(address_block(a, w) for a in letter.addressees[1:])
     if letter.copies_heading:
-        story.append(KeepTogether([P(letter.copies_heading, "h1"), *address_block(letter.copies[0], w)]))
-        story.extend(KeepTogether(address_block(a, w)) for a in letter.copies[1:])
+        groups.append([P(letter.copies_heading, "h1"), *address_block(letter.copies[0], w)])
+        groups.extend(address_block(a, w) for a in letter.copies[1:])
+    last = groups.pop()
     if letter.deadline:
-        story += _deadline(w, letter.deadline, width)
-    return story
-
-
-def _last_entry(instructions: list[Any]) -> int:
-    """Where the last address entry starts in *instructions* (the deadline's spacer and box follow it)."""
-    from reportlab.platypus import KeepTogether
-
-    return max(i for i, f in enumerate(instructions) if isinstance(f, KeepTogether))
+        last += _deadline(w, letter.deadline, width)
+    return [KeepTogether(group) for group in groups], last
 
 
 def _deadline(w: Writer, deadline: Para, width: float) -> list[Any]:
