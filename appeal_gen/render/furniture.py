@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..locale import substitute
-from .paragraphs import unbreakable_parts
 from .pdfstyles import MARGIN, MM, PAGE_W
 
 if TYPE_CHECKING:
@@ -60,7 +59,7 @@ def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, page_w
             self.setLineWidth(0.5)
             self.line(MARGIN, 15 * MM, page_width - MARGIN, 15 * MM)
             half = (page_width - 2 * MARGIN) / 2
-            ref = writer.text(unbreakable_parts(letter.reference), "footer", "reference", half)
+            ref = writer.reference(letter.reference, "footer", half)
             page = writer.text(label, "footer", None, half)
             left, right = (page, ref) if writer.rtl else (ref, page)
             from reportlab.lib.enums import TA_LEFT, TA_RIGHT

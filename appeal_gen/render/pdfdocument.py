@@ -16,7 +16,7 @@ from ..document import Addressee, Letter
 from ..markup import Para
 from .context import PdfContext
 from .furniture import page_canvas
-from .paragraphs import Writer, unbreakable_parts
+from .paragraphs import Writer
 from .pdffonts import forget_shaped_glyphs
 from .pdfstyles import ACCENT, FRAME_PADDING, MARGIN, MM, PAGE_H, PAGE_W, layout_grid, line_start_rules
 
@@ -141,7 +141,7 @@ def _head(w: Writer, width: float) -> Any:
     ]
     head_right = [
         T(letter.label_urgent.upper(), "label", None, rw),
-        T(unbreakable_parts(letter.reference), "ref", "reference", rw),
+        w.reference(letter.reference, "ref", rw),
     ]
     row, widths = ([head_right, head_left], [rw, lw]) if w.rtl else ([head_left, head_right], [lw, rw])
     head = Table([row], colWidths=widths)

@@ -225,20 +225,31 @@ def test_a_heading_does_not_take_its_whole_paragraph_to_the_next_page() -> None:
 # -- 8. Header and lists --------------------------------------------------
 
 
-def test_reference_keeps_follow_up_number_and_prints_ua_once() -> None:
-    spec_text = (TYPO / "header.yaml").read_text(encoding="utf-8")
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_reference_parts_never_break_and_ua_prints_once(lang: str) -> None:
+    """Each part of the reference ("Follow-up no. 2", "第 2 次更新") is whole on one line, in header and footer."""
     from appeal_gen import parse_spec
+    from appeal_gen.document import REFERENCE_SEPARATOR
 
-    for n in range(12, 40):
-        # Codes of every length, so that a break would fall inside "Follow-up no. 2" for some.
+    spec_text = (TYPO / "header.yaml").read_text(encoding="utf-8").replace("language: en", f"language: {lang}")
+    for n in range(8, 30):
+        # Codes of every length up to one that fills a line by itself, so
+        # that a line would end inside each part for some.
         text = spec_text.replace("code: CODE", f"code: {'K' * n}")
-        data = render_pdf(build_letter(parse_spec(text, "header.yaml"), LocaleInfo("en")))
+        letter = build_letter(parse_spec(text, "header.yaml"), LocaleInfo(lang), allow_fallback=True)
+        data = render_pdf(letter)
         lines = [" ".join(_text(line).replace("\xa0", " ").split()) for line in text_lines(data)]
-        header = [ln for ln in lines if "Follow-up" in ln or "UA" in ln or "no." in ln]
-        assert any("Follow-up no. 2" in ln for ln in header), (n, header)
-        assert not any(ln.endswith(("Follow-up", "no.", "UA")) for ln in header), (n, header)
+        refs = [ln for ln in lines if "K" * n in ln or "123/19" in ln]
+        header = lines[: lines.index(refs[0]) + 3]  # the reference in the letterhead, and what follows it
+        footer = lines[-3:]  # the last page's footer
+        for part in letter.reference.split(REFERENCE_SEPARATOR):
+            part = " ".join(part.split())
+            assert any(part in ln for ln in header), (n, part, header)
+            assert any(part in ln for ln in footer), (n, part, footer)
         page_text = " ".join(lines)
-        assert "UA 123/19" in page_text and "UA UA" not in page_text, (n, header)
+        assert "123/19" in page_text and "UA UA" not in page_text, (n, refs)
+        if lang == "en":
+            assert "UA 123/19" in page_text
 
 
 def test_copies_entries_are_separated_like_write_to_entries() -> None:
