@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from typing import Any
 
 from ..markup import Para, Run
@@ -82,7 +83,7 @@ def text_width(text: str, base: str, style: str, size: float) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     if base == "arabic" or has_rtl(text):
-        text = reshaper().reshape(text)
+        text = reshape(text)
     total = 0.0
     for script, piece in split_scripts(text, base):
         name = font(script, style)
@@ -168,7 +169,7 @@ def visual_rtl(line: str, base: str = "R") -> str:
     """
     from bidi.algorithm import get_display
 
-    return str(get_display(reshaper().reshape(line), base_dir=base))
+    return str(get_display(reshape(line).translate(_ISOLATES), base_dir=base))
 
 
 def visual_order(text: str, base: str) -> tuple[str, list[int]]:
@@ -179,6 +180,10 @@ def visual_order(text: str, base: str) -> tuple[str, list[int]]:
     """
     from bidi import algorithm as uba
 
+    # python-bidi's reference algorithm predates the isolates (U+2066-2069)
+    # and fails an assertion on them: they are read as the embeddings they
+    # replaced, which order the text the same way in all but corner cases.
+    text = text.translate(_ISOLATES)
     storage = uba.get_empty_storage()
     storage["base_level"] = uba.PARAGRAPH_LEVELS[base]
     storage["base_dir"] = base
@@ -195,6 +200,10 @@ def visual_order(text: str, base: str) -> tuple[str, list[int]]:
     return "".join(ch["ch"] for ch in chars), [ch["at"] for ch in chars]
 
 
+#: Directional isolates -> the embeddings python-bidi knows (LRI->LRE, RLI->RLE, FSI->RLE, PDI->PDF).
+_ISOLATES = str.maketrans({"\u2066": "\u202a", "\u2067": "\u202b", "\u2068": "\u202b", "\u2069": "\u202c"})
+
+
 @functools.lru_cache(maxsize=1)
 def reshaper() -> Any:
     import arabic_reshaper
@@ -203,7 +212,21 @@ def reshaper() -> Any:
 
 
 def _joins(a: str, b: str) -> bool:
-    return a.isalpha() and b.isalpha()
+    """Two Arabic letters side by side, which a run boundary between them must not part."""
+    return unicodedata.bidirectional(a) == "AL" and unicodedata.bidirectional(b) == "AL" and a.isalpha() and b.isalpha()
+
+
+def reshape(text: str) -> str:
+    """*text* in joined presentation forms.
+
+    arabic-reshaper fails (IndexError) on some runs of zero-width joiners
+    next to vowel marks; such text is reshaped without its joiners rather
+    than stopping the build.
+    """
+    try:
+        return str(reshaper().reshape(text))
+    except IndexError:
+        return str(reshaper().reshape(text.replace(_ZWJ, "")))
 
 
 def _reshape_runs(runs: tuple[Run, ...]) -> tuple[Run, ...]:
@@ -213,13 +236,12 @@ def _reshape_runs(runs: tuple[Run, ...]) -> tuple[Run, ...]:
     change the number of characters); a zero-width joiner on each side of a
     boundary inside a word keeps the letters on either side joined.
     """
-    shaper = reshaper()
     out = []
     for i, run in enumerate(runs):
         text = run.text
         before = i > 0 and bool(runs[i - 1].text) and bool(text) and _joins(runs[i - 1].text[-1], text[0])
         after = i + 1 < len(runs) and bool(runs[i + 1].text) and bool(text) and _joins(text[-1], runs[i + 1].text[0])
-        shaped = shaper.reshape((_ZWJ if before else "") + text + (_ZWJ if after else ""))
+        shaped = reshape((_ZWJ if before else "") + text + (_ZWJ if after else ""))
         out.append(Run(shaped.replace(_ZWJ, "") if before or after else shaped, run.bold, run.italic, run.url))
     return tuple(out)
 

@@ -303,3 +303,18 @@ def test_last_page_never_holds_only_the_links_or_the_signature() -> None:
             tail = ("Previous appeals", "Earlier appeal", "Yours", "Margaret Holloway")
             start = next((i for i, t in enumerate(last) if t.startswith(tail)), 0)
             assert start > 0, (sentences, last)
+
+
+def test_arabic_text_with_directional_isolates_prints() -> None:
+    """U+2066-2069 (isolates, which editors insert around names) used to stop the build with an AssertionError."""
+    from appeal_gen import parse_spec
+
+    text = (
+        (TYPO / "ar.yaml")
+        .read_text(encoding="utf-8")
+        .replace("**هون سين**", "\u2067**هون سين**\u2069 (\u2066CCHR\u2069)")
+    )
+    data = render_pdf(build_letter(parse_spec(text, "ar.yaml"), LocaleInfo("ar")))
+    bold = [s for line in text_lines(data) for s in line if s.font == "NotoNaskhArabic-Bold" and s.size == 10]
+    assert "هون سين" in [_logical(s.text).strip() for s in bold]
+    assert any("CCHR" in _text(line) for line in text_lines(data))
