@@ -43,6 +43,8 @@ BREAK_SPACE = "[\t\n\v\f\r \x1c-\x1f\x85\u1680\u2000-\u2006\u2008-\u200a\u2028\u
 _CHUNKS = re.compile(f"{BREAK_SPACE}+|(?:(?!{BREAK_SPACE}).)+", re.S)
 _SPACE = re.compile(f"{BREAK_SPACE}+")
 _TOKEN = re.compile(f"{BREAK_SPACE}+|" + _KHMER_CLUSTER.pattern + rf"|(?:(?!{BREAK_SPACE})[^\u1780-\u17FF])+|.", re.S)
+#: Letters that arabic-reshaper joins (text without them, or a joiner, it returns as it is).
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 #: HarfBuzz features reportlab shapes with (``ttfonts.shapeFragWord``).
 _FEATURES = {"kern": True, "liga": True, "dlig": True}
 _ZWJ = "\u200d"
@@ -78,8 +80,14 @@ def khmer_tokens(text: str, base: str, style: str, size: float, width: float) ->
     return tokens
 
 
+@functools.lru_cache(maxsize=32768)
 def text_width(text: str, base: str, style: str, size: float) -> float:
-    """The printed width: Arabic in the joined forms that get drawn, Khmer in its shaped glyphs."""
+    """The printed width: Arabic in the joined forms that get drawn, Khmer in its shaped glyphs.
+
+    Memoised: lines are measured word by word, and words (and the spaces
+    between them) recur from paragraph to paragraph and letter to letter;
+    reshaping Arabic costs a fifth of a millisecond a call.
+    """
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     if base == "arabic" or has_rtl(text):
@@ -223,6 +231,8 @@ def reshape(text: str) -> str:
     next to vowel marks; such text is reshaped without its joiners rather
     than stopping the build.
     """
+    if _ZWJ not in text and not _ARABIC.search(text):
+        return text  # what the reshaper returns, without its cost
     try:
         return str(reshaper().reshape(text))
     except IndexError:
