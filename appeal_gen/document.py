@@ -8,6 +8,7 @@ here are what ``appeal-gen locale update`` extracts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -306,6 +307,25 @@ def _addressee(r: _Resolver, a: Authority, path: str) -> Addressee:
     return Addressee(tuple(lines), salutation, tuple(contact))
 
 
+#: Between the parts of the reference line ("Reference: X · Follow-up no. 2"):
+#: a line may break here, and only here (``render/pdfdocument.py``).
+REFERENCE_SEPARATOR = " · "
+#: "UA" that people type in front of the number, which the label prints already.
+_UA_PREFIX = re.compile(r"^\s*UA(?:[\s.:#\u00a0-]+|(?=\d))", re.IGNORECASE)
+
+
+def ua_number(number: str) -> str:
+    """The Urgent Action number without a leading "UA": the label "UA {number}" prints it.
+
+    Staff copy the number as it is written ("UA 123/19"); printed after the
+    label as it is, it read "UA UA 123/19".
+
+    >>> ua_number("UA 123/19"), ua_number("ua123/19"), ua_number("123/19")
+    ('123/19', '123/19', '123/19')
+    """
+    return _UA_PREFIX.sub("", number, count=1) or number
+
+
 def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -> Letter:
     """Resolve *spec* into the words of one language.
 
@@ -327,7 +347,7 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
     ref = spec.reference
     ref_parts = [_("Reference: {code}", code=ref.code)]
     if ref.ua_number:
-        ref_parts.append(_("UA {number}", number=ref.ua_number))
+        ref_parts.append(_("UA {number}", number=ua_number(ref.ua_number)))
     if ref.follow_up:
         ref_parts.append(_("Follow-up no. {number}", number=loc.number(ref.follow_up)))
     if ref.document_index:
@@ -382,7 +402,7 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
         issuer_names=issuer_names,
         issuer_contact=tuple(contact),
         label_urgent=_("Urgent appeal"),
-        reference=" · ".join(ref_parts),
+        reference=REFERENCE_SEPARATOR.join(ref_parts),
         dateline=dateline,
         title=_plain(title, "title", bold=True),
         status=Para(

@@ -24,9 +24,11 @@ def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, page_w
     from reportlab.lib.colors import HexColor
     from reportlab.pdfgen.canvas import Canvas
 
+    from .subsets import stroking_canvas
+
     letter = writer.letter
 
-    class NumberedCanvas(Canvas):
+    class NumberedCanvas(stroking_canvas(Canvas)):  # type: ignore[misc]
         """Holds pages back until the end so each footer can say 'of M'."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -58,7 +60,7 @@ def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, page_w
             self.setLineWidth(0.5)
             self.line(MARGIN, 15 * MM, page_width - MARGIN, 15 * MM)
             half = (page_width - 2 * MARGIN) / 2
-            ref = writer.text(letter.reference, "footer", "reference", half)
+            ref = writer.reference(letter.reference, "footer", half)
             page = writer.text(label, "footer", None, half)
             left, right = (page, ref) if writer.rtl else (ref, page)
             from reportlab.lib.enums import TA_LEFT, TA_RIGHT

@@ -9,15 +9,16 @@ parsed markup.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
-from ..document import Letter
+from ..document import REFERENCE_SEPARATOR, Letter
 from ..markup import Para, Run
 from ..scripts import base_script
 from .context import PdfContext
-from .linebreak import paragraph_markup
+from .linebreak import BREAK_SPACE, paragraph_markup, text_width
 from .pdffonts import register
-from .pdfstyles import paragraph_styles
+from .pdfstyles import paragraph_styles, style_metrics
 
 
 class Writer:
@@ -46,6 +47,38 @@ class Writer:
 
     def text(self, text: str, style: str, field: str | None = None, width: float | None = None) -> Any:
         return self.para(Para((Run(text),), field), style, width)
+
+    def reference(self, reference: str, style: str, width: float) -> Any:
+        """The reference line, broken only between its parts ("Reference: X · Follow-up no. 2").
+
+        A no-break space is not enough: Chinese lines break between any two
+        characters, and "第 2 次更新" ended a line at "第". So the parts are
+        set into lines here, each measured as it is drawn, and a line only
+        ends where a separator was.
+        """
+        bold, size, indents = style_metrics(self.base, self.rtl, style)
+        avail = width - indents - 1
+        face = "bold" if bold else "regular"
+        lines: list[str] = []
+        for part in unbreakable_parts(reference).split(REFERENCE_SEPARATOR):
+            joined = f"{lines[-1]}{REFERENCE_SEPARATOR}{part}" if lines else part
+            if lines and text_width(joined, self.base, face, size) <= avail:
+                lines[-1] = joined
+            else:
+                lines.append(part)
+        markup = "<br/>".join(self.markup(Para((Run(line),), "reference"), style, width) for line in lines)
+        return self.paragraph(markup, style)
+
+
+def unbreakable_parts(reference: str) -> str:
+    """The reference line with no break inside a part: "Follow-up no. 2" never ends a line at "no.".
+
+    Lines may break only between the parts; a no-break space holds each
+    label to its number (reportlab and ``linebreak`` both keep it).
+    """
+    return REFERENCE_SEPARATOR.join(
+        re.sub(BREAK_SPACE, "\u00a0", part) for part in reference.split(REFERENCE_SEPARATOR)
+    )
 
 
 def paragraph(

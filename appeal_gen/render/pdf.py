@@ -29,6 +29,7 @@ from ..errors import MissingGlyphError
 from ..markup import Para, Run
 from ..scripts import base_script
 from .context import PdfContext, default_context, set_default_context
+from .paragraphs import unbreakable_parts
 from .pdfdocument import ADDRESS_LINES, PdfOptions, render_document
 from .pdffonts import REGISTERED, markup, register
 from .personal import personal_parts, shared_layout
@@ -86,7 +87,7 @@ def glyph_problems(letter: Letter) -> list[MissingGlyphError]:
     paras = [
         Para((Run(letter.issuer_names, bold=True),), "issuers"),
         *(Para((Run(line),), "issuers") for line in letter.issuer_contact),
-        Para((Run(letter.reference),), "reference"),
+        Para((Run(unbreakable_parts(letter.reference)),), "reference"),
         Para((Run(letter.dateline),), "dateline"),
         *letter.all_paras(),
     ]

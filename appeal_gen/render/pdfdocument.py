@@ -63,9 +63,18 @@ def slot_class() -> type:
 
 
 def address_block(a: Addressee, w: Writer) -> list[Any]:
+    """One addressee's lines; the next entry starts as far below as after a salutation.
+
+    An entry without a salutation (those under "Copies to") used to run
+    straight into the next one, so two offices read as one address.
+    """
+    from reportlab.platypus import Spacer
+
     flow = [w.para(p, "address") for p in (*a.lines, *a.contact)]
     if a.salutation:
         flow.append(w.para(a.salutation, "salutation"))
+    else:
+        flow.append(Spacer(0, w.styles["salutation"].spaceAfter))
     return flow
 
 
@@ -101,13 +110,25 @@ def render_document(
         # A personalised letter closes with its signature; the appeal's
         # instructions to supporters (whom to write to, until when) are not
         # part of a letter to an official.
-        story.append(rooms["closing"])
+        tail = [story.pop(), rooms["closing"]]
     else:
-        story += _instructions(w, width)
+        entries, tail = _instructions(w, width)
+        story += entries
     if letter.links_heading:
-        story.append(w.para(letter.links_heading, "h1"))
-        story.extend(w.para(p, "body") for p in letter.links)
-    return _build(w, options, story, seed)
+        tail.append(w.para(letter.links_heading, "h1"))
+        tail.extend(w.para(p, "body") for p in letter.links)
+    return _build(w, options, [*story, _last_page(tail)], seed)
+
+
+def _last_page(tail: list[Any]) -> Any:
+    """The end of the letter, kept together: never a last page holding only a signature or the links.
+
+    The signature keeps the last demand company, and the links the last
+    address and the deadline.
+    """
+    from reportlab.platypus import KeepTogether
+
+    return KeepTogether(tail)
 
 
 def _head(w: Writer, width: float) -> Any:
@@ -120,7 +141,10 @@ def _head(w: Writer, width: float) -> Any:
     head_left = [T(letter.issuer_names, "org", "issuers", lw)] + [
         T(c, "small", "issuers", lw) for c in letter.issuer_contact
     ]
-    head_right = [T(letter.label_urgent.upper(), "label", None, rw), T(letter.reference, "ref", "reference", rw)]
+    head_right = [
+        T(letter.label_urgent.upper(), "label", None, rw),
+        w.reference(letter.reference, "ref", rw),
+    ]
     row, widths = ([head_right, head_left], [rw, lw]) if w.rtl else ([head_left, head_right], [lw, rw])
     head = Table([row], colWidths=widths)
     head.setStyle(
@@ -162,18 +186,24 @@ def _opening(w: Writer) -> list[Any]:
 
 def _body(w: Writer, width: float) -> list[Any]:
     """The sections, the concern, the urge and the numbered demands."""
-    from reportlab.platypus import KeepTogether, Table
+    from reportlab.platypus import Table
 
     letter, P, T = w.letter, w.para, w.text  # noqa: N806
     story: list[Any] = []
     for section in letter.sections:
         heading = P(section.heading, "h2" if section.subheading else "h1")
         paras = [P(p, "body") for p in section.paras]
-        story.append(KeepTogether([heading, *paras[:1]]))
-        story.extend(paras[1:])
+        if paras:
+            story.append(keep_with_lines(heading, paras[0], w.width))
+        story.append(heading)
+        story.extend(paras)
     story.extend(P(p, "body") for p in letter.concern)
-    story.append(P(letter.urge, "urge"))
+    urge = P(letter.urge, "urge")
+    story.append(urge)
     num_w = 8 * MM
+    # The frame's width less its paddings: a table as wide as the frame
+    # stuck out by the padding on each side, the numbers into the margin.
+    inner = w.width
     # A bullet is drawn in the base font as it is, unchecked: a number that
     # font cannot draw in full (a catalog's "{number}." may hold any
     # character) is laid out as a paragraph instead, whose every character
@@ -184,9 +214,9 @@ def _body(w: Writer, width: float) -> list[Any]:
         if w.rtl or any(ord(c) not in bullet_have for c in number):
             num = T(number, "number", "demands", num_w)
             if w.rtl:
-                cells, widths = [[P(demand, "demand", width - num_w), num]], [width - num_w, num_w]
+                cells, widths = [[P(demand, "demand", inner - num_w), num]], [inner - num_w, num_w]
             else:
-                cells, widths = [[num, P(demand, "demand", width - num_w)]], [num_w, width - num_w]
+                cells, widths = [[num, P(demand, "demand", inner - num_w)]], [num_w, inner - num_w]
             table = Table(cells, colWidths=widths)
             table.setStyle(
                 layout_grid(w.family, ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0))
@@ -194,22 +224,52 @@ def _body(w: Writer, width: float) -> list[Any]:
             story.append(table)
         else:
             story.append(w.paragraph(w.markup(demand, "demand"), "demand", bullet=number))
+    if letter.demands:
+        # "We urge the authorities:" never ends a page without its first demand.
+        story.insert(story.index(urge), keep_with_lines(urge, story[story.index(urge) + 1], w.width))
     return story
 
 
-def _instructions(w: Writer, width: float) -> list[Any]:
-    """What the appeal tells supporters: whom to write to, whom to copy, until when."""
+def keep_with_lines(first: Any, following: Any, width: float) -> Any:
+    """A conditional page break: *first* (a heading) moves on unless the opening lines of *following* fit under it.
+
+    Keeping a heading together with the whole paragraph after it moved
+    long paragraphs to the next page and left gaps of seven lines. Two
+    lines are enough, and all three of a three-line paragraph, because a
+    paragraph never leaves a single line at the top or bottom of a page
+    (``allowWidows=0``, reportlab's default ``allowOrphans=0``). A table
+    (an Arabic demand) never splits: all of it.
+    """
+    from reportlab.platypus import CondPageBreak
+
+    _, head = first.wrap(width, 1e6)
+    _, whole = following.wrap(width, 1e6)
+    lines = getattr(getattr(following, "blPara", None), "lines", None)
+    if lines is not None and len(lines) > 3:
+        whole = 2 * following.style.leading
+    gap = max(first.getSpaceAfter(), following.getSpaceBefore())
+    return CondPageBreak(first.getSpaceBefore() + head + gap + whole + 1)
+
+
+def _instructions(w: Writer, width: float) -> tuple[list[Any], list[Any]]:
+    """What the appeal tells supporters: whom to write to, whom to copy, until when.
+
+    Returned in two parts: the entries, each kept together with its heading
+    if it has one, and the last entry with the deadline, as plain flowables
+    for the caller to keep together with what follows (``_last_page``).
+    """
     from reportlab.platypus import KeepTogether
 
     letter, P = w.letter, w.para  # noqa: N806
-    story: list[Any] = [KeepTogether([P(letter.write_to_heading, "h1"), *address_block(letter.addressees[0], w)])]
-    story.extend(KeepTogether(address_block(a, w)) for a in letter.addressees[1:])
+    groups: list[list[Any]] = [[P(letter.write_to_heading, "h1"), *address_block(letter.addressees[0], w)]]
+    groups.extend(address_block(a, w) for a in letter.addressees[1:])
     if letter.copies_heading:
-        story.append(KeepTogether([P(letter.copies_heading, "h1"), *address_block(letter.copies[0], w)]))
-        story.extend(KeepTogether(address_block(a, w)) for a in letter.copies[1:])
+        groups.append([P(letter.copies_heading, "h1"), *address_block(letter.copies[0], w)])
+        groups.extend(address_block(a, w) for a in letter.copies[1:])
+    last = groups.pop()
     if letter.deadline:
-        story += _deadline(w, letter.deadline, width)
-    return story
+        last += _deadline(w, letter.deadline, width)
+    return [KeepTogether(group) for group in groups], last
 
 
 def _deadline(w: Writer, deadline: Para, width: float) -> list[Any]:

@@ -25,6 +25,8 @@ from .pdfstyles import ACCENT
 #: registry is one per process, so this mirror of it is too (not in a
 #: ``PdfContext``): a face registered once is drawn by every later letter.
 REGISTERED: set[tuple[str, str]] = set()
+#: The stroke of a synthetic bold, in ems: about what Word and LibreOffice draw.
+SYNTHETIC_BOLD_EM = 0.03
 
 
 def font(script: str, style: str = "regular") -> str:
@@ -57,6 +59,9 @@ def font(script: str, style: str = "regular") -> str:
             # out cost 0.1 s.
             font = copy.copy(twin)
             font.fontName = name
+            if style in ("bold", "bolditalic") and twin.fontName.endswith(("-regular", "-italic")):
+                # No bold face: drawn filled and stroked (see subsets.stroking_canvas).
+                subsets.SYNTHETIC_BOLD[name] = SYNTHETIC_BOLD_EM
         else:
             font = ttfont_class()(name, face.path, subfontIndex=face.index)
         pdfmetrics.registerFont(font)

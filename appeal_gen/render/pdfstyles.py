@@ -36,6 +36,10 @@ def paragraph_styles(base_family: str, *, rtl: bool, script: str) -> dict[str, A
         wordWrap="CJK" if script == "han" else None,
         shaping=1 if script == "khmer" else 0,
         bulletFontName=f"{base_family}-regular",
+        # Never a paragraph's last line alone at the top of a page (nor,
+        # reportlab's default, its first line alone at the bottom).
+        allowWidows=0,
+        allowOrphans=0,
     )
 
     def st(name: str, **kw: Any) -> ParagraphStyle:

@@ -151,7 +151,9 @@ def slot_pdf(w: Writer, layout: Any, name: str, paras: tuple[tuple[Para, str], .
     extend = new - own
     while True:
         buf = io.BytesIO()
-        canvas = Canvas(buf, invariant=1, pageCompression=1, initialFontName=f"{w.family}-regular")
+        canvas = subsets.stroking_canvas(Canvas)(
+            buf, invariant=1, pageCompression=1, initialFontName=f"{w.family}-regular"
+        )
         subsets.seed(subsets.document_of(canvas), layout.seed, own, extend)
         canvas.setPageSize((width, height))
         try:

@@ -245,6 +245,8 @@ def ttfont_class() -> type:
     from reportlab.pdfbase import pdfdoc
     from reportlab.pdfbase.ttfonts import SUBSETN, TTFont, makeToUnicodeCMap
 
+    shape_words_per_font()
+
     class SharingTTFont(TTFont):
         def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> Any:  # noqa: N802 - reportlab's name
             chunks = super().splitString(text, doc, encoding)
@@ -354,3 +356,95 @@ def document_of(canvas: Any) -> Any:
 def append_code(canvas: Any, code: str) -> None:
     """Append *code* to the canvas's current page content as it is (a marker compose finds)."""
     canvas._code.append(code)
+
+
+#: reportlab font names drawn in a synthetic bold -> the width of the stroke
+#: in ems. A script whose font has no bold face (WenQuanYi Micro Hei)
+#: registers its bold under its regular face (``pdffonts.font``); without a
+#: stroke its headings looked like body text.
+SYNTHETIC_BOLD: dict[str, float] = {}
+
+
+@functools.lru_cache(maxsize=4)
+def stroking_canvas(base: type) -> type:
+    """*base* (a reportlab Canvas class) drawing the fonts in ``SYNTHETIC_BOLD`` filled and stroked.
+
+    Text render mode 2 (fill, then stroke the outline) with a line about
+    0.03 em wide and in the text's own colour is what Word and LibreOffice
+    do for a font without a bold face, so the PDF and the DOCX agree. The
+    operators go inside the text object around each piece of text, and the
+    canvas's line width and stroke colour are put back after it (PDF allows
+    ``Tr``, ``w`` and colours there; ``q``/``Q`` it does not).
+    """
+    from reportlab.lib.rl_accel import fp_str
+    from reportlab.pdfgen.textobject import PDFTextObject
+
+    def stroke_op(colour: Any) -> str:
+        if hasattr(colour, "cyan"):
+            d = colour.density
+            return f"{fp_str(d * colour.cyan, d * colour.magenta, d * colour.yellow, d * colour.black)} K"
+        if hasattr(colour, "red"):
+            return f"{fp_str(colour.red, colour.green, colour.blue)} RG"
+        return f"{fp_str(*colour)} {'K' if len(colour) == 4 else 'RG'}"
+
+    class StrokingText(PDFTextObject):
+        def _formatText(self, text: str) -> str:  # noqa: N802 - reportlab's name
+            code: str = super()._formatText(text)
+            em = SYNTHETIC_BOLD.get(self._fontname)
+            if em is None or not code:
+                return code
+            canvas = self._canvas
+            fill = getattr(self, "_fillColorObj", canvas._fillColorObj)
+            return (
+                f"2 Tr {fp_str(em * self._fontsize)} w {stroke_op(fill)} {code} "
+                f"0 Tr {fp_str(canvas._lineWidth)} w {stroke_op(canvas._strokeColorObj)}"
+            )
+
+    class StrokingCanvas(base):
+        def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> Any:  # noqa: N802 - reportlab's name
+            return StrokingText(self, x, y, direction=direction)
+
+    return StrokingCanvas
+
+
+@functools.lru_cache(maxsize=1)
+def shape_words_per_font() -> None:
+    """Have reportlab shape a word drawn in two fonts one font at a time.
+
+    reportlab shapes each space-separated word with the HarfBuzz font of
+    its first piece and then looks the glyphs up in each piece's own font,
+    so a bold run that starts or ends inside a Khmer word (Khmer writes no
+    spaces) came out with the wrong advances. Each run of one font is
+    shaped by reportlab's own function, and the pieces are put back
+    together as one word. Installed once per process; words in one font go
+    straight to reportlab's function (the same bytes as before).
+    """
+    from reportlab.pdfbase import pdfmetrics, ttfonts
+    from reportlab.platypus import paragraph
+
+    original = paragraph.shapeFragWord
+
+    def shape(w: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(w, ttfonts.ShapedFragWord):
+            return w
+        pieces = w[1:]
+        names = {f.fontName for f, _ in pieces if not hasattr(f, "cbDefn")}
+        if len(names) < 2 or any(hasattr(f, "cbDefn") for f, _ in pieces):
+            return original(w, *args, **kwargs)
+        groups: list[list[Any]] = []
+        for f, text in pieces:
+            if groups and groups[-1][-1][0].fontName == f.fontName:
+                groups[-1].append((f, text))
+            else:
+                groups.append([(f, text)])
+        parts = []
+        for group in groups:
+            width = sum(pdfmetrics.stringWidth(t, f.fontName, f.fontSize) for f, t in group)
+            parts.append(original(w.__class__([width, *group]), *args, **kwargs))
+        new = ttfonts.makeShapedFragWord(w)([])
+        for part in parts:
+            new.extend(part[1:])
+        new.insert(0, sum(part[0] for part in parts))
+        return new
+
+    paragraph.shapeFragWord = shape
