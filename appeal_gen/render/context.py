@@ -26,13 +26,9 @@ import threading
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .docxzip import Deflated, deflate
-
-if TYPE_CHECKING:
-    from ..document import Letter
-    from .docxtemplate import CompiledTemplate
 
 
 class BoundedCache(dict[Hashable, Any]):
@@ -115,6 +111,7 @@ class DocxContext:
 
     compiled: BoundedCache = field(default_factory=lambda: BoundedCache(COMPILED_CACHE_SIZE))
     deflated: BoundedCache = field(default_factory=lambda: BoundedCache(DEFLATED_CACHE_SIZE))
+    #: ``docxtemplate.CompiledTemplate`` objects (see ``docxtemplate.compiled_template``).
     templates: BoundedCache = field(default_factory=lambda: BoundedCache(TEMPLATES_CACHE_SIZE))
     _environment: Any = field(default=None, repr=False)
 
@@ -141,25 +138,6 @@ class DocxContext:
             packed = deflate(data)
             self.deflated.put(data, packed)
         return packed
-
-    def template(self, path: Path, letter: Letter) -> CompiledTemplate:
-        """The template at *path* compiled for *letter*'s language, kept while the file is unchanged.
-
-        Keyed by the file's size and modification time as well, so a
-        long-running process that is handed an edited template compiles it again.
-        """
-        from .docxtemplate import CompiledTemplate
-
-        try:
-            st = path.stat()
-        except OSError:
-            return CompiledTemplate(path, letter, self)  # which says what is wrong with the file
-        key = (str(path), st.st_size, st.st_mtime_ns, letter.lang, letter.bcp47, letter.rtl)
-        compiled = self.templates.get(key)
-        if compiled is None:
-            compiled = CompiledTemplate(path, letter, self)
-            self.templates.put(key, compiled)
-        return compiled
 
 
 _DEFAULT_DOCX = DocxContext()

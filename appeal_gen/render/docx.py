@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ..document import Letter
 from .context import DocxContext, default_docx_context
 from .docxcontext import DocxOptions, context
-from .docxtemplate import CompiledTemplate, check_template_source, default_template, render_straight
+from .docxtemplate import CompiledTemplate, check_template_source, compiled_template, default_template, render_straight
 from .docxzip import ZIP_EPOCH
 from .ooxmlpatch import MAX_CORE_PROPERTY_CHARS
 
@@ -34,6 +34,7 @@ __all__ = [
     "DocxContext",
     "DocxOptions",
     "check_template_source",
+    "compiled_template",
     "context",
     "default_docx_context",
     "default_template",

@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import ooxml, resources
 from ..document import Letter
-from ..document import shared_values as shared_key
+from ..document import shared_values
 from ..errors import TemplateError
 from .context import DocxContext, default_docx_context
 from .docxcontext import DocxOptions, LinkLog, add_recipient, context, fresh, gettext_in_context, shared_context
@@ -278,7 +278,7 @@ class CompiledTemplate:
         one differs. The recipient's come after, as in ``context``.
         """
         tpl = self.tpl
-        key = shared_key(letter)
+        key = shared_values(letter)
         shared = self.shared
         if shared is None or shared[0] != key or any(str(tpl.build_url_id(url)) != rid for url, rid in shared[2]):
             log = LinkLog(tpl)
@@ -384,3 +384,22 @@ class CompiledTemplate:
             # Hyperlinks this letter added to the document's relationships.
             for rid in [r for r in rels if r not in known]:
                 del rels[rid]
+
+
+def compiled_template(path: Path, letter: Letter, context: DocxContext | None = None) -> CompiledTemplate:
+    """The template at *path* compiled for *letter*'s language, kept in *context* while the file is unchanged.
+
+    Keyed by the file's size and modification time as well, so a
+    long-running process that is handed an edited template compiles it again.
+    """
+    context = context or default_docx_context()
+    try:
+        st = path.stat()
+    except OSError:
+        return CompiledTemplate(path, letter, context)  # which says what is wrong with the file
+    key = (str(path), st.st_size, st.st_mtime_ns, letter.lang, letter.bcp47, letter.rtl)
+    compiled: CompiledTemplate | None = context.templates.get(key)
+    if compiled is None:
+        compiled = CompiledTemplate(path, letter, context)
+        context.templates.put(key, compiled)
+    return compiled
