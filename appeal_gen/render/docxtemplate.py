@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import ooxml, resources
-from ..document import Letter
-from ..document import shared_values
+from ..document import Letter, shared_values
 from ..errors import TemplateError
 from .context import DocxContext, default_docx_context
 from .docxcontext import DocxOptions, LinkLog, add_recipient, context, fresh, gettext_in_context, shared_context
