@@ -114,6 +114,23 @@ def _extract_docx(path: Path) -> Iterator[tuple[int, str, list[str]]]:
             yield lineno, message, list(comments)
 
 
+def _add_country_forms(cat: Catalog) -> None:
+    """One entry per country of document.COUNTRY_FORMS: its authorities in the form the sentence needs.
+
+    The codes are data, not literal calls, so babel's extractor cannot see them.
+    """
+    from .document import COUNTRY_FORMS, country_form_msgid
+
+    for code in COUNTRY_FORMS:
+        note = [  # one comment per line, as a catalog read back gives them
+            f"TRANSLATORS: the authorities of this country ({code}), in the",
+            "grammatical form the sentence before the demands needs, e.g.",
+            'French "les autorités cambodgiennes".',
+        ]
+        where = [("appeal_gen/document.py", 0)]
+        cat.add(country_form_msgid(code), None, where, auto_comments=note, context=f"country:{code}")
+
+
 def extract() -> Catalog:
     """Every translatable string of the code and the DOCX templates, as a template catalog."""
     from babel.messages.catalog import Catalog
@@ -134,6 +151,7 @@ def extract() -> Catalog:
         strip_comment_tags=False,
     ):
         cat.add(message, None, [(f"appeal_gen/{filename}", lineno)], auto_comments=comments, context=context)
+    _add_country_forms(cat)
     tdir = _templates_dir()
     if tdir is not None:
         for docx in sorted(tdir.rglob("*.docx")):

@@ -169,6 +169,8 @@ class Spec:
     deadline: _dt.date | None = None
     links: tuple[Link, ...] = ()
     languages: tuple[str, ...] = ()
+    #: language -> how it is written (conventions.Conventions): regional dates, typography, country forms
+    conventions: dict[str, Any] = field(default_factory=dict, repr=False)
     texts: tuple[Text, ...] = field(default=(), repr=False)
     #: language -> field path -> fingerprint of the source text its translation was made from (staleness.py)
     translated_from: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
@@ -310,6 +312,8 @@ _SCHEMA: dict[str, _Field] = {
     "copies_to": _list(_obj(_AUTHORITY)),
     "deadline": _Field("date"),
     "links": _list(_obj({"title": _Field("text", required=True), "url": _Field("url", required=True)})),
+    # How each language is written: regional dates, typography, country forms (locale.py).
+    "conventions": _Field("conventions"),
     # Written by appeal-gen (translate import/accept): see staleness.py.
     "translated_from": _Field("records"),
 }
@@ -338,6 +342,7 @@ _KIND_NAMES = {
     "list": "a list",
     "object": "a mapping",
     "records": "a mapping of language codes to field fingerprints",
+    "conventions": "a mapping of language codes to conventions",
 }
 
 
@@ -497,6 +502,10 @@ class _Validator:
             return items if all(v is not None for v in items) else None
         if kind in ("text", "name"):
             return self.text(node, path, depth, universal=kind == "name")
+        if kind == "conventions":
+            from .conventions import read_conventions
+
+            return read_conventions(self, node, path, depth)
         if kind == "records":
             return self.records(node, path, depth)
         return self.scalar(node, kind, path)
@@ -765,6 +774,7 @@ def _build(d: dict[str, Any], path: str, texts: list[Text], warnings: list[str])
         copies_to=tuple(_authority(a) for a in d.get("copies_to") or ()),
         deadline=d.get("deadline"),
         links=tuple(Link(title=ln["title"], url=ln["url"]) for ln in d.get("links") or ()),
+        conventions=d.get("conventions") or {},
         texts=tuple(texts),
         warnings=tuple(warnings),
         translated_from=d.get("translated_from") or {},
