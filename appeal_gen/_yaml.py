@@ -189,7 +189,7 @@ _LiteralDumper.add_representer(str, _represent_str)
 _WIDE = 1_000_000  # never fold a line: a translator's line breaks are kept as typed
 
 
-def _entry(key: str, value: str, column: int, nl: str) -> str:
+def entry(key: str, value: str, column: int, nl: str) -> str:
     """``key: value`` as block-mapping lines starting at *column*, ending with a newline."""
     out = yaml.dump({key: value}, Dumper=_LiteralDumper, allow_unicode=True, width=_WIDE, sort_keys=False)
     pad = " " * column
@@ -202,7 +202,7 @@ def flow_scalar(value: str) -> str:
     return out.rstrip("\n").removesuffix("\n...").strip()
 
 
-def _line_end(text: str, index: int) -> int:
+def line_end(text: str, index: int) -> int:
     """Index just past the newline of the last non-blank line that ends before *index*.
 
     Block scalars end after their trailing blank lines; a value's own line,
@@ -221,7 +221,7 @@ def _shift(block: str, spaces: int) -> str:
     return "\n".join([lines[0], *((" " * spaces + ln if ln.strip("\r") else ln) for ln in lines[1:])])
 
 
-def _walk(node: yaml.Node, path: list[str]) -> tuple[yaml.Node, yaml.Node | None, yaml.Node | None]:
+def walk(node: yaml.Node, path: list[str]) -> tuple[yaml.Node, yaml.Node | None, yaml.Node | None]:
     """The node at *path* with its parent collection and, in a mapping, its key node."""
     parent: yaml.Node | None = None
     key: yaml.Node | None = None
@@ -304,7 +304,7 @@ def add_translations(text: str, file: str, source: str, edits: list[tuple[str, s
     patches: list[tuple[int, int, str]] = []
     for path, lang, value in edits:
         try:
-            node, parent, key = _walk(root, path.split("."))
+            node, parent, key = walk(root, path.split("."))
         except (KeyError, IndexError, ValueError):
             raise EditError(f"{path}: no such field") from None
         if id(node) in shared:
@@ -338,15 +338,15 @@ def _patch(
                 p -= 1
             return p, p, f", {lang}: {flow_scalar(value)}"
         column = node.value[0][0].start_mark.column
-        at = _line_end(text, node.value[-1][1].end_mark.index)
+        at = line_end(text, node.value[-1][1].end_mark.index)
         lead = "" if at == 0 or text[at - 1] == "\n" else nl
-        return at, at, lead + _entry(lang, value, column, nl)
+        return at, at, lead + entry(lang, value, column, nl)
     if not isinstance(node, yaml.ScalarNode) or parent is None:
         raise EditError(f"{path}: not a text value")
     start, end = node.start_mark.index, node.end_mark.index
     if getattr(parent, "flow_style", False):
         return start, end, f"{{{source}: {text[start:end]}, {lang}: {flow_scalar(value)}}}"
-    at = _line_end(text, end)
+    at = line_end(text, end)
     tail = text[start:at]
     if not tail.endswith("\n"):
         tail += nl
@@ -355,9 +355,9 @@ def _patch(
         # keys sit where the text began.
         column = node.start_mark.column
         shift = column - parent.start_mark.column
-        return start, at, f"{source}: " + _shift(tail, shift) + _entry(lang, value, column, nl)
+        return start, at, f"{source}: " + _shift(tail, shift) + entry(lang, value, column, nl)
     assert key is not None
     column = key.start_mark.column + step
     colon = text.index(":", key.end_mark.index, start)
     body = nl + " " * column + f"{source}: " + _shift(tail, step)
-    return colon + 1, at, body + _entry(lang, value, column, nl)
+    return colon + 1, at, body + entry(lang, value, column, nl)

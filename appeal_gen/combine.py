@@ -23,7 +23,7 @@ import tempfile
 from array import array
 from pathlib import Path
 
-from .output import _umask
+from .output import new_file_mode
 from .render.pdfsyntax import PARENT, SUBSET_NAME, TOKEN, ReportlabPdf, pdf_object, references, xref_and_trailer
 
 
@@ -229,7 +229,7 @@ class CombinedPdf:
         self.fh.flush()
         os.fsync(self.fh.fileno())
         self.fh.close()
-        os.chmod(self.tmp, 0o666 & ~_umask())
+        os.chmod(self.tmp, new_file_mode())
         os.replace(self.tmp, self.path)
         return self.sha.hexdigest(), len(self.kids)
 

@@ -108,5 +108,9 @@ class TemplateError(InputError):
     """A DOCX template that cannot be used (broken, unsafe or too large)."""
 
 
+class TemplateLimitError(TemplateError):
+    """A template went over one of the limits of ``sandbox`` (rendering) or ``ooxml`` (its zip)."""
+
+
 class LayoutError(InputError):
     """A personal part of a letter (address, salutation, signature) does not fit its fixed room."""

@@ -67,7 +67,7 @@ def _load_catalog(path: str, mtime: float) -> gettext.GNUTranslations:
     """Compile a .po in memory. ``mtime`` is part of the cache key on purpose."""
     from babel.messages.mofile import write_mo
 
-    from .catalogs import parse_po, read_po_bytes
+    from .pofile import parse_po, read_po_bytes
 
     data = read_po_bytes(path, path)
     # babel alone reads an unterminated string as if it were closed, minus

@@ -13,7 +13,9 @@ The zip itself is checked from its central directory before any entry is
 read (count, total size, compression ratio), and entries are then read in
 chunks with a hard cap, because the sizes in a zip's headers can lie.
 
-The limits are ``appeal_gen.sandbox``'s constants, read when they are used.
+The zip's limits are this module's constants, read when they are used (a
+test may lower them); the template file's size and the rendering limits are
+``appeal_gen.sandbox``'s, which imports this module, never the reverse.
 """
 
 from __future__ import annotations
@@ -27,7 +29,15 @@ from typing import Any
 from urllib.parse import unquote
 from xml.parsers import expat
 
-from .errors import TemplateError
+from .errors import TemplateError, TemplateLimitError
+
+#: Sum of the uncompressed sizes of a package's zip entries.
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+#: Uncompressed / compressed size for any entry larger than 1 MiB (Word's
+#: own XML compresses about 10:1; a zip bomb compresses 1000:1).
+MAX_COMPRESSION_RATIO = 100
+#: Entries in a package.
+MAX_ZIP_ENTRIES = 2000
 
 #: Field codes that make Word read a file or another program's data, or run
 #: something, when the document is opened or its fields are updated.
@@ -72,12 +82,6 @@ class UnsafePartError(TemplateError):
     """A part of a Word package that points outside it or cannot be read safely."""
 
 
-def _limits() -> Any:
-    from . import sandbox
-
-    return sandbox
-
-
 # --------------------------------------------------------------------------
 # The zip
 
@@ -87,7 +91,7 @@ class Package:
 
     def __init__(self, source: Path | bytes, where: str) -> None:
         self.where = where
-        self.left = _limits().MAX_UNCOMPRESSED_BYTES
+        self.left = MAX_UNCOMPRESSED_BYTES
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -130,23 +134,20 @@ class Package:
 
 
 def _check_directory(entries: list[zipfile.ZipInfo], where: str) -> None:
-    from .sandbox import TemplateLimitError
-
-    lim = _limits()
-    if len(entries) > lim.MAX_ZIP_ENTRIES:
+    if len(entries) > MAX_ZIP_ENTRIES:
         raise TemplateLimitError(
-            f"the template holds {len(entries):,} files; the limit is {lim.MAX_ZIP_ENTRIES:,}", file=where
+            f"the template holds {len(entries):,} files; the limit is {MAX_ZIP_ENTRIES:,}", file=where
         )
     total = sum(e.file_size for e in entries)
-    if total > lim.MAX_UNCOMPRESSED_BYTES:
+    if total > MAX_UNCOMPRESSED_BYTES:
         raise TemplateLimitError(
-            f"the template unpacks to {total:,} bytes; the limit is {lim.MAX_UNCOMPRESSED_BYTES:,}", file=where
+            f"the template unpacks to {total:,} bytes; the limit is {MAX_UNCOMPRESSED_BYTES:,}", file=where
         )
     for e in entries:
-        if e.file_size > 1024 * 1024 and e.file_size > lim.MAX_COMPRESSION_RATIO * max(e.compress_size, 1):
+        if e.file_size > 1024 * 1024 and e.file_size > MAX_COMPRESSION_RATIO * max(e.compress_size, 1):
             raise TemplateLimitError(
                 f"{e.filename} is compressed {e.file_size // max(e.compress_size, 1):,}:1 (a zip bomb?); "
-                f"the limit is {lim.MAX_COMPRESSION_RATIO}:1",
+                f"the limit is {MAX_COMPRESSION_RATIO}:1",
                 file=where,
             )
 

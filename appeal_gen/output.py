@@ -110,10 +110,13 @@ def safe_path(outdir: Path | str, *components: str, make_folders: bool = True) -
     return Path(path)
 
 
-def _umask() -> int:
+def new_file_mode() -> int:
+    """The mode ``open()`` gives a new file (0o666 less the umask): files written through a
+    temporary name and renamed get it too, instead of mkstemp's 0600.
+    """
     mask = os.umask(0)
     os.umask(mask)
-    return mask
+    return 0o666 & ~mask
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -130,7 +133,7 @@ def write_all(files: Mapping[Path, bytes] | Mapping[str, bytes], *, durable: boo
     # The temporary file is created 0600; an appeal is a document to share, so
     # it gets the permissions any new file of the user's would get (0644
     # under the usual umask).
-    mode = 0o666 & ~_umask()
+    mode = new_file_mode()
     current: str | None = None
     try:
         for path, data in files.items():

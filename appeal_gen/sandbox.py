@@ -28,26 +28,19 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import TemplateError
+from . import ooxml
+from .errors import TemplateError, TemplateLimitError
 
-#: A template file larger than this is refused unopened.
+#: A template file larger than this is refused unopened. (The zip's own
+#: limits, entries, unpacked size and compression ratio, are ``ooxml``'s:
+#: it is the one reader of a Word package.)
 MAX_TEMPLATE_BYTES = 20 * 1024 * 1024
-#: Sum of the uncompressed sizes of the template's zip entries.
-MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
-#: Uncompressed / compressed size for any entry larger than 1 MiB (Word's
-#: own XML compresses about 10:1; a zip bomb compresses 1000:1).
-MAX_COMPRESSION_RATIO = 100
-MAX_ZIP_ENTRIES = 2000
 #: Wall-clock seconds one letter's template may take to render.
 RENDER_SECONDS = 10.0
 #: Characters a template may produce for one document part.
 MAX_OUTPUT_CHARS = 50_000_000
 #: Largest string or list a template expression may build.
 MAX_VALUE_LENGTH = 1_000_000
-
-
-class TemplateLimitError(TemplateError):
-    """A template went over one of the limits above."""
 
 
 # --------------------------------------------------------------------------
@@ -67,8 +60,6 @@ def check_template_file(path: Path) -> None:
         )
     if not zipfile.is_zipfile(path):
         raise TemplateError("not a DOCX file (a DOCX is a zip archive); save the template as .docx", file=where)
-    from . import ooxml
-
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -88,7 +79,7 @@ _CHECKED: set[tuple[str, bytes, tuple[int, ...]]] = set()
 
 
 def _limits() -> tuple[int, ...]:
-    return (MAX_TEMPLATE_BYTES, MAX_UNCOMPRESSED_BYTES, MAX_COMPRESSION_RATIO, MAX_ZIP_ENTRIES)
+    return (MAX_TEMPLATE_BYTES, ooxml.MAX_UNCOMPRESSED_BYTES, ooxml.MAX_COMPRESSION_RATIO, ooxml.MAX_ZIP_ENTRIES)
 
 
 # --------------------------------------------------------------------------

@@ -507,9 +507,7 @@ class _Validator:
 
             return read_conventions(self, node, path, depth)
         if kind == "records":
-            from .staleness import read_records
-
-            return read_records(self, node, path, depth)
+            return self.records(node, path, depth)
         return self.scalar(node, kind, path)
 
     def _plain(self, node: yaml.Node, path: str, expect: str) -> str | None:
@@ -585,6 +583,47 @@ class _Validator:
             self.error(node, path, f"longer than {MAX_TEXT_CHARS} characters")
             return None
         return value
+
+    def records(self, node: yaml.Node, path: str, depth: int) -> dict[str, dict[str, str]] | None:
+        """Validate the ``translated_from`` block, the record staleness.py keeps (see there).
+
+        Here, on the validator's side, because it is read with the validator's own
+        counting and language checks; staleness.py reads what it gives.
+
+        Values are read from the nodes as typed, so a fingerprint made only of
+        digits stays a string and keeps its leading zeros. Every node counts
+        towards the validator's limits, as everywhere else: aliases could
+        otherwise expand a small block into millions of entries.
+        """
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, path, "expected a mapping of language codes to field fingerprints")
+            return None
+        out: dict[str, dict[str, str]] = {}
+        for lang_node, fields in node.value:
+            lang = self._lang(lang_node, path, str(lang_node.value))
+            if lang is None:
+                continue
+            sub = f"{path}.{lang}"
+            if not self._count(fields, depth, sub):
+                if self.halted:
+                    return None
+                continue
+            if not isinstance(fields, yaml.MappingNode):
+                self.error(fields, sub, "expected a mapping of field names to fingerprints")
+                continue
+            records: dict[str, str] = {}
+            for key, value in fields.value:
+                if not self._count(value, depth + 1, sub):
+                    if self.halted:
+                        return None
+                    continue
+                scalars = isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode)
+                if not scalars or not str(value.value):
+                    self.error(key, sub, "expected 'field: fingerprint' lines")
+                    continue
+                records[str(key.value)] = str(value.value).strip()
+            out[lang] = records
+        return out
 
     def _lang(self, node: yaml.Node, path: str, value: str) -> str | None:
         from babel import Locale, UnknownLocaleError

@@ -37,7 +37,7 @@ from . import _yaml
 from .errors import SpecError, SpecErrors
 
 if TYPE_CHECKING:
-    from .spec import Spec, Text, _Validator
+    from .spec import Spec, Text
 
 #: The top-level key of the record.
 KEY = "translated_from"
@@ -58,44 +58,6 @@ def fingerprint(text: str) -> str:
     """
     norm = " ".join(unicodedata.normalize("NFC", text).split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:8]
-
-
-def read_records(v: _Validator, node: yaml.Node, path: str, depth: int) -> dict[str, dict[str, str]] | None:
-    """Validate the ``translated_from`` block (called by the spec validator).
-
-    Values are read from the nodes as typed, so a fingerprint made only of
-    digits stays a string and keeps its leading zeros. Every node counts
-    towards the validator's limits, as everywhere else: aliases could
-    otherwise expand a small block into millions of entries.
-    """
-    if not isinstance(node, yaml.MappingNode):
-        v.error(node, path, "expected a mapping of language codes to field fingerprints")
-        return None
-    out: dict[str, dict[str, str]] = {}
-    for lang_node, fields in node.value:
-        lang = v._lang(lang_node, path, str(lang_node.value))
-        if lang is None:
-            continue
-        sub = f"{path}.{lang}"
-        if not v._count(fields, depth, sub):
-            if v.halted:
-                return None
-            continue
-        if not isinstance(fields, yaml.MappingNode):
-            v.error(fields, sub, "expected a mapping of field names to fingerprints")
-            continue
-        records: dict[str, str] = {}
-        for key, value in fields.value:
-            if not v._count(value, depth + 1, sub):
-                if v.halted:
-                    return None
-                continue
-            if not (isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode)) or not str(value.value):
-                v.error(key, sub, "expected 'field: fingerprint' lines")
-                continue
-            records[str(key.value)] = str(value.value).strip()
-        out[lang] = records
-    return out
 
 
 @dataclass(frozen=True)
@@ -222,7 +184,7 @@ def write_records(text: str, file: str, records: dict[str, dict[str, str]]) -> s
     for key, value in root.value:
         if isinstance(key, yaml.ScalarNode) and key.value == KEY:
             start = key.start_mark.index
-            end = _yaml._line_end(text, value.end_mark.index)
+            end = _yaml.line_end(text, value.end_mark.index)
             if not block:
                 # Drop the key, and the comment line written with it.
                 before = text[:start]

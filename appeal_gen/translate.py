@@ -384,7 +384,7 @@ def _replace_translations(text: str, file: str, edits: list[tuple[str, str, str]
     patches = []
     for path, lang, value in edits:
         try:
-            node, field_node, key = _yaml._walk(root, [*path.split("."), lang])
+            node, field_node, key = _yaml.walk(root, [*path.split("."), lang])
         except (KeyError, IndexError, ValueError):
             raise _yaml.EditError(f"{path}: no such field") from None
         if key is None or not isinstance(node, yaml.ScalarNode):
@@ -393,8 +393,8 @@ def _replace_translations(text: str, file: str, edits: list[tuple[str, str, str]
             patches.append((node.start_mark.index, node.end_mark.index, _yaml.flow_scalar(value)))
             continue
         column = key.start_mark.column
-        end = _yaml._line_end(text, node.end_mark.index)
-        patches.append((key.start_mark.index, end, _yaml._entry(lang, value, column, nl)[column:]))
+        end = _yaml.line_end(text, node.end_mark.index)
+        patches.append((key.start_mark.index, end, _yaml.entry(lang, value, column, nl)[column:]))
     for start, end, replacement in sorted(patches, key=lambda p: p[0], reverse=True):
         text = text[:start] + replacement + text[end:]
     return text
@@ -454,7 +454,7 @@ def _add_language(text: str, file: str, lang: str) -> str:
             return text[:p] + f", {lang}" + text[p:]
         nl = "\r\n" if "\r\n" in text else "\n"
         last = seq.value[-1]
-        at = _yaml._line_end(text, last.end_mark.index)
+        at = _yaml.line_end(text, last.end_mark.index)
         dash = seq.start_mark.column
         gap = " " * max(1, seq.value[0].start_mark.column - dash - 1)
         lead = "" if text[at - 1] == "\n" else nl

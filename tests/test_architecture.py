@@ -18,14 +18,7 @@ import appeal_gen
 PACKAGE = Path(appeal_gen.__file__).resolve().parent
 
 #: (importing module, imported module, name) -> why it is allowed for now.
-EXCEPTIONS = {
-    ("combine", "output", "_umask"): "output.py is being changed in parallel (paths); round two makes it public",
-    ("translate", "_yaml", "_walk"): "merged from the staleness work; round two gives _yaml a public walker",
-    ("translate", "_yaml", "_entry"): "merged from the staleness work; round two gives _yaml a public walker",
-    ("staleness", "_yaml", "_line_end"): "merged from the staleness work; round two makes it public",
-    ("staleness", "spec", "_Validator"): "staleness reads its record inside spec's validator; round two",
-    ("translate", "_yaml", "_line_end"): "translate.py and _yaml.py are being changed in parallel; round two",
-}
+EXCEPTIONS = {}
 
 
 def _module_name(path: Path) -> str:

@@ -1,4 +1,4 @@
-"""What the PDF renderer keeps between letters, owned by one object instead of module globals.
+"""What the renderers keep between letters, owned by objects instead of module globals.
 
 A batch worker draws thousands of letters that share most of their text,
 so the renderer keeps bounded caches: laid-out letters per language, parsed
@@ -14,6 +14,10 @@ Not in here, on purpose: the fonts registered with reportlab (reportlab's
 font registry is one per process, so ``pdffonts.REGISTERED`` mirrors it) and
 the memoised pure functions (``functools.lru_cache``: bounded, thread-safe
 and the same for every context).
+
+The DOCX side has the same shape: a ``DocxContext`` owns the compiled Jinja
+templates (by source text), the deflated template parts (by content) and
+the templates compiled for a language (``CompiledTemplate``), all bounded.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .docxzip import Deflated, deflate
 
 
 class BoundedCache(dict[Hashable, Any]):
@@ -80,3 +86,63 @@ def set_default_context(context: PdfContext) -> PdfContext:
     global _DEFAULT
     _DEFAULT = context
     return context
+
+
+#: Compiled Jinja templates kept. Every language of a worker uses the same
+#: template file, whose patched body, headers and properties are the same text
+#: in every language: compiling once instead of seven times is most of a
+#: ``CompiledTemplate``'s cost.
+COMPILED_CACHE_SIZE = 64
+#: Deflated parts kept: a template's theme, fonts, settings and images are the
+#: same bytes in every language.
+DEFLATED_CACHE_SIZE = 256
+#: Templates compiled for a language kept (a server's few templates times seven languages).
+TEMPLATES_CACHE_SIZE = 32
+
+
+@dataclass
+class DocxContext:
+    """The DOCX renderer's caches for one process (or one test).
+
+    The Jinja environment is made once per context: the environments
+    ``sandbox.environment`` makes are all alike, so one compiled template
+    serves any of them.
+    """
+
+    compiled: BoundedCache = field(default_factory=lambda: BoundedCache(COMPILED_CACHE_SIZE))
+    deflated: BoundedCache = field(default_factory=lambda: BoundedCache(DEFLATED_CACHE_SIZE))
+    #: ``docxtemplate.CompiledTemplate`` objects (see ``docxtemplate.compiled_template``).
+    templates: BoundedCache = field(default_factory=lambda: BoundedCache(TEMPLATES_CACHE_SIZE))
+    _environment: Any = field(default=None, repr=False)
+
+    def environment(self) -> Any:
+        """The sandboxed Jinja environment templates are compiled in (made on first use)."""
+        if self._environment is None:
+            from .. import sandbox
+
+            self._environment = sandbox.environment()
+        return self._environment
+
+    def compile(self, source: str) -> Any:
+        """*source*'s compiled Jinja template, compiled once per context."""
+        template = self.compiled.get(source)
+        if template is None:
+            template = self.environment().from_string(source)
+            self.compiled.put(source, template)
+        return template
+
+    def deflate(self, data: bytes) -> Deflated:
+        """*data* deflated, once per context for the same bytes."""
+        packed = self.deflated.get(data)
+        if packed is None:
+            packed = deflate(data)
+            self.deflated.put(data, packed)
+        return packed
+
+
+_DEFAULT_DOCX = DocxContext()
+
+
+def default_docx_context() -> DocxContext:
+    """The context the DOCX renderer uses when it is given none."""
+    return _DEFAULT_DOCX

@@ -38,7 +38,7 @@ Renderer = Callable[[RenderRequest], bytes]
 #: Format -> its renderer, in the order builds make them and ``--format`` lists them.
 _BUILTIN: dict[str, str] = {
     "pdf": "appeal_gen.render.pdf:render_request",
-    "docx": "appeal_gen.render.registry:_render_docx",
+    "docx": "appeal_gen.render.docx:render_request",
 }
 _RENDERERS: dict[str, str] = dict(_BUILTIN)
 
@@ -58,12 +58,3 @@ def renderer(fmt: str) -> Renderer:
     module, _, name = _RENDERERS[fmt].partition(":")
     function: Renderer = getattr(importlib.import_module(module), name)
     return function
-
-
-def _render_docx(request: RenderRequest) -> bytes:
-    """The DOCX renderer's entry (moves into render/docx.py when that module is split, round two)."""
-    from .docx import DocxOptions, render_docx
-
-    return render_docx(
-        request.letter, DocxOptions(template=request.template, date=request.date, gettext=request.gettext)
-    )

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from appeal_gen import build_letter
+from appeal_gen import build_letter, sandbox
 from appeal_gen.document import Correspondent, personalise
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.markup import Para, Run
@@ -28,14 +28,13 @@ from appeal_gen.render.docx import (
     ZIP_EPOCH,
     CompiledTemplate,
     DocxOptions,
-    _apply_direction,
-    _jinja_env,
-    _write_zip,
     context,
     default_template,
     render_docx,
 )
+from appeal_gen.render.docxzip import write_zip
 from appeal_gen.render.linebreak import paragraph_markup
+from appeal_gen.render.ooxmlpatch import apply_direction
 
 from ..conftest import docx_paragraphs, pdf_text, squash
 
@@ -166,7 +165,7 @@ def test_compiled_template_gives_render_docx_bytes_when_a_template_changes_its_v
 
 
 def _direction_with_python_docx(parts):  # type: ignore[no-untyped-def]
-    """What ``_apply_direction`` did before it used plain lxml, kept as the reference."""
+    """What ``apply_direction`` did before it used plain lxml, kept as the reference."""
     import unicodedata
 
     from docx.oxml import OxmlElement
@@ -215,7 +214,7 @@ def test_direction_gives_the_xml_python_docx_gave(example_spec) -> None:  # type
         "</w:body>"
     ).encode()
     ours, theirs = parse_xml(body), parse_xml(body)
-    _apply_direction([ours])
+    apply_direction([ours])
     _direction_with_python_docx([theirs])
     assert serialize_part_xml(ours) == serialize_part_xml(theirs)
 
@@ -224,7 +223,7 @@ def test_direction_gives_the_xml_python_docx_gave(example_spec) -> None:  # type
 
     letter = build_letter(example_spec, LocaleInfo("ar"))
     tpl = DocxTemplate(str(default_template("ar")))
-    tpl.render(context(letter, tpl), jinja_env=_jinja_env(), autoescape=True)
+    tpl.render(context(letter, tpl), jinja_env=sandbox.environment(), autoescape=True)
     parts = [tpl.docx.element.body]
     parts += [
         rel.target_part.element for rel in tpl.docx.part.rels.values() if rel.reltype.endswith(("/header", "/footer"))
@@ -232,7 +231,7 @@ def test_direction_gives_the_xml_python_docx_gave(example_spec) -> None:  # type
     assert len(parts) == 3
     for part in parts:
         ours, theirs = copy.deepcopy(part), copy.deepcopy(part)
-        _apply_direction([ours])
+        apply_direction([ours])
         _direction_with_python_docx([theirs])
         assert serialize_part_xml(ours) == serialize_part_xml(theirs)
         assert serialize_part_xml(ours) != serialize_part_xml(part)
@@ -240,20 +239,20 @@ def test_direction_gives_the_xml_python_docx_gave(example_spec) -> None:  # type
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_script_fonts_go_on_the_styles_python_docx_put_them_on(example_spec, lang: str) -> None:  # type: ignore[no-untyped-def]
-    """``_apply_styles`` finds the fonts with one XPath; the reference walks every rPr."""
+    """``apply_styles`` finds the fonts with one XPath; the reference walks every rPr."""
     from docx.oxml.ns import qn
     from docxtpl import DocxTemplate
     from lxml import etree
 
-    from appeal_gen.render.docx import _CS_FONT, _EA_FONT, _apply_styles
+    from appeal_gen.render.ooxmlpatch import CS_FONT, EA_FONT, apply_styles
 
     letter = build_letter(example_spec, LocaleInfo(lang))
     tpl = DocxTemplate(str(default_template(lang)))
     tpl.render_init()
     ours, theirs = copy.deepcopy(tpl.docx.styles.element), copy.deepcopy(tpl.docx.styles.element)
-    _apply_styles(ours, letter)
-    _apply_styles(theirs, letter)  # the defaults' language tags, then the fonts again, the old way
-    cs_font, ea_font = _CS_FONT.get(lang), _EA_FONT.get(lang)
+    apply_styles(ours, letter)
+    apply_styles(theirs, letter)  # the defaults' language tags, then the fonts again, the old way
+    cs_font, ea_font = CS_FONT.get(lang), EA_FONT.get(lang)
     for rpr in theirs.iter(qn("w:rPr")):
         fonts = rpr.find(qn("w:rFonts"))
         if fonts is not None:
@@ -291,7 +290,7 @@ def test_zip_writer_writes_what_zipfile_writes() -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             z.writestr(info, data)
-    ours = _write_zip(list(entries))  # type: ignore[arg-type]
+    ours = write_zip(list(entries))  # type: ignore[arg-type]
     assert ours == ref.getvalue()
     with zipfile.ZipFile(io.BytesIO(ours)) as z:
         assert z.testzip() is None

@@ -12,16 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from appeal_gen import build_letter, catalogs, parse_spec
+from appeal_gen import build_letter, catalogs, parse_spec, resources
 from appeal_gen.build import render
 from appeal_gen.locale import LocaleInfo
-from appeal_gen.render import docx as docx_render
 from appeal_gen.render.docx import DocxOptions, default_template, render_docx
 from appeal_gen.render.pdf import render_pdf
 
 from ..conftest import DATA, docx_paragraphs, fill_po, pdf_text, squash
 
-DEFAULT = docx_render.TEMPLATES_DIR_CANDIDATES[-1] / "appeal.docx"
+DEFAULT = resources.TEMPLATES_DIR_CANDIDATES[-1] / "appeal.docx"
 
 
 def template_with(path: Path, first_paragraph: str | None) -> Path:
@@ -44,7 +43,7 @@ def templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     template_with(root / "appeal.docx", None)
     template_with(root / "ar" / "appeal.docx", "Letterhead: Beirut office")
     template_with(root / "fr" / "appeal.docx", "En-tête : bureau de Paris")
-    monkeypatch.setattr(docx_render, "TEMPLATES_DIR_CANDIDATES", (root,))
+    monkeypatch.setattr(resources, "TEMPLATES_DIR_CANDIDATES", (root,))
     return root
 
 

@@ -1,0 +1,160 @@
+"""A DOCX letter's template variables (documented in docs/templates.md), and the options of a render.
+
+The seam between the appeal and Word: everything here reads a ``Letter`` and
+gives docxtpl values (``RichText`` for free text, so bold, italic and links
+survive as real Word formatting); nothing here touches the package's XML or
+its zip. ``shared_context`` and ``add_recipient`` are the two halves that
+``CompiledTemplate`` builds separately: the base letter's variables once per
+language, the recipient's per letter.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..document import Addressee, Letter
+from ..markup import Para
+
+
+@dataclass(frozen=True)
+class DocxOptions:
+    template: Path | None = None
+    date: _dt.date | None = None  # written as the document's created/modified date
+    #: The language's catalog look-up, for ``{{ _("text") }}`` in a template;
+    #: ``appeal-gen locale update`` extracts those strings for translators.
+    gettext: Callable[[str], str] | None = None
+
+
+def rich(para: Para | None, tpl: Any) -> Any:
+    from docxtpl import RichText
+
+    rt = RichText()
+    if para is None:
+        return rt
+    for run in para.runs:
+        url_id = tpl.build_url_id(run.url) if run.url else None
+        rt.add(
+            run.text,
+            bold=run.bold,
+            italic=run.italic,
+            url_id=url_id,
+            style="Hyperlink" if run.url else None,
+        )
+    return rt
+
+
+def _addressee(a: Addressee, tpl: Any) -> dict[str, Any]:
+    return {
+        "lines": [rich(p, tpl) for p in (*a.lines, *a.contact)],
+        "salutation": rich(a.salutation, tpl) if a.salutation else None,
+    }
+
+
+def _recipient(letter: Letter, tpl: Any) -> dict[str, Any] | None:
+    r = letter.recipient
+    if r is None:
+        return None
+    return {
+        "address": [rich(p, tpl) for p in r.address],
+        "salutation": rich(r.salutation, tpl),
+        "closing": rich(r.closing, tpl),
+        "signatory": [rich(p, tpl) for p in r.signatory],
+    }
+
+
+def context(letter: Letter, tpl: Any) -> dict[str, Any]:
+    """The template's variables; documented in docs/templates.md."""
+    ctx = shared_context(letter, tpl)
+    add_recipient(ctx, letter, tpl)
+    return ctx
+
+
+def shared_context(letter: Letter, tpl: Any) -> dict[str, Any]:
+    """The variables every letter of one base letter shares (all but the recipient's).
+
+    Built before the recipient's, so hyperlinks get their relationship ids in
+    reading order: the appeal's first, then any in the recipient's address.
+    """
+    before, _, rest = letter.page_label.partition("{page}")
+    middle, _, after = rest.partition("{pages}")
+    return {
+        "lang": letter.lang,
+        "issuer_names": letter.issuer_names,
+        "issuer_contact": list(letter.issuer_contact),
+        "label_urgent": letter.label_urgent,
+        "reference": letter.reference,
+        "dateline": letter.dateline,
+        "title": rich(letter.title, tpl),
+        "status": rich(letter.status, tpl),
+        "sections": [
+            {"heading": rich(s.heading, tpl), "subheading": s.subheading, "paras": [rich(p, tpl) for p in s.paras]}
+            for s in letter.sections
+        ],
+        "concern": [rich(p, tpl) for p in letter.concern],
+        "urge": rich(letter.urge, tpl),
+        "demands": [rich(p, tpl) for _, p in letter.demands],
+        "write_to_heading": rich(letter.write_to_heading, tpl),
+        "addressees": [_addressee(a, tpl) for a in letter.addressees],
+        "copies_heading": rich(letter.copies_heading, tpl),
+        "copies": [_addressee(a, tpl) for a in letter.copies],
+        "deadline": rich(letter.deadline, tpl) if letter.deadline else None,
+        "links_heading": rich(letter.links_heading, tpl),
+        "links": [rich(p, tpl) for p in letter.links],
+        "page_before": before,
+        "page_middle": middle,
+        "page_after": after,
+    }
+
+
+def add_recipient(ctx: dict[str, Any], letter: Letter, tpl: Any) -> None:
+    ctx["recipient"] = _recipient(letter, tpl)
+    ctx["extra"] = dict(letter.recipient.extra) if letter.recipient else {}
+
+
+class LinkLog:
+    """Stands in for the template in ``rich``, noting each hyperlink asked for and the id it got."""
+
+    def __init__(self, tpl: Any) -> None:
+        self.tpl = tpl
+        self.calls: list[tuple[str, str]] = []
+
+    def build_url_id(self, url: str) -> str:
+        rid = str(self.tpl.build_url_id(url))
+        self.calls.append((url, rid))
+        return rid
+
+
+def fresh(value: Any) -> Any:
+    """A copy of shared variables for one letter: a template may change what it is given
+    (the sandbox allows ``list.append`` and ``RichText.add``), and a letter must not see
+    what another letter's template run did.
+    """
+    from docxtpl import RichText
+
+    def copy(v: Any) -> Any:
+        if isinstance(v, RichText):
+            rt = RichText.__new__(RichText)
+            rt.__dict__.update(v.__dict__)  # its xml, a string
+            return rt
+        if isinstance(v, dict):
+            return {k: copy(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [copy(x) for x in v]
+        return v  # str, bool, None
+
+    return copy(value)
+
+
+def gettext_in_context(ctx: dict[str, Any], options: DocxOptions) -> None:
+    """``_`` in the template's variables: the language's catalog look-up.
+
+    A plain function: what it returns is a value, escaped like any other.
+    docxtpl leaves "&" inside a tag as the XML's "&amp;"; the catalog
+    (extracted from the text, as Word shows it) has "&".
+    """
+    gettext = options.gettext or str
+    ctx["_"] = lambda message: gettext(str(message).replace("&amp;", "&"))
