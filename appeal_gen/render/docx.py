@@ -73,6 +73,19 @@ def _rich(para: Para | None, tpl: Any) -> Any:
             url_id=url_id,
             style="Hyperlink" if run.url else None,
         )
+    return _with_cs_twins(rt)
+
+
+def _with_cs_twins(rt: Any) -> Any:
+    """Bold and italic for every script: Word and LibreOffice bold a right-to-left run, and
+    Arabic or Khmer text in any run, by ``w:bCs``/``w:iCs``, not ``w:b``/``w:i`` (issue 15).
+
+    docxtpl's RichText adds the twins only to runs it is told are right to
+    left. The text is escaped, so the tags can only be RichText's own.
+    """
+    xml = rt.xml
+    if "<w:b/>" in xml or "<w:i/>" in xml:
+        rt.xml = xml.replace("<w:b/>", "<w:b/><w:bCs/>").replace("<w:i/>", "<w:i/><w:iCs/>")
     return rt
 
 
@@ -178,6 +191,31 @@ def _fresh(value: Any) -> Any:
     return copy(value)
 
 
+#: A run left empty: docxtpl's ``{{r ...}}`` leaves one on either side of the
+#: tag's own run (what came before and after the tag in the template's run).
+_EMPTY_RUN = re.compile(
+    r"<w:r(?: [^>]*)?>(?:<w:rPr>(?:(?!</?w:rPr>).)*</w:rPr>)?<w:t(?: [^>]*)?></w:t></w:r>", re.DOTALL
+)
+
+
+@functools.cache
+def _template_class() -> Any:
+    """docxtpl's DocxTemplate, its template source without the empty runs ``{{r ...}}`` leaves.
+
+    Two empty runs for each rich-text tag (86 in a letter) are clutter a user
+    editing the DOCX trips over. Removed from the patched source, before
+    Jinja: no value's text is ever looked at, and the batch's compiled
+    templates get the same source as ``render_docx``.
+    """
+    from docxtpl import DocxTemplate
+
+    class Template(DocxTemplate):
+        def patch_xml(self, src_xml: str) -> str:
+            return _EMPTY_RUN.sub("", str(super().patch_xml(src_xml)))
+
+    return Template
+
+
 def _jinja_env() -> Any:
     from .. import sandbox
 
@@ -190,6 +228,31 @@ _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 #: complex-script font for Arabic and Khmer, the East Asian one for Chinese).
 _CS_FONT = {"ar": "Noto Naskh Arabic", "fa": "Noto Naskh Arabic", "km": "Khmer OS"}
 _EA_FONT = {"zh": "WenQuanYi Micro Hei", "ja": "WenQuanYi Micro Hei"}
+#: Word's language tags want a region where the bare language is ambiguous
+#: (Word and LibreOffice read a bare "zh" as no Chinese in particular).
+_WORD_TAG = {"zh": "zh-CN", "zh-Hans": "zh-CN", "zh-Hant": "zh-TW", "ja": "ja-JP"}
+#: The language of Latin text in a letter whose own script is not Latin
+#: (names, e-mail addresses, the English of the issuer's address).
+_LATIN_IN_OTHER_SCRIPTS = "en-US"
+
+
+def _word_lang(letter: Letter) -> tuple[str, str, str]:
+    """``w:lang``'s (val, eastAsia, bidi) for *letter*: the language of its Latin,
+    East Asian and complex-script text.
+
+    Word tags a run by the class of its characters, not by the document: in
+    an Arabic or Khmer letter (complex script) or a Chinese one (East Asian)
+    the letter's language goes in ``w:bidi`` or ``w:eastAsia``, and the Latin
+    text beside it (names, addresses, e-mail) is not tagged Arabic, Khmer or
+    Chinese, which would send spell checkers and hyphenation astray.
+    """
+    lang = letter.lang.split("_")[0]
+    tag = _WORD_TAG.get(letter.bcp47, _WORD_TAG.get(lang, letter.bcp47))
+    if lang in _EA_FONT:
+        return _LATIN_IN_OTHER_SCRIPTS, tag, "ar-SA"
+    if letter.rtl or lang in _CS_FONT:
+        return _LATIN_IN_OTHER_SCRIPTS, "zh-CN", tag
+    return tag, "zh-CN", "ar-SA"
 
 
 def _apply_language(document: Any, letter: Letter) -> None:
@@ -202,6 +265,7 @@ def _apply_language(document: Any, letter: Letter) -> None:
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
     _apply_styles(document.styles.element, letter)
+    _apply_package(document.part, letter)
     if not letter.rtl:
         return
     # Headers and footers through the package's relationships, not through
@@ -212,6 +276,7 @@ def _apply_language(document: Any, letter: Letter) -> None:
         if rel.reltype in (RT.HEADER, RT.FOOTER) and not rel.is_external:
             parts.append(rel.target_part.element)
     _apply_direction(parts)
+    _section_direction(document.element.body)
 
 
 def _apply_styles(styles: Any, letter: Letter) -> None:
@@ -220,7 +285,6 @@ def _apply_styles(styles: Any, letter: Letter) -> None:
     from docx.oxml.ns import qn
 
     lang = letter.lang.split("_")[0]
-    tag = letter.bcp47
     cs_font, ea_font = _CS_FONT.get(lang), _EA_FONT.get(lang)
     if cs_font or ea_font:
         # Each run properties' first rFonts, found by libxml2: a template's
@@ -240,9 +304,49 @@ def _apply_styles(styles: Any, letter: Letter) -> None:
             if el is None:
                 el = OxmlElement("w:lang")
                 rpr.append(el)
-            el.set(qn("w:val"), tag)
-            el.set(qn("w:eastAsia"), tag if ea_font else "zh-CN")
-            el.set(qn("w:bidi"), tag if letter.rtl or cs_font else "ar-SA")
+            _set_lang(el, letter)
+
+
+def _set_lang(el: Any, letter: Letter) -> None:
+    from docx.oxml.ns import qn
+
+    for attr, value in zip(("w:val", "w:eastAsia", "w:bidi"), _word_lang(letter), strict=True):
+        el.set(qn(attr), value)
+
+
+def _apply_package(document_part: Any, letter: Letter) -> None:
+    """The language in the settings' ``themeFontLang``, and in the font table only the
+    script fonts the language's styles name (the same for every letter of a language).
+
+    ``themeFontLang`` is the language Word picks theme fonts for; left at the
+    template's, every document claimed Japanese. The template's font table
+    lists every script's font with its alternates (tools/make_template.py);
+    the fonts of other scripts are dropped, so the table names what is used.
+    A template's other fonts are left as they are.
+    """
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    lang = letter.lang.split("_")[0]
+    used = {_CS_FONT.get(lang), _EA_FONT.get(lang)}
+    unused = {*_CS_FONT.values(), *_EA_FONT.values()} - used
+    for rel in document_part.rels.values():
+        if rel.is_external:
+            continue
+        if rel.reltype == RT.SETTINGS:
+            el = rel.target_part.element.find(qn("w:themeFontLang"))
+            if el is not None:
+                _set_lang(el, letter)
+        elif rel.reltype == RT.FONT_TABLE:
+            part = rel.target_part
+            parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+            root = etree.fromstring(part.blob, parser)
+            drop = [f for f in root.iterchildren(qn("w:font")) if f.get(qn("w:name")) in unused]
+            if drop:
+                for font in drop:
+                    root.remove(font)
+                part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _apply_direction(parts: list[Any]) -> None:
@@ -299,6 +403,30 @@ def _apply_direction(parts: list[Any]) -> None:
                     sub(rpr, w_rtl)
                 elif child(rpr, w_rtl) is None:
                     sub(rpr, w_rtl)
+
+
+#: What follows ``w:bidi`` in a section's properties (the schema's order).
+_AFTER_SECTION_BIDI = ("rtlGutter", "docGrid", "printerSettings", "sectPrChange")
+
+
+def _section_direction(body: Any) -> None:
+    """Right-to-left sections in a right-to-left letter's body: Word then runs columns,
+    page numbers and the gutter right to left too (issue 15).
+    """
+    from docx.oxml.ns import qn
+
+    w_bidi = qn("w:bidi")
+    for sect in body.iter(qn("w:sectPr")):
+        if sect.find(w_bidi) is not None:
+            continue
+        bidi = sect.makeelement(w_bidi)
+        for tag in _AFTER_SECTION_BIDI:
+            after = sect.find(qn("w:" + tag))
+            if after is not None:
+                after.addprevious(bidi)
+                break
+        else:
+            sect.append(bidi)
 
 
 def _normalise_zip(data: bytes) -> bytes:
@@ -360,7 +488,6 @@ def _write_zip(entries: list[tuple[str, bytes | _Deflated]]) -> bytes:
 
 def render_docx(letter: Letter, options: DocxOptions | None = None, *, title: str = "", author: str = "") -> bytes:
     """Render *letter* into the template and return the DOCX bytes."""
-    from docxtpl import DocxTemplate
 
     options = options or DocxOptions()
     from .. import sandbox
@@ -368,7 +495,7 @@ def render_docx(letter: Letter, options: DocxOptions | None = None, *, title: st
     path = options.template or default_template(letter.lang)
     sandbox.check_template_file(Path(path))
     try:
-        tpl = DocxTemplate(str(path))
+        tpl = _template_class()(str(path))
         ctx = context(letter, tpl)
         # A plain function: what it returns is a value, escaped like any other.
         # docxtpl leaves "&" inside a tag as the XML's "&amp;"; the catalog
@@ -528,13 +655,12 @@ def check_template_source(path: Path) -> None:
     instead of one failed row per letter. The compiled templates stay in the
     cache that ``CompiledTemplate`` reads.
     """
-    from docxtpl import DocxTemplate
 
     from .. import sandbox
 
     try:
         with sandbox.time_limit():
-            tpl = DocxTemplate(str(path))
+            tpl = _template_class()(str(path))
             tpl.render_init()
             _compile(CompiledTemplate._source(tpl.patch_xml(tpl.get_xml())))
             for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
@@ -573,7 +699,6 @@ class CompiledTemplate:
     """
 
     def __init__(self, path: Path, letter: Letter) -> None:
-        from docxtpl import DocxTemplate
 
         from .. import sandbox
 
@@ -592,7 +717,7 @@ class CompiledTemplate:
             # docxtpl's patch_xml runs regular expressions over the whole part, some
             # quadratic in a crafted one: under the time limit, like the rendering.
             with sandbox.time_limit():
-                tpl = DocxTemplate(str(path))
+                tpl = _template_class()(str(path))
                 tpl.render_init()
                 self.tpl = tpl
                 package = tpl.docx.part.package
@@ -613,6 +738,7 @@ class CompiledTemplate:
                 self.simple = False
                 return
             _apply_styles(tpl.docx.styles.element, letter)
+            _apply_package(tpl.docx.part, letter)
             self.parts = parts
             self.core_part = package._core_properties_part
             self.doc_part = tpl.docx.part
@@ -748,6 +874,7 @@ class CompiledTemplate:
                 raise TemplateError(f"cannot render the template: {exc}", file=str(self.path)) from None
             if letter.rtl:
                 _apply_direction([tpl.docx.element.body, *(h[2] for h in headers.values() if h[2] is not None)])
+                _section_direction(tpl.docx.element.body)
             # Setting a property again to the value it has changes nothing, and
             # every letter sets all of them: the same values give the same part.
             values = (*props.items(), *_fixed_properties(letter, options))
