@@ -85,6 +85,26 @@ def docx_paragraphs(data: bytes) -> list[tuple[str, str]]:
     return [(p.style.name if p.style is not None else "", p.text) for p in d.paragraphs]
 
 
+def docx_xml(data: bytes, name: str):  # type: ignore[no-untyped-def]
+    """Part *name* of a DOCX as an lxml tree, read the way appeal-gen reads packages
+    (``appeal_gen.ooxml``), or None if the package has no such part."""
+    from lxml import etree
+
+    from appeal_gen import ooxml
+
+    with ooxml.open_package(data, "test") as package:
+        if name not in package.names():
+            return None
+        return etree.fromstring(package.read(name), etree.XMLParser(resolve_entities=False, no_network=True))
+
+
+def docx_names(data: bytes) -> list[str]:
+    from appeal_gen import ooxml
+
+    with ooxml.open_package(data, "test") as package:
+        return package.names()
+
+
 def squash(text: str) -> str:
     """Whitespace folded, so text wrapped across PDF lines compares equal."""
     return " ".join(text.split())

@@ -44,6 +44,19 @@ def rich(para: Para | None, tpl: Any) -> Any:
             url_id=url_id,
             style="Hyperlink" if run.url else None,
         )
+    return _with_cs_twins(rt)
+
+
+def _with_cs_twins(rt: Any) -> Any:
+    """Bold and italic for every script: Word and LibreOffice bold a right-to-left run, and
+    Arabic or Khmer text in any run, by ``w:bCs``/``w:iCs``, not ``w:b``/``w:i`` (issue 15).
+
+    docxtpl's RichText adds the twins only to runs it is told are right to
+    left. The text is escaped, so the tags can only be RichText's own.
+    """
+    xml = rt.xml
+    if "<w:b/>" in xml or "<w:i/>" in xml:
+        rt.xml = xml.replace("<w:b/>", "<w:b/><w:bCs/>").replace("<w:i/>", "<w:i/><w:iCs/>")
     return rt
 
 

@@ -23,6 +23,31 @@ W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 #: complex-script font for Arabic and Khmer, the East Asian one for Chinese).
 CS_FONT = {"ar": "Noto Naskh Arabic", "fa": "Noto Naskh Arabic", "km": "Khmer OS"}
 EA_FONT = {"zh": "WenQuanYi Micro Hei", "ja": "WenQuanYi Micro Hei"}
+#: Word's language tags want a region where the bare language is ambiguous
+#: (Word and LibreOffice read a bare "zh" as no Chinese in particular).
+_WORD_TAG = {"zh": "zh-CN", "zh-Hans": "zh-CN", "zh-Hant": "zh-TW", "ja": "ja-JP"}
+#: The language of Latin text in a letter whose own script is not Latin
+#: (names, e-mail addresses, the English of the issuer's address).
+_LATIN_IN_OTHER_SCRIPTS = "en-US"
+
+
+def _word_lang(letter: Letter) -> tuple[str, str, str]:
+    """``w:lang``'s (val, eastAsia, bidi) for *letter*: the language of its Latin,
+    East Asian and complex-script text.
+
+    Word tags a run by the class of its characters, not by the document: in
+    an Arabic or Khmer letter (complex script) or a Chinese one (East Asian)
+    the letter's language goes in ``w:bidi`` or ``w:eastAsia``, and the Latin
+    text beside it (names, addresses, e-mail) is not tagged Arabic, Khmer or
+    Chinese, which would send spell checkers and hyphenation astray.
+    """
+    lang = letter.lang.split("_")[0]
+    tag = _WORD_TAG.get(letter.bcp47, _WORD_TAG.get(lang, letter.bcp47))
+    if lang in EA_FONT:
+        return _LATIN_IN_OTHER_SCRIPTS, tag, "ar-SA"
+    if letter.rtl or lang in CS_FONT:
+        return _LATIN_IN_OTHER_SCRIPTS, "zh-CN", tag
+    return tag, "zh-CN", "ar-SA"
 
 
 def apply_language(document: Any, letter: Letter) -> None:
@@ -35,6 +60,7 @@ def apply_language(document: Any, letter: Letter) -> None:
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
     apply_styles(document.styles.element, letter)
+    apply_package(document.part, letter)
     if not letter.rtl:
         return
     # Headers and footers through the package's relationships, not through
@@ -45,6 +71,7 @@ def apply_language(document: Any, letter: Letter) -> None:
         if rel.reltype in (RT.HEADER, RT.FOOTER) and not rel.is_external:
             parts.append(rel.target_part.element)
     apply_direction(parts)
+    section_direction(document.element.body)
 
 
 def apply_styles(styles: Any, letter: Letter) -> None:
@@ -53,7 +80,6 @@ def apply_styles(styles: Any, letter: Letter) -> None:
     from docx.oxml.ns import qn
 
     lang = letter.lang.split("_")[0]
-    tag = letter.bcp47
     cs_font, ea_font = CS_FONT.get(lang), EA_FONT.get(lang)
     if cs_font or ea_font:
         # Each run properties' first rFonts, found by libxml2: a template's
@@ -73,9 +99,73 @@ def apply_styles(styles: Any, letter: Letter) -> None:
             if el is None:
                 el = OxmlElement("w:lang")
                 rpr.append(el)
-            el.set(qn("w:val"), tag)
-            el.set(qn("w:eastAsia"), tag if ea_font else "zh-CN")
-            el.set(qn("w:bidi"), tag if letter.rtl or cs_font else "ar-SA")
+            _set_lang(el, letter)
+
+
+def _set_lang(el: Any, letter: Letter) -> None:
+    from docx.oxml.ns import qn
+
+    for attr, value in zip(("w:val", "w:eastAsia", "w:bidi"), _word_lang(letter), strict=True):
+        el.set(qn(attr), value)
+
+
+def apply_package(document_part: Any, letter: Letter) -> None:
+    """The language in the settings' ``themeFontLang``, and in the font table only the
+    script fonts the language's styles name (the same for every letter of a language).
+
+    ``themeFontLang`` is the language Word picks theme fonts for; left at the
+    template's, every document claimed Japanese. The template's font table
+    lists every script's font with its alternates (tools/make_template.py);
+    the fonts of other scripts are dropped, so the table names what is used.
+    A template's other fonts are left as they are.
+    """
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    lang = letter.lang.split("_")[0]
+    used = {CS_FONT.get(lang), EA_FONT.get(lang)}
+    unused = {*CS_FONT.values(), *EA_FONT.values()} - used
+    for rel in document_part.rels.values():
+        if rel.is_external:
+            continue
+        if rel.reltype == RT.SETTINGS:
+            el = rel.target_part.element.find(qn("w:themeFontLang"))
+            if el is not None:
+                _set_lang(el, letter)
+        elif rel.reltype == RT.FONT_TABLE:
+            part = rel.target_part
+            parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+            root = etree.fromstring(part.blob, parser)
+            drop = [f for f in root.iterchildren(qn("w:font")) if f.get(qn("w:name")) in unused]
+            if drop:
+                for font in drop:
+                    root.remove(font)
+                part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+#: What follows ``w:bidi`` in a section's properties (the schema's order).
+_AFTER_SECTION_BIDI = ("rtlGutter", "docGrid", "printerSettings", "sectPrChange")
+
+
+def section_direction(body: Any) -> None:
+    """Right-to-left sections in a right-to-left letter's body: Word then runs columns,
+    page numbers and the gutter right to left too (issue 15).
+    """
+    from docx.oxml.ns import qn
+
+    w_bidi = qn("w:bidi")
+    for sect in body.iter(qn("w:sectPr")):
+        if sect.find(w_bidi) is not None:
+            continue
+        bidi = sect.makeelement(w_bidi)
+        for tag in _AFTER_SECTION_BIDI:
+            after = sect.find(qn("w:" + tag))
+            if after is not None:
+                after.addprevious(bidi)
+                break
+        else:
+            sect.append(bidi)
 
 
 def apply_direction(parts: list[Any]) -> None:
