@@ -1,0 +1,256 @@
+"""The studio's endpoints through Starlette's test client: the guard, the folder, the editor's round trip."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette", reason="the studio extra is not installed: pip install -e '.[studio]'")
+pypdfium2 = pytest.importorskip("pypdfium2")
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from appeal_gen.spec import SpecErrors, parse_spec  # noqa: E402
+from appeal_gen.studio.app import create_app  # noqa: E402
+from appeal_gen.studio.security import CSRF_HEADER, derive  # noqa: E402
+
+from .conftest import DATA  # noqa: E402
+
+TOKEN = "test-token-0123456789"
+CSRF = {CSRF_HEADER: derive(TOKEN, "csrf")}
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    d = tmp_path / "appeals"
+    d.mkdir()
+    shutil.copy(DATA / "studio" / "commented.yaml", d / "case.yaml")
+    (tmp_path / "secret.yaml").write_text("outside: the folder\n")
+    return d
+
+
+def anonymous(folder: Path, **kw: object) -> TestClient:
+    return TestClient(create_app(folder, TOKEN, ["testserver"]), follow_redirects=False, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def client(folder: Path) -> TestClient:
+    c = anonymous(folder)
+    r = c.get(f"/?token={TOKEN}")
+    assert r.status_code == 303
+    return c
+
+
+def pdf_text(data: bytes) -> str:
+    doc = pypdfium2.PdfDocument(data)
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in doc)
+    finally:
+        doc.close()
+
+
+# -- the guard -------------------------------------------------------------
+
+
+def test_without_the_token_nothing_is_served(folder: Path) -> None:
+    c = anonymous(folder)
+    r = c.get("/")
+    assert (r.status_code, r.text) == (403, "no session: open the studio by the URL with the token it printed\n")
+    r = c.get("/?token=guess")
+    assert (r.status_code, r.text) == (403, "wrong token: open the studio by the URL it printed\n")
+    assert "set-cookie" not in r.headers
+    assert c.get("/static/studio.css").status_code == 403
+
+
+def test_the_token_becomes_an_httponly_strict_cookie_and_leaves_the_address_bar(folder: Path) -> None:
+    c = anonymous(folder)
+    r = c.get(f"/edit?spec=case.yaml&token={TOKEN}")
+    assert r.status_code == 303
+    assert r.headers["location"] == "/edit?spec=case.yaml"
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and TOKEN not in cookie
+    page = c.get("/edit?spec=case.yaml")
+    assert page.status_code == 200 and "TEST-STUDIO" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_another_host_name_is_refused_even_with_the_cookie(client: TestClient) -> None:
+    # DNS rebinding: the attacker's name resolves to 127.0.0.1, the browser sends its Host.
+    r = client.get("/", headers={"Host": "evil.example:8000"})
+    assert (r.status_code, r.text) == (421, "unknown Host 'evil.example:8000': open the studio by the URL it printed\n")
+
+
+def test_every_write_needs_the_csrf_token_and_a_same_origin(client: TestClient, folder: Path) -> None:
+    before = (folder / "case.yaml").read_text()
+    form = {"path": "reference.code", "value": "HACKED"}
+    r = client.post("/api/field?spec=case.yaml", data=form)
+    assert (r.status_code, r.text) == (403, "missing or wrong CSRF token: reload the page\n")
+    r = client.post("/api/save?spec=case.yaml", data={}, headers={CSRF_HEADER: "x"})
+    assert r.status_code == 403
+    r = client.post("/api/field?spec=case.yaml", data=form, headers={**CSRF, "Origin": "http://evil.example"})
+    assert (r.status_code, r.text) == (403, "refused a change sent from another site (http://evil.example)\n")
+    assert (folder / "case.yaml").read_text() == before
+    assert client.post(
+        "/api/field?spec=case.yaml", data=form, headers={**CSRF, "Origin": "http://testserver"}
+    ).is_success
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(folder: Path) -> None:
+    from appeal_gen.studio.security import Guard
+
+    app = create_app(folder, TOKEN, ["testserver"])
+    assert isinstance(app, Guard)
+    app.max_body = 1024
+    c = TestClient(app, follow_redirects=False)
+    c.get(f"/?token={TOKEN}")
+    r = c.post("/api/new", content=b"name=" + b"a" * 2000, headers={**CSRF, "content-type": "text/plain"})
+    assert (r.status_code, r.text) == (413, "the upload is larger than 1 KiB\n")
+    assert sorted(p.name for p in folder.iterdir()) == ["case.yaml"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../secret.yaml", "/etc/passwd", "..%2Fsecret.yaml", "sub/../../secret.yaml", ".appeal-gen-studio/x.yaml", "case"],
+)
+def test_names_outside_the_folder_are_refused(client: TestClient, name: str) -> None:
+    for url in (f"/edit?spec={name}", f"/preview?spec={name}", f"/download?spec={name}&lang=en&format=pdf"):
+        r = client.get(url)
+        assert r.status_code == 404, url
+        assert "outside" not in r.text or "secret" not in r.text
+        assert r.text.endswith(("not a spec file name inside the folder\n", "outside the studio's folder\n"))
+
+
+def test_a_symbolic_link_out_of_the_folder_is_refused(client: TestClient, folder: Path) -> None:
+    os.symlink(folder.parent / "secret.yaml", folder / "link.yaml")
+    r = client.get("/edit?spec=link.yaml")
+    assert (r.status_code, r.text) == (404, "'link.yaml': outside the studio's folder\n")
+    assert "link.yaml" not in client.get("/").text
+
+
+# -- the folder and the editor -------------------------------------------------
+
+
+def test_the_list_shows_languages_missing_and_stale_translations(client: TestClient, folder: Path) -> None:
+    from appeal_gen import edit
+
+    text = (folder / "case.yaml").read_text()
+    text = edit.set_text(text, "case.yaml", "title", "fr", "Un défenseur détenu")
+    text = edit.add_key(text, "case.yaml", "", "languages", ["en", "fr"])
+    text = edit.set_text(text, "case.yaml", "title", "en", "Two defenders detained")
+    (folder / "case.yaml").write_text(text)
+    page = client.get("/").text
+    row = page[page.index('<tr data-spec="case.yaml">') :].split("</tr>")[0]
+    cells = [c.split(">", 1)[1].split("</td")[0] for c in row.split("<td")[1:]]
+    assert cells[2:] == ["en, fr", "fr", "fr", "never"]
+
+
+def test_typing_a_field_keeps_a_draft_and_save_writes_it_in_place(client: TestClient, folder: Path) -> None:
+    original = (folder / "case.yaml").read_text()
+    r = client.post(
+        "/api/field?spec=case.yaml", data={"path": "demands.1", "lang": "en", "value": "Free her now."}, headers=CSRF
+    )
+    assert r.status_code == 200 and r.headers["HX-Trigger"] == "changed"
+    assert (folder / "case.yaml").read_text() == original  # only the draft changed
+    assert "Free her now." in client.get("/preview/text?spec=case.yaml&lang=en").text
+    assert "Free her now." in client.get("/edit?spec=case.yaml").text  # the draft survives a reload
+    r = client.post("/api/save?spec=case.yaml", data={}, headers=CSRF)
+    assert "Saved case.yaml" in r.text
+    saved = (folder / "case.yaml").read_text()
+    assert saved == original.replace("  - Guarantee her access to a lawyer;", "  - Free her now.")
+
+
+def test_a_file_changed_on_disk_meanwhile_is_not_overwritten_without_asking(client: TestClient, folder: Path) -> None:
+    client.post("/api/field?spec=case.yaml", data={"path": "reference.code", "value": "MINE"}, headers=CSRF)
+    theirs = (folder / "case.yaml").read_text().replace("TEST-STUDIO", "THEIRS")
+    (folder / "case.yaml").write_text(theirs)
+    r = client.post("/api/save?spec=case.yaml", data={}, headers=CSRF)
+    assert "case.yaml changed on disk" in r.text and "Keep my version" in r.text and "Discard my changes" in r.text
+    assert (folder / "case.yaml").read_text() == theirs
+    client.post("/api/save?spec=case.yaml", data={"force": "1"}, headers=CSRF)
+    assert "code: MINE   # names the files" in (folder / "case.yaml").read_text()
+
+
+def test_discarding_the_draft_reloads_the_file(client: TestClient, folder: Path) -> None:
+    client.post("/api/field?spec=case.yaml", data={"path": "reference.code", "value": "MINE"}, headers=CSRF)
+    r = client.post("/api/discard?spec=case.yaml", data={}, headers=CSRF)
+    assert r.headers["HX-Redirect"] == "/edit?spec=case.yaml"
+    assert "MINE" not in client.get("/edit?spec=case.yaml").text
+
+
+def test_a_bad_value_shows_checks_own_message_at_the_field(client: TestClient, folder: Path) -> None:
+    r = client.post("/api/field?spec=case.yaml", data={"path": "country", "value": "XQ"}, headers=CSRF)
+    text = (folder / "case.yaml").read_text().replace("country: KH", "country: XQ")
+    with pytest.raises(SpecErrors) as info:
+        parse_spec(text, "case.yaml")
+    (error,) = info.value.errors
+    assert error.field == "country"
+    assert r.text.strip() == f'<p class="problem">{error.message}</p>'.replace("'", "&#39;")
+    page = client.get("/edit?spec=case.yaml").text
+    field = page[page.index('id="f-country"') :]
+    assert 'aria-invalid="true"' in page[page.index('<input type="text" id="f-country"') :].split(">")[0]
+    assert field.index("err-f-country") < field.index(error.message.replace("'", "&#39;"))
+
+
+def test_translation_tab_shows_the_source_beside_a_right_to_left_input(client: TestClient) -> None:
+    page = client.get("/edit?spec=case.yaml&lang=ar").text
+    tag = page[page.index('id="f-title-ar"') :].split(">")[0]
+    assert 'lang="ar"' in tag and 'dir="rtl"' in tag
+    assert (
+        '<div class="source" lang="en" dir="ltr"><span class="visually-hidden">Source text: </span>'
+        "A defender detained</div>" in page
+    )
+
+
+def test_list_buttons_reorder_remove_and_add(client: TestClient) -> None:
+    r = client.post("/api/list?spec=case.yaml", data={"path": "demands", "op": "down", "index": "0"}, headers=CSRF)
+    assert r.status_code == 200
+    r = client.post("/api/list?spec=case.yaml", data={"path": "demands", "op": "remove", "index": "2"}, headers=CSRF)
+    r = client.post(
+        "/api/list?spec=case.yaml", data={"path": "demands", "op": "add", "blank": '"New one."'}, headers=CSRF
+    )
+    text = client.get("/preview/text?spec=case.yaml&lang=en").text
+    assert text.index("Guarantee her access") < text.index("Release A. Defender") < text.index("New one.")
+    assert "Ensure that all defenders" not in text
+
+
+def test_downloads_are_the_built_documents(client: TestClient) -> None:
+    client.post(
+        "/api/field?spec=case.yaml", data={"path": "demands.0", "lang": "en", "value": "Free her."}, headers=CSRF
+    )
+    r = client.get("/download?spec=case.yaml&lang=en&format=pdf")
+    assert r.headers["content-disposition"] == 'attachment; filename="test-studio.en.pdf"'
+    assert "Free her." in pdf_text(r.content)
+    r = client.get("/download?spec=case.yaml&lang=all&format=zip")
+    import zipfile
+
+    assert zipfile.ZipFile(io.BytesIO(r.content)).namelist() == ["test-studio.en.docx", "test-studio.en.pdf"]
+
+
+def test_a_download_of_a_spec_with_problems_says_them(client: TestClient) -> None:
+    client.post("/api/field?spec=case.yaml", data={"path": "country", "value": "XQ"}, headers=CSRF)
+    r = client.get("/download?spec=case.yaml&lang=en&format=pdf")
+    assert r.status_code == 422
+    assert r.text.startswith("case.yaml:9:10: country: ")
+
+
+def test_a_new_appeal_starts_from_a_blank_form(client: TestClient, folder: Path) -> None:
+    r = client.post("/api/new", data={"name": "new-case"}, headers=CSRF)
+    assert r.headers["HX-Redirect"] == "/edit?spec=new-case.yaml"
+    page = client.get("/edit?spec=new-case.yaml").text
+    assert 'id="f-title-en"' in page
+    r = client.post("/api/new", data={"name": "new-case"}, headers=CSRF)
+    assert (r.status_code, r.text) == (409, "new-case.yaml: exists already; choose another name")
+    r = client.post("/api/new", data={"name": "../escape"}, headers=CSRF)
+    assert r.status_code == 404 and not (folder.parent / "escape.yaml").exists()
+
+
+def test_the_form_has_a_place_for_every_documented_field() -> None:
+    from appeal_gen.spec import iter_schema_keys
+    from appeal_gen.studio.form import form_keys
+
+    bookkeeping = {"spec_version", "languages", "translated_from", "reference"}
+    assert set(iter_schema_keys()) - bookkeeping - form_keys() == set()
