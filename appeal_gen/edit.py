@@ -244,6 +244,41 @@ def _list_data(text: str, path: str) -> list[Any]:
     return got
 
 
+def _rekey(text: str, file: str, path: str, remap: dict[int, int | None]) -> str:
+    """*text* with the translation records (``translated_from``) of items of *path* moved with them.
+
+    A record is keyed by field path (``updates.0.body``): when items move,
+    the record of each must follow its item, or every translation of a
+    shifted item would read as stale (and a removed item's record would be
+    claimed by its successor).
+    """
+    from .staleness import write_records
+
+    data = _data(text)
+    records = data.get("translated_from") if isinstance(data, dict) else None
+    if not isinstance(records, dict):
+        return text
+    prefix = path + "."
+    changed = False
+    out: dict[str, dict[str, str]] = {}
+    for lang, fields in records.items():
+        if not isinstance(fields, dict):
+            return text  # a record check reports; left as it is
+        kept: dict[str, str] = {}
+        for key, fp in fields.items():
+            key = str(key)
+            head, _, rest = key.removeprefix(prefix).partition(".")
+            if key.startswith(prefix) and head.isdigit() and int(head) in remap:
+                changed = True
+                new = remap[int(head)]
+                if new is None:
+                    continue
+                key = f"{prefix}{new}" + (f".{rest}" if rest else "")
+            kept[key] = str(fp)
+        out[str(lang)] = kept
+    return write_records(text, file, out) if changed else text
+
+
 def list_move(text: str, file: str, path: str, index: int, to: int) -> str:
     """The item *index* of the list at *path* moved to position *to*, its lines (and comments) intact."""
     _node, spans = _items(text, file, path)
@@ -258,7 +293,9 @@ def list_move(text: str, file: str, path: str, index: int, to: int) -> str:
     expected.insert(to, expected.pop(index))
     if _list_data(out, path) != expected:
         raise EditRefusedError("the list could not be reordered in place", field=path)
-    return out
+    order = list(range(n))
+    order.insert(to, order.pop(index))
+    return _rekey(out, file, path, {old: new for new, old in enumerate(order) if old != new})
 
 
 def list_remove(text: str, file: str, path: str, index: int) -> str:
@@ -274,7 +311,36 @@ def list_remove(text: str, file: str, path: str, index: int) -> str:
     expected.pop(index)
     if _list_data(out, path) != expected:
         raise EditRefusedError("the item could not be removed in place", field=path)
-    return out
+    remap: dict[int, int | None] = {index: None}
+    remap.update({i: i - 1 for i in range(index + 1, len(spans))})
+    return _rekey(out, file, path, remap)
+
+
+def list_insert(text: str, file: str, path: str, index: int, item: Any) -> str:
+    """The list at *path* with *item* inserted before its item *index* (at the end when *index* is its length)."""
+    parts = split_path(path)
+    try:
+        present = _get(_data(text), parts)
+    except (KeyError, IndexError, ValueError, TypeError):
+        present = None
+    if not present or index >= len(present):
+        return list_append(text, file, path, item)
+    _node, spans = _items(text, file, path)
+    a, _b = spans[index]
+    nl = "\r\n" if "\r\n" in text else "\n"
+    at = text.rfind("-", a, _node.value[index].start_mark.index)
+    column = at - (text.rfind("\n", 0, at) + 1)
+    out = text[:a] + _dump_item(item, column, nl) + text[a:]
+    expected = _list_data(text, path)
+    expected.insert(index, item)
+    if _list_data(out, path) != expected:
+        raise EditRefusedError("the item could not be inserted in place", field=path)
+    return _rekey(out, file, path, {i: i + 1 for i in range(index, len(spans))})
+
+
+def _dump_item(item: Any, column: int, nl: str) -> str:
+    dumped = yaml.dump([item], Dumper=_yaml._LiteralDumper, allow_unicode=True, width=1_000_000, sort_keys=False)
+    return "".join(" " * column + ln + nl if ln else nl for ln in dumped.rstrip("\n").split("\n"))
 
 
 def list_append(text: str, file: str, path: str, item: Any) -> str:
@@ -296,10 +362,9 @@ def list_append(text: str, file: str, path: str, item: Any) -> str:
     a, b = spans[-1]
     nl = "\r\n" if "\r\n" in text else "\n"
     last = text[a:b]
-    column = len(last) - len(last.lstrip(" "))
-    dumped = yaml.dump([item], Dumper=_yaml._LiteralDumper, allow_unicode=True, width=1_000_000, sort_keys=False)
-    lines = dumped.rstrip("\n").split("\n")
-    block = "".join(" " * column + ln + nl for ln in lines)
+    dash = text.rfind("-", a, _node.value[-1].start_mark.index)
+    column = dash - (text.rfind("\n", 0, dash) + 1)
+    block = _dump_item(item, column, nl)
     if not last.endswith("\n"):
         block = nl + block
     out = text[:b] + block + text[b:]

@@ -111,3 +111,14 @@ def test_edits_that_cannot_be_made_in_place_are_refused_naming_the_field() -> No
         edit.list_remove(SPEC.read_text(), "s.yaml", "subjects", 0)
     assert info.value.format() == "subjects: the list's last item: change it rather than remove it"
     assert info.value.exit_code == 2
+
+
+def test_translation_records_move_with_their_items_so_nothing_turns_stale() -> None:
+    text = EXAMPLE.read_text()
+    for out in (
+        edit.list_move(text, "appeal.yaml", "demands", 0, 2),
+        edit.list_remove(text, "appeal.yaml", "demands", 0),
+        edit.list_insert(text, "appeal.yaml", "demands", 0, "New."),
+    ):
+        moved = parse_spec(out, "appeal.yaml")
+        assert [s.text.path for lang in moved.content_languages() for s in stale(moved, lang)] == []

@@ -145,7 +145,7 @@ def test_the_list_shows_languages_missing_and_stale_translations(client: TestCli
     page = client.get("/").text
     row = page[page.index('<tr data-spec="case.yaml">') :].split("</tr>")[0]
     cells = [c.split(">", 1)[1].split("</td")[0] for c in row.split("<td")[1:]]
-    assert cells[2:] == ["en, fr", "fr", "fr", "never"]
+    assert cells[3:] == ["en, fr", "fr", "fr", "never"]
 
 
 def test_typing_a_field_keeps_a_draft_and_save_writes_it_in_place(client: TestClient, folder: Path) -> None:
@@ -254,3 +254,14 @@ def test_the_form_has_a_place_for_every_documented_field() -> None:
 
     bookkeeping = {"spec_version", "languages", "translated_from", "reference"}
     assert set(iter_schema_keys()) - bookkeeping - form_keys() == set()
+
+
+def test_follow_up_writes_a_new_spec_next_to_the_first(client: TestClient, folder: Path) -> None:
+    r = client.post("/api/followup?spec=case.yaml", data={}, headers=CSRF)
+    assert r.headers["HX-Redirect"] == "/edit?spec=case.followup-1.yaml"
+    text = (folder / "case.followup-1.yaml").read_text()
+    assert "  follow_up: 1\n" in text and "# names the files" in text
+    page = client.get("/edit?spec=case.followup-1.yaml").text
+    assert "updates.0.headline</code>: must not be empty" in page
+    r = client.post("/api/followup?spec=case.yaml", data={}, headers=CSRF)
+    assert r.headers["HX-Redirect"] == "/edit?spec=case.followup-1-2.yaml"

@@ -344,6 +344,20 @@ def create_app(folder: Path | str, token: str, hosts: list[str]) -> Any:
         studio.ws.write_spec(name, blank_spec(datetime.date.today()))
         return Response(status_code=204, headers={"HX-Redirect": f"/edit?spec={_q(name)}"})
 
+    async def follow(request: Request) -> Response:
+        from ..followup import follow_up, next_name, number_of
+
+        name = _name(request)
+        text = studio.ws.read(name)
+        try:
+            new_text = follow_up(text, name, datetime.date.today())
+        except AppealGenError as exc:
+            return Response(exc.format() + "\n", status_code=422, media_type="text/plain; charset=utf-8")
+        existing = {p.relative_to(studio.ws.root).as_posix() for p in studio.ws.root.rglob("*.y*ml")}
+        target = next_name(existing, name, number_of(text))
+        studio.ws.write_spec(target, new_text)
+        return Response(status_code=204, headers={"HX-Redirect": f"/edit?spec={_q(target)}"})
+
     async def not_in_folder(request: Request, exc: Exception) -> Response:
         return Response(str(exc) + "\n", status_code=404, media_type="text/plain; charset=utf-8")
 
@@ -356,6 +370,7 @@ def create_app(folder: Path | str, token: str, hosts: list[str]) -> Any:
         Route("/api/save", save, methods=["POST"]),
         Route("/api/discard", discard, methods=["POST"]),
         Route("/api/new", new, methods=["POST"]),
+        Route("/api/followup", follow, methods=["POST"]),
         Route("/problems", problems),
         Route("/preview", preview),
         Route("/preview/page.png", preview_page),
