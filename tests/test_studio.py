@@ -265,3 +265,56 @@ def test_follow_up_writes_a_new_spec_next_to_the_first(client: TestClient, folde
     assert "updates.0.headline</code>: must not be empty" in page
     r = client.post("/api/followup?spec=case.yaml", data={}, headers=CSRF)
     assert r.headers["HX-Redirect"] == "/edit?spec=case.followup-1-2.yaml"
+
+
+def test_a_batch_from_the_browser_maps_columns_shows_bad_rows_and_zips_the_letters(
+    client: TestClient, folder: Path
+) -> None:
+    import re
+    import zipfile
+
+    page = client.get("/batch?spec=case.yaml")
+    assert 'name="list"' in page.text
+    with open(DATA / "studio" / "recipients.csv", "rb") as fh:
+        r = client.post(
+            "/api/batch/upload?spec=case.yaml", files={"list": ("people.csv", fh, "text/csv")}, headers=CSRF
+        )
+    selected = dict(re.findall(r'name="map:([^"]+)">.*?<option value="([^"]*)" selected', r.text, re.S))
+    assert selected == {
+        "id": "id",
+        "lang": "language",
+        "full_name": "name",
+        "office": "office",
+        "e_mail": "email",
+        "group": "",
+    }
+    upload = re.search(r'name="upload" value="([^"]+)"', r.text)
+    assert upload
+    form = {
+        "upload": upload.group(1),
+        "filename": "people.csv",
+        **{f"map:{k}": v for k, v in selected.items()},
+        "map:office": "organisation",
+    }
+    r = client.post("/api/batch/run?spec=case.yaml", data=form, headers=CSRF)
+    job = re.search(r'data-events="/api/batch/events\?job=([0-9a-f]+)"', r.text)
+    assert job
+    with client.stream("GET", f"/api/batch/events?job={job.group(1)}") as events:
+        lines = [line for line in events.iter_lines() if line.startswith("event: done")]
+    assert lines == ["event: done"]
+    result = client.get(f"/api/batch/result?job={job.group(1)}").text
+    assert "Done: 3 rows: 2 letters (0 reused), 1 failed" in result
+    (problem,) = re.findall(r'<li class="problem">(.*?)</li>', result)
+    assert problem == "people.csv:3: language: unknown language &#39;xx-bogus&#39;; this appeal has: en"
+    z = zipfile.ZipFile(io.BytesIO(client.get(f"/api/batch/zip?job={job.group(1)}").content))
+    assert {"letters/r1.en.pdf", "letters/r3.en.pdf", "combined/test-studio.en.pdf", "manifest.csv"} <= set(
+        z.namelist()
+    )
+    manifest = z.read("manifest.csv").decode()
+    # Line numbers are the uploaded file's; the names come from the column mapped to "name".
+    assert [row.split(",")[:3] for row in manifest.splitlines()[1:]] == [
+        ["2", "r1", "A. Ambassador"],
+        ["3", "r2", "B. Person"],
+        ["4", "r3", "C. Person"],
+    ]
+    assert not (folder / "people.csv").exists()

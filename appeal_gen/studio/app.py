@@ -10,10 +10,13 @@ reportlab and the font caches are not made for threads.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime
 import io
 import json
+import re
+import secrets
 import tempfile
 import threading
 import zipfile
@@ -25,17 +28,19 @@ from typing import Any
 import yaml
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import edit
 from ..errors import AppealGenError, SpecErrors
+from ..output import safe_path, write_atomic
 from ..spec import Spec, parse_spec
 from . import form
 from .security import Guard, derive
-from .workspace import Draft, NotInFolderError, Workspace, digest
+from .workspace import STATE, Draft, NotInFolderError, Workspace, digest
 
 #: The languages appeal-gen ships, offered when adding a language to a spec.
 LANGUAGES = {
@@ -114,6 +119,7 @@ class Studio:
             json=json.dumps,
         )
         self.env.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")
+        self.jobs: dict[str, Any] = {}
         self._previews: OrderedDict[str, tuple[list[bytes], str]] = OrderedDict()
 
     # -- helpers ---------------------------------------------------------
@@ -358,6 +364,103 @@ def create_app(folder: Path | str, token: str, hosts: list[str]) -> Any:
         studio.ws.write_spec(target, new_text)
         return Response(status_code=204, headers={"HX-Redirect": f"/edit?spec={_q(target)}"})
 
+    async def batch_page(request: Request) -> Response:
+        name = _name(request)
+        studio.ws.spec_path(name)
+        draft = studio.ws.draft(name) is not None
+        return studio.page("batch.html", name=name, q=_q(name), draft=draft)
+
+    async def batch_upload(request: Request) -> Response:
+        from ..columns import documented, header, suggest
+
+        name = _name(request)
+        studio.ws.spec_path(name)
+        async with request.form(max_files=1, max_fields=10) as data:
+            upload = data.get("list")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                return studio.page("batch_problem.html", message="choose a recipient list (.csv or .xlsx) first")
+            suffix = Path(upload.filename).suffix.lower()
+            if suffix not in (".csv", ".xlsx"):
+                return studio.page(
+                    "batch_problem.html", message=f"{upload.filename}: not a .csv or .xlsx recipient list"
+                )
+            upload_id = secrets.token_hex(8)
+            target = safe_path(studio.ws.root, STATE, "uploads", upload_id + suffix)
+            write_atomic(target, await upload.read())
+        try:
+            columns = header(str(target))
+        except AppealGenError as exc:
+            return studio.page("batch_problem.html", message=exc.format().replace(str(target), upload.filename))
+        return studio.page(
+            "batch_mapping.html",
+            q=_q(name),
+            upload=upload_id + suffix,
+            filename=upload.filename,
+            mapping=suggest(columns),
+            documented=documented(),
+        )
+
+    async def batch_run(request: Request) -> Response:
+        from ..columns import rename
+        from . import batchjob
+
+        name = _name(request)
+        spec_file = studio.ws.spec_path(name)
+        data = await request.form()
+        upload = str(data.get("upload", ""))
+        if not re.fullmatch(r"[0-9a-f]{16}\.(csv|xlsx)", upload):
+            return Response("no such upload", status_code=404)
+        src = safe_path(studio.ws.root, STATE, "uploads", upload, make_folders=False)
+        mapping = {k.removeprefix("map:"): str(v) for k, v in data.items() if k.startswith("map:")}
+        mapped = safe_path(studio.ws.root, STATE, "uploads", "mapped-" + upload)
+        try:
+            rename(src, mapped, mapping)
+        except AppealGenError as exc:
+            return studio.page("batch_problem.html", message=exc.format())
+        stem = Path(name).with_suffix("").as_posix().replace("/", "-")
+        outdir = safe_path(studio.ws.root, "out", "batch", stem)
+        job = batchjob.Job(secrets.token_hex(8), spec_file, mapped, outdir, eml=data.get("eml") == "1")
+        job.label = Path(str(data.get("filename", ""))).name or "recipients"
+        studio.jobs[job.id] = job
+        batchjob.start(job)
+        return studio.page("batch_progress.html", job=job)
+
+    async def batch_events(request: Request) -> Response:
+        job = studio.jobs.get(request.query_params.get("job", ""))
+        if job is None:
+            return Response("no such batch", status_code=404)
+
+        async def stream() -> Any:
+            while True:
+                snap = job.snapshot()
+                yield f"event: progress\ndata: {json.dumps(snap)}\n\n"
+                if snap["state"] != "running":
+                    yield f"event: done\ndata: {json.dumps(snap)}\n\n"
+                    return
+                await asyncio.sleep(0.2)
+
+        return StreamingResponse(stream(), media_type="text/event-stream", headers={"X-Accel-Buffering": "no"})
+
+    async def batch_result(request: Request) -> Response:
+        job = studio.jobs.get(request.query_params.get("job", ""))
+        if job is None:
+            return Response("no such batch", status_code=404)
+        with job.lock:
+            problems = [p.replace(str(job.recipients), job.label) for p in job.problems]
+            return studio.page("batch_result.html", job=job, problems=problems, notes=list(job.notes))
+
+    async def batch_zip(request: Request) -> Response:
+        from . import batchjob
+
+        job = studio.jobs.get(request.query_params.get("job", ""))
+        if job is None or job.state == "running":
+            return Response("no such finished batch", status_code=404)
+        body = batchjob.zip_outdir(job.outdir)
+        fname = f"{job.outdir.name}-batch.zip"
+        return Response(
+            body, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{fname}"'}
+        )
+
     async def not_in_folder(request: Request, exc: Exception) -> Response:
         return Response(str(exc) + "\n", status_code=404, media_type="text/plain; charset=utf-8")
 
@@ -371,6 +474,12 @@ def create_app(folder: Path | str, token: str, hosts: list[str]) -> Any:
         Route("/api/discard", discard, methods=["POST"]),
         Route("/api/new", new, methods=["POST"]),
         Route("/api/followup", follow, methods=["POST"]),
+        Route("/batch", batch_page),
+        Route("/api/batch/upload", batch_upload, methods=["POST"]),
+        Route("/api/batch/run", batch_run, methods=["POST"]),
+        Route("/api/batch/events", batch_events),
+        Route("/api/batch/result", batch_result),
+        Route("/api/batch/zip", batch_zip),
         Route("/problems", problems),
         Route("/preview", preview),
         Route("/preview/page.png", preview_page),
