@@ -145,7 +145,9 @@ class Studio:
 
         spec = parse_spec(text, name)
         with _render_lock:
-            pdf = render(spec, lang, "pdf")
+            # A translation in progress is previewed with the source text in
+            # its gaps (build's --allow-fallback); the page says how many.
+            pdf = render(spec, lang, "pdf", allow_fallback=True)
         result = _rasterise(pdf)
         self._previews[key] = result
         while len(self._previews) > 16:
@@ -270,11 +272,15 @@ def create_app(folder: Path | str, token: str, hosts: list[str]) -> Any:
         name = _name(request)
         text, _base, _ = studio.working_text(name)
         lang = request.query_params.get("lang", "")
+        lang = lang or _source(text)
         try:
-            pages, pdf_text = studio.preview(text, name, lang or _source(text))
+            pages, pdf_text = studio.preview(text, name, lang)
+            missing = [t.path for t in parse_spec(text, name).missing_translations(lang)]
         except AppealGenError as exc:
-            return studio.page("preview.html", pages=[], text="", error=exc.format(), name=name, lang=lang)
-        return studio.page("preview.html", pages=pages, text=pdf_text, error=None, name=name, lang=lang)
+            return studio.page("preview.html", pages=[], text="", error=exc.format(), name=name, lang=lang, missing=[])
+        return studio.page(
+            "preview.html", pages=pages, text=pdf_text, error=None, name=name, lang=lang, missing=missing
+        )
 
     async def preview_page(request: Request) -> Response:
         name = _name(request)
