@@ -37,7 +37,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
         not Path(CHROMIUM).exists(),
-        reason="Chromium is missing: scripts/install-system-packages --with-tests installs it (apt-get install chromium)",
+        reason="Chromium is missing: scripts/install-system-packages --with-tests installs it (apt chromium)",
     ),
 ]
 
