@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime
+import hashlib
 import io
 import json
 import re
@@ -21,6 +22,7 @@ import tempfile
 import threading
 import zipfile
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,8 +84,36 @@ class Checked:
         return out
 
 
-def check_text(text: str, name: str) -> Checked:
-    """``appeal-gen check``'s problems for *text*: the spec's own, then every language's (validate.py)."""
+_parsed: OrderedDict[str, Spec | SpecErrors] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def parse(text: str, name: str) -> Spec:
+    """``spec.parse_spec``, remembered for the last few texts: an edit's check, preview and list share one parse."""
+    key = digest(f"{name}\0{text}")
+    with _parsed_lock:
+        hit = _parsed.get(key)
+        if hit is not None:
+            _parsed.move_to_end(key)
+    if hit is None:
+        try:
+            hit = parse_spec(text, name)
+        except SpecErrors as exc:
+            hit = exc
+        with _parsed_lock:
+            _parsed[key] = hit
+            while len(_parsed) > 8:
+                _parsed.popitem(last=False)
+    if isinstance(hit, SpecErrors):
+        raise hit
+    return hit
+
+
+def check_text(text: str, name: str, only: str | None = None) -> Checked:
+    """``appeal-gen check``'s problems for *text*: the spec's own, then every language's (validate.py).
+
+    *only* limits the second part to one language (what one field's edit can change there).
+    """
     from ..validate import validate
 
     def problem(e: AppealGenError, warning: bool = False) -> Problem:
@@ -91,12 +121,13 @@ def check_text(text: str, name: str) -> Checked:
         return Problem(e.field, where, e.message, warning)
 
     try:
-        spec = parse_spec(text, name)
+        spec = parse(text, name)
     except SpecErrors as exc:
         return Checked(None, [problem(e) for e in exc.errors])
     except AppealGenError as exc:
         return Checked(None, [problem(exc)])
-    report = validate(spec, spec.content_languages(), survey=True)
+    languages = [only] if only in spec.content_languages() else spec.content_languages()
+    report = validate(spec, languages, survey=True)
     return Checked(spec, [problem(e) for e in report.errors] + [problem(w, True) for w in report.warnings])
 
 
@@ -143,7 +174,7 @@ class Studio:
             return self._previews[key]
         from ..build import render
 
-        spec = parse_spec(text, name)
+        spec = parse(text, name)
         with _render_lock:
             # A translation in progress is previewed with the source text in
             # its gaps (build's --allow-fallback); the page says how many.
@@ -155,21 +186,50 @@ class Studio:
         return result
 
 
+_png_cache: OrderedDict[bytes, bytes] = OrderedDict()
+_png_lock = threading.Lock()
+
+
+def _png(bitmap: Any) -> bytes:
+    """One page's pixels as PNG, reused when the page looks exactly as before.
+
+    Encoding is most of a preview's time, and an edit changes one page (or
+    the few its text reflows over): the others are found by the digest of
+    their pixels, which costs a few milliseconds.
+    """
+    key = hashlib.blake2b(bitmap.buffer, digest_size=16).digest()
+    with _png_lock:
+        hit = _png_cache.get(key)
+        if hit is not None:
+            _png_cache.move_to_end(key)
+            return hit
+    out = io.BytesIO()
+    bitmap.to_pil().save(out, format="PNG", compress_level=1)
+    data = out.getvalue()
+    with _png_lock:
+        _png_cache[key] = data
+        while len(_png_cache) > 64:
+            _png_cache.popitem(last=False)
+    return data
+
+
 def _rasterise(pdf: bytes) -> tuple[list[bytes], str]:
     import pypdfium2
 
     doc = pypdfium2.PdfDocument(pdf)
     try:
-        pages, texts = [], []
+        bitmaps, texts = [], []
         for page in doc:
-            bitmap = page.render(scale=PREVIEW_SCALE)
-            out = io.BytesIO()
-            bitmap.to_pil().save(out, format="PNG", optimize=False, compress_level=1)
-            pages.append(out.getvalue())
+            bitmaps.append(page.render(scale=PREVIEW_SCALE))
             texts.append(page.get_textpage().get_text_range())
+        # Pillow's encoder lets go of the GIL: the changed pages are encoded side by side.
+        pages = list(_encoder.map(_png, bitmaps)) if len(bitmaps) > 1 else [_png(b) for b in bitmaps]
         return pages, "\n".join(texts)
     finally:
         doc.close()
+
+
+_encoder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="studio-png")
 
 
 def _name(request: Request) -> str:
@@ -208,7 +268,9 @@ def create_app(folder: Path | str, token: str, hosts: list[str]) -> Any:
         except AppealGenError as exc:
             return studio.page("field_problems.html", problems=[Problem(path, "", exc.message)], path=path, lang=lang)
         studio.ws.save_draft(name, Draft(new, base))
-        checked = check_text(new, name)
+        # The field's own problems: check's messages for the language typed in (the list of all
+        # problems, every language, is fetched beside the preview).
+        checked = check_text(new, name, only=lang or None)
         here = [p for p in checked.problems if _belongs(p.field, path, lang)]
         response = studio.page("field_problems.html", problems=here, path=path, lang=lang, checked=checked)
         response.headers["HX-Trigger"] = "changed"
@@ -275,7 +337,7 @@ def create_app(folder: Path | str, token: str, hosts: list[str]) -> Any:
         lang = lang or _source(text)
         try:
             pages, pdf_text = studio.preview(text, name, lang)
-            missing = [t.path for t in parse_spec(text, name).missing_translations(lang)]
+            missing = [t.path for t in parse(text, name).missing_translations(lang)]
         except AppealGenError as exc:
             return studio.page("preview.html", pages=[], text="", error=exc.format(), name=name, lang=lang, missing=[])
         return studio.page(
