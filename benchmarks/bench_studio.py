@@ -134,7 +134,8 @@ def main() -> int:
     edit = statistics.median(times)
     ok_start, ok_edit = start <= START_TARGET, edit <= PREVIEW_TARGET
     print(
-        f"start to a served page: median {start * 1000:.0f} ms of {len(starts)} (target <= {START_TARGET * 1000:.0f} ms): {'PASS' if ok_start else 'FAIL'}"
+        f"start to a served page: median {start * 1000:.0f} ms of {len(starts)} "
+        f"(target <= {START_TARGET * 1000:.0f} ms): {'PASS' if ok_start else 'FAIL'}"
     )
     print(
         f"edit to new preview ({args.lang}, {len(times)} warm edits): median {edit * 1000:.0f} ms, "
