@@ -318,3 +318,41 @@ def test_a_batch_from_the_browser_maps_columns_shows_bad_rows_and_zips_the_lette
         ["4", "r3", "C. Person"],
     ]
     assert not (folder / "people.csv").exists()
+
+
+def test_the_walk_through_of_docs_studio_md_gives_the_examples_follow_up_in_seven_languages(tmp_path: Path) -> None:
+    import zipfile
+
+    from .conftest import EXAMPLE
+
+    folder = tmp_path / "cchr-2017"
+    folder.mkdir()
+    shutil.copy(EXAMPLE, folder / "appeal.yaml")
+    c = anonymous(folder)
+    c.get(f"/?token={TOKEN}")
+    r = c.post("/api/followup?spec=appeal.yaml", data={}, headers=CSRF)
+    assert r.headers["HX-Redirect"] == "/edit?spec=appeal.followup-2.yaml"
+    news = {
+        "en": ("CCHR director summoned", "On 28 November the director was summoned."),
+        "fr": ("La directrice du CCHR convoquée", "Le 28 novembre, la directrice a été convoquée."),
+        "es": ("Citada la directora del CCHR", "El 28 de noviembre, la directora fue citada."),
+        "ru": ("Директор CCHR вызвана", "28 ноября директор была вызвана."),
+        "ar": ("استدعاء مديرة المركز", "في 28 نوفمبر، استُدعيت المديرة."),
+        "km": ("នាយិកា CCHR ត្រូវបានកោះហៅ", "នៅថ្ងៃទី២៨ ខែវិច្ឆិកា នាយិកាត្រូវបានកោះហៅ។"),
+        "zh": ("柬埔寨人权中心主任被传唤", "11月28日，该主任被传唤。"),
+    }
+    for lang, (headline, body) in news.items():
+        for field, value in (("headline", headline), ("body", body)):
+            r = c.post(
+                "/api/field?spec=appeal.followup-2.yaml",
+                data={"path": f"updates.0.{field}", "lang": lang, "value": value},
+                headers=CSRF,
+            )
+            assert r.status_code == 200
+    assert "No problems: <code>check</code> passes." in c.get("/problems?spec=appeal.followup-2.yaml").text
+    assert "Saved" in c.post("/api/save?spec=appeal.followup-2.yaml", data={}, headers=CSRF).text
+    saved = parse_spec((folder / "appeal.followup-2.yaml").read_text(), "f.yaml")
+    assert saved.reference.follow_up == 2 and saved.updates[0].headline.values == {k: v[0] for k, v in news.items()}
+    z = zipfile.ZipFile(io.BytesIO(c.get("/download?spec=appeal.followup-2.yaml&lang=all&format=zip").content))
+    assert len(z.namelist()) == 14
+    assert "La directrice du CCHR convoquée" in pdf_text(z.read("fld-kh-cchr-2017.fr.pdf"))
