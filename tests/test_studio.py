@@ -356,3 +356,54 @@ def test_the_walk_through_of_docs_studio_md_gives_the_examples_follow_up_in_seve
     z = zipfile.ZipFile(io.BytesIO(c.get("/download?spec=appeal.followup-2.yaml&lang=all&format=zip").content))
     assert len(z.namelist()) == 14
     assert "La directrice du CCHR convoquée" in pdf_text(z.read("fld-kh-cchr-2017.fr.pdf"))
+
+
+def test_the_command_prints_its_url_with_the_token_and_serves_it(folder: Path) -> None:
+    import re
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "appeal_gen", "studio", str(folder), "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        m = re.fullmatch(r"appeal-gen studio: serving (.+) at (http://127\.0\.0\.1:\d+/)\?token=([\w-]{43})\n", line)
+        assert m and m.group(1) == str(folder.resolve())
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(m.group(2))
+        assert info.value.code == 403
+        info.value.close()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--port", "70000"], "--port: expected 0 to 65535, not 70000"),
+        (["--host", "192.0.2.1"], "--port: cannot listen on 192.0.2.1:0: Cannot assign requested address"),
+    ],
+)
+def test_bad_options_are_one_line_and_exit_2(folder: Path, argv: list[str], message: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    from appeal_gen.cli import main
+
+    assert main(["studio", str(folder), "--no-browser", *argv]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == message
+    if "--host" in argv:
+        assert err[0].startswith("warning: --host 192.0.2.1: the studio is reachable from other machines")
+
+
+def test_a_missing_folder_is_refused(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from appeal_gen.cli import main
+
+    assert main(["studio", str(tmp_path / "nope"), "--no-browser"]) == 2
+    assert capsys.readouterr().err == f"{tmp_path / 'nope'}: not a folder\n"

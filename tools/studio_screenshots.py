@@ -67,7 +67,9 @@ def main() -> int:
                 zp.keyboard.press("Tab")
                 save(zp.screenshot(), out / "studio-zoom-200.png", width=640)
                 pg.goto(running.base + "batch?spec=cchr-2017.yaml")
-                pg.get_by_label("Recipient list").set_input_files(str(ROOT / "examples" / "cchr-2017" / "recipients.csv"))
+                pg.get_by_label("Recipient list").set_input_files(
+                    str(ROOT / "examples" / "cchr-2017" / "recipients.csv")
+                )
                 pg.get_by_role("button", name="Read its columns").click()
                 pg.get_by_role("button", name="Make the letters").click()
                 pg.get_by_text("Done:").wait_for(timeout=120000)
