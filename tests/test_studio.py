@@ -407,3 +407,14 @@ def test_a_missing_folder_is_refused(tmp_path: Path, capsys) -> None:  # type: i
 
     assert main(["studio", str(tmp_path / "nope"), "--no-browser"]) == 2
     assert capsys.readouterr().err == f"{tmp_path / 'nope'}: not a folder\n"
+
+
+def test_two_studios_side_by_side_keep_their_own_cookies(folder: Path) -> None:
+    other = TestClient(create_app(folder, "another-token", ["testserver"]), follow_redirects=False)
+    c = anonymous(folder)
+    first = c.get(f"/?token={TOKEN}").headers["set-cookie"].split("=")[0]
+    second = other.get("/?token=another-token").headers["set-cookie"].split("=")[0]
+    assert first != second and first.startswith("appeal_gen_studio_")
+    # The first studio's cookie, sent to both (same host, other port), opens only the first.
+    c.cookies.set(second, "x")
+    assert c.get("/").status_code == 200

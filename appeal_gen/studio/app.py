@@ -344,16 +344,6 @@ def create_app(folder: Path | str, token: str, hosts: list[str]) -> Any:
             "preview.html", pages=pages, text=pdf_text, error=None, name=name, lang=lang, missing=missing
         )
 
-    async def preview_page(request: Request) -> Response:
-        name = _name(request)
-        text, _base, _ = studio.working_text(name)
-        lang = request.query_params.get("lang", "") or _source(text)
-        number = int(request.query_params.get("page", "0") or 0)
-        pages, _ = studio.preview(text, name, lang)
-        if not 0 <= number < len(pages):
-            return Response("no such page", status_code=404)
-        return Response(pages[number], media_type="image/png")
-
     async def preview_text(request: Request) -> Response:
         name = _name(request)
         text, _base, _ = studio.working_text(name)
@@ -550,7 +540,6 @@ def create_app(folder: Path | str, token: str, hosts: list[str]) -> Any:
         Route("/api/batch/zip", batch_zip),
         Route("/problems", problems),
         Route("/preview", preview),
-        Route("/preview/page.png", preview_page),
         Route("/preview/text", preview_text),
         Route("/download", download),
         Mount("/static", StaticFiles(directory=static), name="static"),

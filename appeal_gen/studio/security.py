@@ -64,6 +64,9 @@ class Guard:
         self.app = app
         self.token = token
         self.session = derive(token, "session")
+        # Cookies are kept per host, not per port: each studio names its own, so two
+        # studios open side by side on 127.0.0.1 do not log each other out.
+        self.cookie = f"{COOKIE}_{derive(token, 'cookie name')[:12]}"
         self.csrf = derive(token, "csrf")
         self.hosts = {h.lower() for h in hosts}
         self.max_body = max_body
@@ -89,10 +92,10 @@ class Guard:
             # Trade the token in the URL for the cookie, and drop it from the address bar.
             rest = urlencode([(k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode()) if k != "token"])
             location = scope.get("path", "/") + (f"?{rest}" if rest else "")
-            cookie = f"{COOKIE}={self.session}; HttpOnly; SameSite=Strict; Path=/"
+            cookie = f"{self.cookie}={self.session}; HttpOnly; SameSite=Strict; Path=/"
             await _respond(send, 303, b"", [(b"location", location.encode()), (b"set-cookie", cookie.encode())])
             return
-        if not hmac.compare_digest(_cookie(headers.get("cookie", "")).encode(), self.session.encode()):
+        if not hmac.compare_digest(_cookie(headers.get("cookie", ""), self.cookie).encode(), self.session.encode()):
             await _deny(send, 403, "no session: open the studio by the URL with the token it printed")
             return
         if scope["method"] not in _SAFE_METHODS:
@@ -124,10 +127,10 @@ def _size(n: int) -> str:
     return f"{n // (1024 * 1024)} MiB" if n >= 1024 * 1024 else f"{n // 1024} KiB" if n >= 1024 else f"{n} bytes"
 
 
-def _cookie(header: str) -> str:
+def _cookie(header: str, wanted: str) -> str:
     for part in header.split(";"):
         name, _, value = part.strip().partition("=")
-        if name == COOKIE:
+        if name == wanted:
             return value
     return ""
 
