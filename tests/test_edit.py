@@ -122,3 +122,27 @@ def test_translation_records_move_with_their_items_so_nothing_turns_stale() -> N
     ):
         moved = parse_spec(out, "appeal.yaml")
         assert [s.text.path for lang in moved.content_languages() for s in stale(moved, lang)] == []
+
+
+@pytest.mark.parametrize("path", ["title", "summary", "demands.1", "reference.code", "concern", "title.fr"])
+def test_any_typed_text_is_written_exactly_or_refused_with_a_located_error(path: str) -> None:
+    import yaml
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    text = SPEC.read_text()
+
+    @given(st.text(max_size=40))
+    def check(value: str) -> None:
+        try:
+            out = edit.set_value(text, "s.yaml", path, value, source="en" if path.endswith(".fr") else None)
+        except edit.EditRefusedError as exc:
+            assert exc.field == path
+            return
+        got = yaml.safe_load(out)
+        for part in path.split("."):
+            got = got[int(part)] if isinstance(got, list) else got[part]
+        assert got == value
+        assert out.count("#") >= text.count("#")
+
+    check()
