@@ -154,3 +154,44 @@ def test_from_a_blank_form_to_a_translated_pdf_and_a_batch(studio, page, tmp_pat
     assert "recipients.csv:3: language: unknown language 'xx-bogus'" in pg.locator(".batch-problems").inner_text()
     assert pg.locator("#batch-progress").get_attribute("value") == "3"
     assert (folder / "out" / "batch" / "kh-defender" / "manifest.csv").is_file()
+
+
+def test_every_field_is_labelled_focus_is_visible_and_200_percent_zoom_reflows(studio) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import EXAMPLE
+
+    running, folder = studio
+    shutil.copy(EXAMPLE, folder / "appeal.yaml")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            # 200% zoom of a 1280-pixel window: a 640-pixel layout viewport at twice the pixel density.
+            ctx = browser.new_context(viewport={"width": 640, "height": 900}, device_scale_factor=2, bypass_csp=True)
+            pg = ctx.new_page()
+            pg.goto(running.url)
+            pg.goto(running.base + "edit?spec=appeal.yaml&lang=ar")
+            pg.wait_for_selector(".pages img", timeout=30000)
+            unlabelled = pg.evaluate(
+                """[...document.querySelectorAll('input, textarea, select, button')]
+                   .filter(e => e.type !== 'hidden')
+                   .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
+                   .map(e => e.outerHTML.slice(0, 80))"""
+            )
+            assert unlabelled == []
+            without_lang = pg.evaluate(
+                "[...document.querySelectorAll('input[name=value], textarea')]"
+                ".filter(e => !e.lang || !e.dir).map(e => e.id)"
+            )
+            assert without_lang == []
+            assert pg.locator("#f-summary-ar").get_attribute("dir") == "rtl"
+            # Nothing wider than the window: no sideways scrolling at 200%.
+            assert pg.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+            # Keyboard: the first Tab reaches the skip link, and a focused field shows an outline.
+            pg.keyboard.press("Tab")
+            assert pg.evaluate("document.activeElement.className") == "skip"
+            pg.locator("#f-reference-code").focus()
+            pg.keyboard.press("Tab")
+            assert pg.evaluate("document.activeElement.id") == "f-reference-follow_up"
+            outline = pg.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+            assert outline == "solid"
+        finally:
+            browser.close()
