@@ -173,7 +173,8 @@ def test_every_field_is_labelled_focus_is_visible_and_200_percent_zoom_reflows(s
             unlabelled = pg.evaluate(
                 """[...document.querySelectorAll('input, textarea, select, button')]
                    .filter(e => e.type !== 'hidden')
-                   .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
+                   .filter(e => !(e.labels && e.labels.length))
+                   .filter(e => !e.getAttribute('aria-label') && !e.textContent.trim())
                    .map(e => e.outerHTML.slice(0, 80))"""
             )
             assert unlabelled == []
