@@ -8,18 +8,104 @@ loader is used: a spec can never construct Python objects.
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 
 from .errors import SpecError
 
 #: Refuse files larger than this before parsing them (a spec is a few KiB).
 MAX_SPEC_BYTES = 2 * 1024 * 1024
+#: Nodes the composer may build, counting every alias as the whole value it
+#: repeats, mapping keys included. The validator's own limit
+#: (``spec.MAX_NODES``) counts only the values it checks, and it never walks
+#: mapping keys, so an alias bomb hidden in keys (``? *a : x``) has to be
+#: stopped here, while the tree is built, before anything expands it.
+MAX_COMPOSED_NODES = 200_000
+#: Nesting the composer may reach. PyYAML composes recursively, so without a
+#: bound a deep key (``? [[[[...`` or ``{{{{...}: x}``) ends in RecursionError;
+#: twice ``spec.MAX_DEPTH``, so that deep values still get the validator's
+#: error with their field.
+MAX_COMPOSED_DEPTH = 60
+
+
+class _Limit(yaml.MarkedYAMLError):
+    """A composer limit, reported like a syntax error: at the node that crossed it, with its field."""
+
+    field: str | None = None
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """The safe loader's composer with a bound on nodes (aliases expanded) and depth.
+
+    Each anchored node remembers how many nodes it stands for, so an alias
+    adds its whole expansion to the count in O(1): a billion-laughs spec is
+    refused after at most ``MAX_COMPOSED_NODES`` steps, wherever its aliases
+    are used, keys included.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._nodes = 0
+        self._depth = 0
+        self._weight: dict[int, int] = {}
+        self._path: list[str] = []  # the field being composed, for the error
+
+    def _limit(self, problem: str, mark: Any) -> _Limit:
+        exc = _Limit(problem=problem, problem_mark=mark)
+        # The outer fields say where to look; sixty levels of "0.0.0" do not.
+        exc.field = ".".join(self._path[:3]) + (".…" if len(self._path) > 3 else "") or None
+        return exc
+
+    def _add(self, n: int, mark: Any) -> None:
+        self._nodes += n
+        if self._nodes > MAX_COMPOSED_NODES:
+            raise self._limit(
+                f"more than {MAX_COMPOSED_NODES} YAML nodes (YAML aliases expanding?); a spec this large is refused",
+                mark,
+            )
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # PyYAML passes a mapping value's key node, a list item's position,
+        # or None for a mapping key (shown as "?").
+        if parent is not None:
+            part = index.value if isinstance(index, yaml.ScalarNode) else index
+            self._path.append("?" if part is None or isinstance(part, yaml.Node) else str(part)[:40])
+        try:
+            return self._compose_counted(parent, index)
+        finally:
+            if parent is not None:
+                self._path.pop()
+
+    def _compose_counted(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            # An alias of a node still being composed (``&a [*a]``) counts as one.
+            self._add(self._weight.get(id(node), 1), event.start_mark)
+            return node
+        self._depth += 1
+        if self._depth > MAX_COMPOSED_DEPTH:
+            raise self._limit(f"nested more than {MAX_COMPOSED_DEPTH} levels deep", event.start_mark)
+        before = self._nodes
+        self._add(1, event.start_mark)
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        if getattr(event, "anchor", None) is not None:
+            self._weight[id(node)] = self._nodes - before
+        return node
 
 
 def compose(text: str, file: str) -> yaml.Node | None:
     """Parse *text* into a node tree, turning syntax errors into ``SpecError``."""
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_BoundedLoader)
+    except _Limit as exc:
+        mark = exc.problem_mark
+        assert mark is not None
+        raise SpecError(
+            str(exc.problem), file=file, line=mark.line + 1, column=mark.column + 1, field=exc.field
+        ) from None
     except yaml.MarkedYAMLError as exc:
         # The context mark is where the broken construct began (an opening
         # quote, a mapping), which is where the fix goes; the problem mark is

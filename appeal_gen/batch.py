@@ -46,6 +46,7 @@ from .document import Correspondent, Letter, build_letter, personalise
 from .errors import AppealGenError, UsageError
 from .filenames import Namer
 from .locale import LocaleInfo, catalog_path, fallback_chain
+from .mailheaders import check_addr_spec, shown
 from .output import OutputError, UnsafeOutputError, safe_path, write_all
 from .recipients import RecipientList, Row, canonical_language, open_list
 from .spec import Spec, parse_spec
@@ -352,6 +353,10 @@ def _run_batch(
     progress: Callable[[int], Progress] | None,
 ) -> BatchResult:
     spec = parse_spec(spec_text, spec_path)
+    if options.eml:
+        from .mail import check_spec
+
+        check_spec(spec)
     lst = open_list(list_path, delimiter=options.delimiter, encoding=options.encoding)
     _check_templates(spec, options)
     report = report or (lambda _msg: None)
@@ -449,7 +454,11 @@ class _Run:
             return Outcome(row.line, error=problem, column="language")
         email = row.get("email").strip()
         if email and not EMAIL.match(email):
-            return Outcome(row.line, column="email", error=f"'{email}' is not an email address (name@example.org)")
+            error = f"'{shown(email)}' is not an email address (name@example.org)"
+            return Outcome(row.line, column="email", error=error)
+        if email and (problem := check_addr_spec(email)):
+            # The rule of the draft's To header (mailheaders), so that the row fails here, by its own cell.
+            return Outcome(row.line, column="email", error=f"'{shown(email)}' {problem}")
         rid = row.get("id")
         if rid:
             if rid in self.ids:
@@ -678,7 +687,8 @@ class _Run:
             record["status"] = "error"
             record["message"] = out.error
             where = f"{out.column}: " if out.column else ""
-            self.report(f"{self.lst.path}:{row.line}: {where}{out.error}")
+            # One line per row whatever the message quotes (manifest.json keeps the message as it is).
+            self.report(shown(f"{self.lst.path}:{row.line}: {where}{out.error}"))
         else:
             assert reused is not None
             res.ok += 1
@@ -1049,23 +1059,22 @@ def _check_templates(spec: Spec, options: BatchOptions) -> None:
     """A DOCX template without the recipient block would drop every address silently."""
     if "docx" not in options.formats:
         return
-    import zipfile
-
-    from .render.docx import default_template
+    from . import ooxml, sandbox
+    from .render.docx import check_template_source, default_template
 
     paths = {Path(options.template)} if options.template else {default_template(x) for x in spec.content_languages()}
     for path in sorted(paths):
-        try:
-            with zipfile.ZipFile(path) as z:
-                body = z.read("word/document.xml")
-        except (OSError, KeyError, zipfile.BadZipFile) as exc:
-            raise UsageError(f"cannot read the DOCX template: {exc}", file=str(path)) from None
+        # Zip limits, DOCTYPEs, external relationships and field codes, before anything is inflated.
+        sandbox.check_template_file(path)
+        with ooxml.open_package(path, str(path)) as z:
+            body = z.read("word/document.xml")
         if b"recipient" not in body:
             raise UsageError(
                 "this template has no recipient block, so letters would print without their address, "
                 "salutation and signature; add the recipient tags described in docs/batch.md",
                 file=str(path),
             )
+        check_template_source(path)
 
 
 def _environment_hash(spec_text: str, lang: str, options: BatchOptions) -> str:
@@ -1322,18 +1331,32 @@ class _Journal:
         write_all({self.path: (json.dumps(JOURNAL_MARK) + "\n" + "".join(self.lines)).encode()})
 
 
+#: What makes a spreadsheet read a cell as a formula: = + - @ (and their full-width forms, which some
+#: locales' spreadsheets take too), or a tab, CR or LF in front of one.
+_FORMULA_SIGNS = "=+\\-@\t\r\n\uff1d\uff0b\uff0d\uff20"
+#: Where a formula can begin: at the start of the cell, and after any character a spreadsheet may split a
+#: line on (a semicolon-locale Excel splits "1;=cmd|..." into "1" and a formula), past spaces and quotes.
+_FORMULA_START = re.compile(f"(?:^|(?<=[,;|\t\r\n]))(?=[ \u00a0\u3000'\"]*[{_FORMULA_SIGNS}])")
+
+
 def _spreadsheet_safe(value: object) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula.
+    """A manifest.csv cell that no spreadsheet, in any locale, runs as a formula.
+
+    A ``'`` goes in front of every place a formula could begin (OWASP's
+    advice for CSV injection); the cell stays one CSV field (the writer
+    quotes it), and manifest.json keeps the value as it is.
 
     >>> _spreadsheet_safe("=HYPERLINK(\\"http://x\\")")
     '\\'=HYPERLINK("http://x")'
     >>> _spreadsheet_safe("-5")
     "'-5"
+    >>> _spreadsheet_safe("1;=cmd|' /C calc'!A0")
+    "1;'=cmd|' /C calc'!A0"
+    >>> _spreadsheet_safe("Chea Vannak")
+    'Chea Vannak'
     """
     text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
+    return _FORMULA_START.sub("'", text) if text else text
 
 
 class _Manifest:

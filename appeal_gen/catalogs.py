@@ -16,9 +16,9 @@ import datetime as _dt
 import difflib
 import gettext
 import io
+import os
 import re
 import string
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,28 +134,186 @@ def lint_po(data: bytes, file: str) -> list[CatalogError]:
     return problems
 
 
+#: Size of a .po file. The shipped catalogs are about 5 KiB; a spec's
+#: translation export is about the size of the spec (at most 2 MiB).
+MAX_PO_BYTES = 4 * 1024 * 1024
+#: Characters in one msgid or msgstr: as many as a spec's text field
+#: (``spec.MAX_TEXT_CHARS``), since ``translate import`` reads spec text from
+#: .po files too. A fixed phrase is a line or two.
+MAX_MSG_CHARS = 20_000
+#: Plural forms a catalog may declare (CLDR's most, Arabic's, is 6).
+MAX_PLURALS = 6
+#: The counts a Plural-Forms expression is tried on before it is used: every
+#: one must give a form index from 0 to nplurals - 1, without an error.
+_PLURAL_PROBES = (*range(0, 1001), 10_000, 100_000, 1_000_000, 2**31 - 1)
+
+
+def _header_fields(text: str) -> dict[str, tuple[str, int]]:
+    """The header entry's fields (``msgid ""``) as name -> (value, line of the field).
+
+    Read from the text itself, before babel, because babel turns a broken
+    field into an exception with no line (``int('x')``) or into one that
+    surfaces much later (an unknown charset when the catalog is compiled).
+    The text has passed ``lint_po``, so each string is a valid literal.
+    """
+    import ast
+
+    lines = text.splitlines()
+    fields: dict[str, tuple[str, int]] = {}
+    i = 0
+    while i < len(lines) and not lines[i].startswith("msgid "):
+        i += 1
+    if i >= len(lines) or lines[i].strip() != 'msgid ""':
+        return fields
+    i += 1
+    if i >= len(lines) or not lines[i].startswith("msgstr "):
+        return fields
+    parts: list[tuple[str, int]] = [(ast.literal_eval(lines[i][7:].strip()), i + 1)]
+    i += 1
+    while i < len(lines) and lines[i].startswith('"'):
+        parts.append((ast.literal_eval(lines[i].strip()), i + 1))
+        i += 1
+    current, start = "", 0
+    for chunk, n in parts:
+        for piece in re.split(r"(?<=\n)", chunk):
+            if not piece:
+                continue
+            if not current:
+                start = n
+            current += piece
+            if current.endswith("\n"):
+                name, _, value = current.partition(":")
+                fields.setdefault(name.strip(), (value.strip(), start))
+                current = ""
+    if current:
+        name, _, value = current.partition(":")
+        fields.setdefault(name.strip(), (value.strip(), start))
+    return fields
+
+
+def _check_header(text: str, file: str) -> None:
+    """Refuse a header that would break compiling or using the catalog.
+
+    An unknown charset, a Plural-Forms whose ``nplurals`` is not a small
+    number, or whose expression does not parse, divides by zero or gives a
+    form the catalog does not have, raise ``CatalogError`` with the line.
+    This runs once per catalog read (catalogs are cached), so probing the
+    expression on a thousand counts costs nothing a letter would notice.
+    """
+    import codecs
+
+    fields = _header_fields(text)
+    if "Content-Type" in fields:
+        value, line = fields["Content-Type"]
+        m = re.search(r"charset\s*=\s*([^\s;]*)", value)
+        if m:
+            try:
+                codecs.lookup(m.group(1))
+            except LookupError:
+                raise CatalogError(
+                    f"unknown charset '{m.group(1)[:40]}' in Content-Type; save the catalog as UTF-8 "
+                    "and declare charset=UTF-8",
+                    file=file,
+                    line=line,
+                ) from None
+    if "Plural-Forms" not in fields:
+        return
+    value, line = fields["Plural-Forms"]
+    m = re.fullmatch(r"nplurals\s*=\s*(\w+)\s*;\s*plural\s*=\s*(.+?);?", value)
+    if not m:
+        raise CatalogError(
+            f"Plural-Forms '{value[:80]}' cannot be read; write it as 'nplurals=N; plural=EXPRESSION;'",
+            file=file,
+            line=line,
+        )
+    if not re.fullmatch(r"\d{1,2}", m.group(1)) or not 1 <= int(m.group(1)) <= MAX_PLURALS:
+        raise CatalogError(
+            f"Plural-Forms: nplurals={m.group(1)[:20]} is not a number from 1 to {MAX_PLURALS}",
+            file=file,
+            line=line,
+        )
+    nplurals, expr = int(m.group(1)), m.group(2).strip()
+    try:
+        rule = gettext.c2py(expr)
+    except (ValueError, SyntaxError, RecursionError, MemoryError) as exc:
+        raise CatalogError(f"Plural-Forms: plural={expr[:80]} cannot be read ({exc})", file=file, line=line) from None
+    for n in _PLURAL_PROBES:
+        try:
+            form = rule(n)
+        except (ArithmeticError, ValueError, RecursionError, MemoryError) as exc:
+            why = "division by zero" if isinstance(exc, ZeroDivisionError) else str(exc) or type(exc).__name__
+            raise CatalogError(
+                f"Plural-Forms: plural={expr[:80]} fails for n={n} ({why})", file=file, line=line
+            ) from None
+        if not isinstance(form, int) or not 0 <= form < nplurals:
+            raise CatalogError(
+                f"Plural-Forms: plural={expr[:80]} gives form {form} for n={n}; "
+                f"with nplurals={nplurals} it must give 0 to {nplurals - 1}",
+                file=file,
+                line=line,
+            )
+
+
 def parse_po(data: bytes, file: str) -> Catalog:
-    """Read a .po strictly: the first syntax problem raises ``CatalogError``."""
+    """Read a .po strictly: the first syntax or header problem raises ``CatalogError``."""
     from babel.messages.pofile import PoFileError, read_po
 
+    if len(data) > MAX_PO_BYTES:
+        raise CatalogError(f"the catalog is {len(data):,} bytes, more than the limit of {MAX_PO_BYTES:,}", file=file)
     problems = lint_po(data, file)
     if problems:
         raise problems[0]
+    _check_header(data.decode("utf-8-sig"), file)
     try:
-        return read_po(io.BytesIO(data), abort_invalid=True)
+        catalog = read_po(io.BytesIO(data), abort_invalid=True)
     except PoFileError as exc:
         message = re.sub(r" on \d+$", "", str(exc))
         raise CatalogError(message, file=file, line=exc.lineno or None) from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"cannot read catalog: {exc}", file=file) from None
+    except (ValueError, LookupError, UnicodeError) as exc:
+        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise CatalogError(f"cannot read catalog: {detail}", file=file) from None
+    for entry in catalog:
+        texts = [*(entry.id if isinstance(entry.id, (list, tuple)) else (entry.id,))]
+        texts += [*(entry.string if isinstance(entry.string, (list, tuple)) else (entry.string,))]
+        if any(len(t or "") > MAX_MSG_CHARS for t in texts):
+            raise CatalogError(
+                f"a message longer than {MAX_MSG_CHARS:,} characters; a fixed phrase is a line or two",
+                file=file,
+                line=entry.lineno or None,
+            )
+    return catalog
+
+
+def read_po_bytes(path: Path | str, file: str) -> bytes:
+    """The bytes of the catalog at *path*, refused unread when larger than ``MAX_PO_BYTES``.
+
+    Opened non-blocking and checked with ``fstat``: a FIFO or a device put
+    where a catalog belongs is refused instead of blocking or filling memory.
+    """
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise CatalogError(f"cannot read catalog: {exc.strerror}", file=file) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise CatalogError("cannot read catalog: not a regular file", file=file)
+        if st.st_size > MAX_PO_BYTES:
+            raise CatalogError(
+                f"the catalog is {st.st_size:,} bytes, more than the limit of {MAX_PO_BYTES:,}", file=file
+            )
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(MAX_PO_BYTES + 1)
+    except OSError as exc:
+        raise CatalogError(f"cannot read catalog: {exc.strerror}", file=file) from None
+    finally:
+        os.close(fd)
 
 
 def _read(path: Path) -> Catalog:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CatalogError(f"cannot read catalog: {exc.strerror}", file=str(path)) from None
-    return parse_po(data, display(path))
+    return parse_po(read_po_bytes(path, str(path)), display(path))
 
 
 def _serialise(catalog: Catalog) -> bytes:
@@ -191,9 +349,13 @@ def _docx_lines(path: Path) -> list[str]:
     from xml.etree import ElementTree
 
     w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    from . import ooxml, sandbox
+
+    # The same checks as a template used for letters: no zip bomb is inflated, no entity expanded.
+    sandbox.check_template_file(path)
     lines: list[str] = []
-    with zipfile.ZipFile(path) as z:
-        parts = sorted(n for n in z.namelist() if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", n))
+    with ooxml.open_package(path, str(path)) as z:
+        parts = sorted(n for n in z.names() if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", n))
         for name in parts:
             root = ElementTree.fromstring(z.read(name))
             for p in root.iter(f"{w}p"):
@@ -211,6 +373,23 @@ def _extract_docx(path: Path) -> Iterator[tuple[int, str, list[str]]]:
     for lineno, _func, message, comments in babel_extract(source, tuple(KEYWORDS), list(COMMENT_TAGS), {}):
         if isinstance(message, str):
             yield lineno, message, list(comments)
+
+
+def _add_country_forms(cat: Catalog) -> None:
+    """One entry per country of document.COUNTRY_FORMS: its authorities in the form the sentence needs.
+
+    The codes are data, not literal calls, so babel's extractor cannot see them.
+    """
+    from .document import COUNTRY_FORMS, country_form_msgid
+
+    for code in COUNTRY_FORMS:
+        note = [  # one comment per line, as a catalog read back gives them
+            f"TRANSLATORS: the authorities of this country ({code}), in the",
+            "grammatical form the sentence before the demands needs, e.g.",
+            'French "les autorités cambodgiennes".',
+        ]
+        where = [("appeal_gen/document.py", 0)]
+        cat.add(country_form_msgid(code), None, where, auto_comments=note, context=f"country:{code}")
 
 
 def extract() -> Catalog:
@@ -233,6 +412,7 @@ def extract() -> Catalog:
         strip_comment_tags=False,
     ):
         cat.add(message, None, [(f"appeal_gen/{filename}", lineno)], auto_comments=comments, context=context)
+    _add_country_forms(cat)
     tdir = _templates_dir()
     if tdir is not None:
         for docx in sorted(tdir.rglob("*.docx")):
@@ -475,9 +655,9 @@ def check_language(lang: str, template: Catalog | None, base: Path | None = None
     report = LanguageReport(lang, path)
     file = display(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        report.problems.append(CatalogError(f"cannot read catalog: {exc.strerror}", file=file))
+        data = read_po_bytes(path, file)
+    except CatalogError as exc:
+        report.problems.append(exc)
         return report
     syntax = lint_po(data, file)
     if syntax:

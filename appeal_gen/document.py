@@ -8,12 +8,14 @@ here are what ``appeal-gen locale update`` extracts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from .conventions import Conventions
 from .errors import TranslationMissingError
 from .locale import LocaleInfo
-from .markup import Para, Run, paragraphs, parse_inline
+from .markup import TYPOGRAPHY, Para, Run, paragraphs, parse_inline, typeset
 from .spec import Authority, Spec, Text
 
 
@@ -40,6 +42,63 @@ STATUS_NAMES = {
     "release": N_("Release"),
     "other": N_("Other"),
 }
+
+
+#: The phrase for the authorities of the appeal's country, in the sentence
+#: before the demands. Its grammatical form (case, article, preposition,
+#: adjective) is not in CLDR, so each catalog may give it per country: an
+#: entry with context ``country:<code>`` and the English phrase as msgid
+#: (see :func:`authorities_phrase`); ``locale update`` adds one per code in
+#: :data:`COUNTRY_FORMS`.
+# TRANSLATORS: the authorities of the appeal's country, as the sentence
+# before the demands needs them; {country} is the bare country name from
+# CLDR. Used for a country without an entry of its own (context
+# "country:<code>"), so word it so that any bare name reads correctly,
+# e.g. French "les autorités ({country})".
+AUTHORITIES = N_("the authorities in {country}")
+
+#: Countries whose "the authorities in ..." phrase the catalogs carry, one
+#: entry each (context ``country:<code>``). Add a code here and run
+#: ``appeal-gen locale update`` to offer translators another country.
+COUNTRY_FORMS = ("KH",)
+
+
+def country_form_msgid(code: str) -> str:
+    """The msgid of *code*'s per-country entry: the English phrase with the English name.
+
+    >>> country_form_msgid("KH")
+    'the authorities in Cambodia'
+    """
+    from babel import Locale
+
+    return AUTHORITIES.replace("{country}", str(Locale("en").territories.get(code, code)))
+
+
+def authorities_phrase(loc: LocaleInfo, code: str, conventions: Conventions) -> str:
+    """ "the authorities in <country>" in the form this language's sentence needs.
+
+    First the spec's own (``conventions.<lang>.authorities``), then the
+    catalog's entry for this country ("les autorités cambodgiennes"), then
+    the catalog's general pattern around the CLDR name, which translators
+    word so that a bare name reads correctly ("les autorités ({country})").
+    """
+    if conventions.authorities:
+        return conventions.authorities
+    own = loc.messages.pgettext(f"country:{code}", country_form_msgid(code))
+    return own or loc._(AUTHORITIES, country=loc.country(code))
+
+
+def conventions_for(spec: Spec, lang: str) -> Conventions:
+    """The spec's conventions for *lang* (``fr_CA`` takes ``fr``'s when it has none)."""
+    found = spec.conventions.get(lang) or spec.conventions.get(lang.split("_")[0])
+    return found if isinstance(found, Conventions) else Conventions()
+
+
+def typography_rule(spec: Spec, loc: LocaleInfo) -> Callable[[str], str] | None:
+    """The typesetting *loc*'s language gets (markup.TYPOGRAPHY), unless the spec turns it off."""
+    if not conventions_for(spec, loc.lang).typography:
+        return None
+    return TYPOGRAPHY.get(loc.locale.language)
 
 
 @dataclass(frozen=True)
@@ -122,6 +181,9 @@ class Letter:
     meta_subject: str
     meta_keywords: tuple[str, ...]
     warnings: list[str] = field(default_factory=list)
+    #: The digit zero numbers print with ("០" in a Khmer letter): for the page
+    #: footer, whose numbers are only known while the PDF is laid out.
+    digit_zero: str = "0"
     #: Set for a personalised letter (batch): the renderers then print the
     #: address block, salutation and signature, and leave out the appeal's
     #: instructions to supporters (whom to write to, copies, deadline).
@@ -252,6 +314,10 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
     listed in ``Letter.warnings``.
     """
     _check_translated(spec, loc.lang, allow_fallback)
+    conventions = conventions_for(spec, loc.lang)
+    if "_" not in loc.lang or loc.lang in spec.conventions:
+        # A region asked for on the command line (--lang en_US) wins over the spec's (en: en_IE).
+        loc = loc.regional(conventions.locale)
     r = _Resolver(spec, loc, allow_fallback)
     _ = loc._
     issuers = [r.s(i.name) for i in spec.issuers]
@@ -303,7 +369,7 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
 
     deadline = None
     if spec.deadline:
-        deadline = _plain(_("Please take action until {date}.", date=loc.date(spec.deadline)), "deadline", bold=True)
+        deadline = _plain(_("Please take action by {date}.", date=loc.date(spec.deadline)), "deadline", bold=True)
 
     links = tuple(Para((Run(r.s(ln.title), url=ln.url),), ln.title.path) for ln in spec.links)
 
@@ -328,14 +394,16 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
         urge=_plain(
             # TRANSLATORS: the line before the numbered demands. The number
             # that picks the plural form is how many organisations issue the
-            # appeal ("X urges", "X and Y urge"). {country} is a bare country
-            # name from CLDR, without an article.
+            # appeal ("X urges", "X and Y urge"). {authorities} is your
+            # translation of "the authorities in {country}" (the entry for
+            # the appeal's country if there is one, e.g. "les autorités
+            # cambodgiennes"), in the form this sentence needs.
             loc.n_(
-                "{organisation} urges the authorities in {country} to:",
-                "{organisation} urge the authorities in {country} to:",
+                "{organisation} urges {authorities} to:",
+                "{organisation} urge {authorities} to:",
                 len(issuers),
                 organisation=issuer_names,
-                country=country,
+                authorities=authorities_phrase(loc, spec.country, conventions),
             ),
             "demands",
             bold=True,
@@ -351,7 +419,11 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
         page_label=_page_label(loc),
         meta_subject=_("Urgent appeal: {status}, {country}", status=_(STATUS_NAMES[spec.status]), country=country),
         meta_keywords=(ref.code, country, _(STATUS_NAMES[spec.status])),
+        digit_zero=loc.zero,
     )
+    rule = typography_rule(spec, loc)
+    if rule is not None:
+        letter = _typeset_letter(letter, rule)
     # Collected last, so that every catalog look-up above has left its note.
     warnings = [*loc.messages.fallbacks]
     if r.fallback_fields:
@@ -360,6 +432,45 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
             f"{spec.language}: {', '.join(r.fallback_fields)}"
         )
     return replace(letter, warnings=warnings)
+
+
+def _typeset_letter(letter: Letter, rule: Callable[[str], str]) -> Letter:
+    """Every word of *letter*, fixed text and the spec's alike, through the language's typesetting *rule*.
+
+    Once per language: a batch's personal letters share the result.
+    """
+
+    def paras(ps: tuple[Para, ...]) -> tuple[Para, ...]:
+        return tuple(typeset(p, rule) for p in ps)
+
+    def addressee(a: Addressee) -> Addressee:
+        sal = typeset(a.salutation, rule) if a.salutation else None
+        return Addressee(paras(a.lines), sal, paras(a.contact))
+
+    def maybe(p: Para | None) -> Para | None:
+        return typeset(p, rule) if p else None
+
+    return replace(
+        letter,
+        issuer_names=rule(letter.issuer_names),
+        label_urgent=rule(letter.label_urgent),
+        reference=rule(letter.reference),
+        dateline=rule(letter.dateline),
+        title=typeset(letter.title, rule),
+        status=typeset(letter.status, rule),
+        sections=[Section(typeset(s.heading, rule), paras(s.paras), s.subheading) for s in letter.sections],
+        concern=paras(letter.concern),
+        urge=typeset(letter.urge, rule),
+        demands=tuple((n, typeset(p, rule)) for n, p in letter.demands),
+        write_to_heading=typeset(letter.write_to_heading, rule),
+        addressees=tuple(addressee(a) for a in letter.addressees),
+        copies_heading=maybe(letter.copies_heading),
+        copies=tuple(addressee(a) for a in letter.copies),
+        deadline=maybe(letter.deadline),
+        links_heading=maybe(letter.links_heading),
+        page_label=rule(letter.page_label),
+        meta_subject=rule(letter.meta_subject),
+    )
 
 
 def _page_label(loc: LocaleInfo) -> str:
@@ -436,10 +547,17 @@ def personalise(letter: Letter, spec: Spec, loc: LocaleInfo, who: Correspondent)
             signatory.append(_plain(who.signatory_city, "row.signatory_city"))
     else:
         signatory = [_plain(letter.issuer_names, "issuers", bold=True)]
+    salutation = _plain(text, "row.salutation" if who.salutation else sal_field)
+    closing = _plain(_("Yours sincerely,"), None)
+    rule = typography_rule(spec, loc)
+    if rule is not None:
+        address = tuple(typeset(p, rule) for p in address)
+        salutation, closing = typeset(salutation, rule), typeset(closing, rule)
+        signatory = [typeset(p, rule) for p in signatory]
     recipient = Recipient(
         address=address,
-        salutation=_plain(text, "row.salutation" if who.salutation else sal_field),
-        closing=_plain(_("Yours sincerely,"), None),
+        salutation=salutation,
+        closing=closing,
         signatory=tuple(signatory),
         extra=who.extra,
     )

@@ -92,7 +92,10 @@ def _scalar_text(value: str, indent: int, nl: str, old: Any = None) -> str:
         except yaml.YAMLError:
             loaded = None
         if loaded == value or (
-            old is not None and not isinstance(old, str) and type(loaded) is type(old) and str(loaded) == value
+            old is not None
+            and not isinstance(old, str)
+            and type(loaded) is type(old)
+            and str(loaded).lower() == value.lower()
         ):
             return value
     return _yaml.flow_scalar(value)
@@ -148,6 +151,8 @@ def _add(text: str, file: str, parts: _Path, value: str, source: str | None, pat
     try:
         parent = _get(data, parts[:-1])
     except (KeyError, IndexError, ValueError, TypeError):
+        if source is None:
+            return _add_nested(text, file, data, parts, value, path)
         raise EditRefusedError("no such field", field=path) from None
     key = parts[-1]
     if not (isinstance(parent, (str, dict)) and key.replace("_", "").isalnum()):
@@ -164,14 +169,43 @@ def _add(text: str, file: str, parts: _Path, value: str, source: str | None, pat
     return out
 
 
+def _add_nested(text: str, file: str, data: Any, parts: _Path, value: str, path: str) -> str:
+    """A key under mappings the spec does not have yet (``conventions.fr.locale``): added with them."""
+    k = len(parts) - 1
+    while k > 0:
+        try:
+            found = _get(data, parts[: k - 1]) if k > 1 else data
+        except (KeyError, IndexError, ValueError, TypeError):
+            k -= 1
+            continue
+        if not isinstance(found, dict) or parts[k - 1] in found:
+            raise EditRefusedError("no such field", field=path)
+        break
+    else:
+        raise EditRefusedError("no such field", field=path)
+    if not all(p.replace("_", "").isalnum() and not p.isdigit() for p in parts[k - 1 :]):
+        raise EditRefusedError("no such field", field=path)
+    nested: Any = typed(value)
+    for p in reversed(parts[k:]):
+        nested = {p: nested}
+    out = add_key(text, file, ".".join(parts[: k - 1]), parts[k - 1], nested)
+    expected = _data(text)
+    (_get(expected, parts[: k - 1]) if k > 1 else expected)[parts[k - 1]] = nested
+    if _data(out) != expected:
+        raise EditRefusedError("the field could not be added in place", field=path)
+    return out
+
+
 def typed(value: str) -> Any:
-    """A date or whole number typed as text, as YAML would read it written plain (else the text)."""
+    """A date, whole number or true/false typed as text, as YAML would read it written plain (else the text)."""
     import datetime
 
     try:
         loaded = yaml.safe_load(value)
     except yaml.YAMLError:
         return value
+    if isinstance(loaded, bool) and value in ("true", "false"):
+        return loaded
     if isinstance(loaded, (datetime.date, int)) and not isinstance(loaded, bool) and str(loaded) == value:
         return loaded
     return value
@@ -218,7 +252,8 @@ def _verify(old: str, new: str, file: str, parts: _Path, value: str) -> None:
         typed = _get(got, parts)
     except (KeyError, IndexError, ValueError, TypeError):
         typed = None
-    placed = typed if typed is not None and not isinstance(typed, str) and str(typed) == value else value
+    same = typed is not None and not isinstance(typed, str) and str(typed).lower() == value.lower()
+    placed = typed if same else value
     if isinstance(target, list):
         target[int(last)] = placed
     else:

@@ -134,22 +134,95 @@ def _fc_list() -> list[tuple[str, str, str, int]]:
     return rows
 
 
+#: A font file larger than this is skipped unread (Noto CJK, among the
+#: largest, is about 20 MiB).
+MAX_FONT_BYTES = 64 * 1024 * 1024
+#: Entries looked at under the font folders, in all: a folder named by
+#: mistake (``/`` or a home folder) must not be walked for minutes.
+MAX_FONT_DIR_ENTRIES = 100_000
+
+
+def _font_files(dirs: list[str]) -> list[Path]:
+    """The ``.ttf``/``.ttc`` names under *dirs*, in the order ``sorted(rglob)`` gave.
+
+    Walked with ``os.scandir``, each folder once even where links make a
+    loop, and without opening anything: a FIFO, a device or a socket named
+    ``x.ttf`` is sorted out later by ``_read_font`` from its ``fstat``.
+    """
+    found: list[Path] = []
+    seen = 0
+    visited: set[tuple[int, int]] = set()
+    for d in dirs:
+        stack = [d]
+        while stack:
+            folder = stack.pop()
+            try:
+                st = os.stat(folder)
+                if (st.st_dev, st.st_ino) in visited:
+                    continue
+                visited.add((st.st_dev, st.st_ino))
+                with os.scandir(folder) as it:
+                    entries = list(it)
+            except OSError:
+                continue
+            for entry in entries:
+                seen += 1
+                if seen > MAX_FONT_DIR_ENTRIES:
+                    return sorted(found)
+                try:
+                    if entry.is_dir():
+                        stack.append(entry.path)
+                    elif entry.name.lower().endswith((".ttf", ".ttc")):
+                        found.append(Path(entry.path))
+                except OSError:
+                    continue
+    return sorted(found)
+
+
+def _read_font(path: Path) -> bytes | None:
+    """The bytes of *path* if it is a regular file of at most ``MAX_FONT_BYTES``, else None.
+
+    Opened with ``O_NONBLOCK`` and checked with ``fstat`` on the open file:
+    opening a FIFO for reading blocks until a writer comes, and a name can be
+    swapped for one between a ``stat`` and an ``open``.
+    """
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FONT_BYTES:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_FONT_BYTES + 1)
+        return data if len(data) <= MAX_FONT_BYTES else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def _scan_dirs(dirs: list[str]) -> list[tuple[str, str, str, int]]:
     """Family and style names read from the files themselves (no fontconfig)."""
+    import io
+
     from reportlab.pdfbase.ttfonts import TTFontFile
 
     rows = []
-    for d in dirs:
-        for p in sorted(Path(d).rglob("*")):
-            if p.suffix.lower() not in (".ttf", ".ttc"):
-                continue
-            try:
-                f = TTFontFile(str(p), validate=0, subfontIndex=0)
-            except Exception:  # noqa: BLE001 - unreadable or CFF font: skip it
-                continue
-            family = f.familyName.decode("utf-8", "replace") if isinstance(f.familyName, bytes) else str(f.familyName)
-            style = f.styleName.decode("utf-8", "replace") if isinstance(f.styleName, bytes) else str(f.styleName)
-            rows.append((family, style, str(p), 0))
+    for p in _font_files(dirs):
+        data = _read_font(p)
+        if data is None:
+            continue
+        try:
+            f = TTFontFile(io.BytesIO(data), validate=0, subfontIndex=0)
+        except Exception:  # noqa: BLE001 - unreadable or CFF font: skip it
+            continue
+        family = f.familyName.decode("utf-8", "replace") if isinstance(f.familyName, bytes) else str(f.familyName)
+        style = f.styleName.decode("utf-8", "replace") if isinstance(f.styleName, bytes) else str(f.styleName)
+        rows.append((family, style, str(p), 0))
     return rows
 
 

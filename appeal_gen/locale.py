@@ -10,18 +10,20 @@ without a build step.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import functools
 import gettext
 import io
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import sanitize
-from .errors import CatalogError, UsageError
+from .errors import UsageError
 from .resources import LOCALES_DIR, LOCALES_ENV, locales_dir  # noqa: F401 - re-exported
 
 DOMAIN = "appeal_gen"
@@ -65,13 +67,9 @@ def _load_catalog(path: str, mtime: float) -> gettext.GNUTranslations:
     """Compile a .po in memory. ``mtime`` is part of the cache key on purpose."""
     from babel.messages.mofile import write_mo
 
-    from .catalogs import parse_po
+    from .catalogs import parse_po, read_po_bytes
 
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise CatalogError(f"cannot read catalog: {exc.strerror}", file=path) from None
+    data = read_po_bytes(path, path)
     # babel alone reads an unterminated string as if it were closed, minus
     # its last character: parse_po checks the syntax line by line first.
     catalog = parse_po(data, path)
@@ -109,6 +107,15 @@ def substitute(text: str, params: dict[str, str]) -> str:
     return "".join(out)
 
 
+def _same_language(a: str, b: str) -> bool:
+    """``en`` text in an ``en_IE`` letter is not a fallback worth a warning: only the region differs.
+
+    >>> _same_language("en", "en_IE"), _same_language("fr", "fr_CA"), _same_language("en", "fr")
+    (True, True, False)
+    """
+    return a.split("_", 1)[0] == b.split("_", 1)[0]
+
+
 @dataclass
 class Messages:
     """Catalog look-up along the fallback chain, recording every fallback."""
@@ -135,16 +142,29 @@ class Messages:
             return singular if n == 1 else plural
         return found
 
+    def pgettext(self, context: str, message: str) -> str | None:
+        """The translation of *message* in *context* (gettext's msgctxt), or None.
+
+        None rather than *message*: the callers (per-country forms) have a
+        fallback of their own, and a missing optional entry is not worth a
+        warning.
+        """
+        for _code, catalog in self._chain:
+            text = catalog._catalog.get(f"{context}\x04{message}")  # type: ignore[attr-defined]
+            if text:
+                return self._clean(message, str(text))
+        return None
+
     def _lookup(self, message: str, key: Callable[[Any], object]) -> str | None:
         """The first catalog along the chain that translates *message*, noting any fallback."""
         for code, catalog in self._chain:
             # GNUTranslations returns the msgid itself when it has no entry.
             text = catalog._catalog.get(key(catalog))  # type: ignore[attr-defined]
             if text:
-                if code != self.lang:
+                if not _same_language(code, self.lang):
                     self.note_fallback(message, code)
                 return self._clean(message, str(text))
-        if self.lang != SOURCE_LANGUAGE:
+        if not _same_language(SOURCE_LANGUAGE, self.lang):
             self.note_fallback(message, SOURCE_LANGUAGE)
         return None
 
@@ -210,11 +230,43 @@ class LocaleInfo:
             self.messages.note_fallback(message, SOURCE_LANGUAGE, broken=True)
             return substitute(source, params)
 
+    def regional(self, region: str | None) -> LocaleInfo:
+        """This language, with dates and numbers written as in *region* (``en_IE``).
+
+        The spec's ``conventions.<lang>.locale``: an Irish organisation writes
+        "6 December 2017", not CLDR ``en``'s "December 6, 2017". Only babel's
+        locale data changes; the catalog, the fallbacks already noted and the
+        language code (file names, field look-ups) stay.
+        """
+        if not region or region == str(self.locale):
+            return self
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            locale = Locale.parse(region)
+        except (UnknownLocaleError, ValueError):
+            raise UsageError(f"unknown locale '{region}'") from None
+        other = copy.copy(self)
+        other.locale = locale
+        return other
+
     # Locale data -------------------------------------------------------------
     def date(self, value: _dt.date) -> str:
+        """The long date as the language's own press writes it, in its digits.
+
+        CLDR's long pattern, except where :data:`DATE_PATTERNS` knows better
+        (Khmer writes "ថ្ងៃទី៦ ខែធ្នូ ឆ្នាំ២០១៧", with the words for day, month
+        and year); French writes the first of the month as an ordinal,
+        "1er décembre", which CLDR does not.
+        """
         from babel.dates import format_date
 
-        return self.digits(format_date(value, format="long", locale=self.locale))
+        pattern = DATE_PATTERNS.get(str(self.locale)) or DATE_PATTERNS.get(self.locale.language)
+        if pattern is None:
+            pattern = self.locale.date_formats["long"].pattern
+        if self.locale.language == "fr" and value.day == 1:
+            pattern = re.sub(r"(?<![d'])d(?![d'])", "d'er'", pattern)
+        return self.digits(format_date(value, format=pattern, locale=self.locale))
 
     def country(self, code: str) -> str:
         return str(self.locale.territories.get(code, code))
@@ -233,19 +285,42 @@ class LocaleInfo:
         A translator opts in by translating the marker string ``native-digits``
         as ``yes`` (Khmer and Arabic often want ០១២ / ٠١٢).
         """
+        return to_digits(text, self.zero)
+
+    @functools.cached_property
+    def zero(self) -> str:
+        """The digit zero this language's numbers are printed with ("0" unless native).
+
+        Kept on the letter too, so that the page footer, which only learns
+        its numbers while the PDF is laid out, prints them in the same digits.
+        """
         use = self._native_digits
         if use is None:
             # TRANSLATORS: translate as "yes" to print numbers (dates, demand
             # numbers) in your language's own digits, e.g. Khmer ០១២ or Arabic ٠١٢.
             use = self.messages.gettext("native-digits") == "yes"
         if not use:
-            return text
-        native = self._native_zero()
-        if native is None:
-            return text
-        return "".join(chr(ord(native) + int(c)) if "0" <= c <= "9" else c for c in text)
+            return "0"
+        return self._native_zero() or "0"
 
     def _native_zero(self) -> str | None:
         # Unicode places each script's digits 0-9 consecutively from its zero.
         zeros = {"ar": "\u0660", "km": "\u17e0", "fa": "\u06f0", "bn": "\u09e6", "th": "\u0e50", "my": "\u1040"}
         return zeros.get(self.locale.language)
+
+
+#: Long-date patterns (CLDR syntax) where CLDR's own is not how the
+#: language's press writes a date in running text. Keyed by locale, then
+#: language; CLDR ``km`` has "6 ធ្នូ 2017", Khmer writers "ថ្ងៃទី៦ ខែធ្នូ ឆ្នាំ២០១៧".
+DATE_PATTERNS: dict[str, str] = {"km": "'ថ្ងៃទី'd 'ខែ'MMMM 'ឆ្នាំ'y"}
+
+
+def to_digits(text: str, zero: str) -> str:
+    """*text* with its ASCII digits written from *zero* on (Unicode keeps each script's 0-9 in a row).
+
+    >>> to_digits("Page 1 of 12", "\u17e0")
+    'Page ១ of ១២'
+    """
+    if zero == "0":
+        return text
+    return "".join(chr(ord(zero) + ord(c) - 48) if "0" <= c <= "9" else c for c in text)

@@ -10,7 +10,8 @@ Unbalanced markers print as they are rather than swallowing text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 #: Only these link targets are written into documents: a ``javascript:`` or
 #: ``file:`` link in an appeal would be an attack on its reader.
@@ -127,3 +128,64 @@ def _spaceless(ch: str) -> bool:
         or 0x19E0 <= cp <= 0x19FF
         or 0x0E00 <= cp <= 0x0E7F  # Thai
     )
+
+
+# Typography -----------------------------------------------------------------
+# What a native typesetter does to a language's text that its writers type
+# with plain spaces. Applied by document.py to the fixed text and the spec's
+# text alike, once per language (and to each personal letter's few lines).
+
+_NBSP = "\u00a0"  # no-break space: before ":" and inside « », after "n°"
+_NNBSP = "\u202f"  # narrow no-break space: before ";" "!" "?"
+
+
+def french_spacing(text: str) -> str:
+    """French spacing: the space before ``: ; ! ?`` and inside ``« »`` cannot break.
+
+    Only spaces already typed are changed (and « » get one where none was
+    typed): a ``:`` with no space before it is a time, a URL or a ratio,
+    which must stay as written. So ";" can never start a line.
+
+    >>> french_spacing("n° 1 : « oui » ; non ! «peut-être»") == (
+    ...     "n°\\u00a01\\u00a0: «\\u00a0oui\\u00a0»\\u202f; non\\u202f! «\\u00a0peut-être\\u00a0»")
+    True
+    >>> french_spacing("à 10:30, https://x.org/?a=1")
+    'à 10:30, https://x.org/?a=1'
+    """
+    if not any(c in text for c in ":;!?«»°"):
+        return text  # most runs: no work
+    text = re.sub(r"[ \t\u00a0\u202f]+:", _NBSP + ":", text)
+    text = re.sub(r"[ \t\u00a0\u202f]+([;!?])", _NNBSP + r"\1", text)
+    text = re.sub(r"«[ \t\u00a0\u202f]*", "«" + _NBSP, text)
+    text = re.sub(r"[ \t\u00a0\u202f]*»", _NBSP + "»", text)
+    return re.sub(r"\b([nN]°)[ \t]+(?=\w)", r"\1" + _NBSP, text)
+
+
+def khmer_punctuation(text: str) -> str:
+    """A Latin ``;`` or ``.`` ending Khmer text becomes the Khmer full stop ``។``.
+
+    Writers copying an English list of demands keep its ";", which a Khmer
+    reader sees as foreign; Khmer ends each item with ។ (khan).
+
+    >>> khmer_punctuation("ការពារសិទ្ធិមនុស្ស;")
+    'ការពារសិទ្ធិមនុស្ស។'
+    >>> khmer_punctuation("CCHR;")
+    'CCHR;'
+    """
+    return re.sub(r"(?<=[\u1780-\u17ff])\s*[;.]\s*$", "\u17d4", text)
+
+
+#: Per language, what typesetting its text gets (``conventions.<lang>.typography: false`` turns it off).
+TYPOGRAPHY = {"fr": french_spacing, "km": khmer_punctuation}
+
+
+def typeset(para: Para, rule: Callable[[str], str]) -> Para:
+    """*para* with *rule* applied to its text runs (never to a link's text or address).
+
+    Returns *para* itself when nothing changed, so that renderers' caches
+    keyed on identity keep working.
+    """
+    runs = tuple(r if r.url else replace(r, text=rule(r.text)) for r in para.runs)
+    if all(a.text == b.text for a, b in zip(runs, para.runs, strict=True)):
+        return para
+    return Para(runs, para.field)

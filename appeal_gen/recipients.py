@@ -49,6 +49,28 @@ ADDRESS_N = re.compile(r"^address_(\d{1,2})$")
 WHO_COLUMNS = ("name", "office", "organisation", "signatory_name")
 DELIMITERS = ",;\t|"
 
+# XLSX limits. An .xlsx is a zip of XML that openpyxl trusts: it pads every
+# row to the sheet's declared ``<dimension>`` and fills in every row number
+# skipped, so a 5 KB file naming the last cell of the sheet, or a 1 MB one
+# that inflates to gigabytes, would run for hours. The zip is checked from its
+# central directory before openpyxl opens it (zipfile never inflates an
+# entry past the size declared there), and rows are read with our own bounds.
+
+#: Compressed size of the workbook file.
+MAX_XLSX_BYTES = 64 * 1024 * 1024
+#: All entries unpacked, as declared in the zip's central directory.
+MAX_XLSX_UNCOMPRESSED = 128 * 1024 * 1024
+#: Compression ratio of an entry over 1 MiB (honest sheets are 5-20:1).
+MAX_XLSX_RATIO = 100
+#: Entries in the zip (a workbook has a dozen or so, plus one per sheet).
+MAX_XLSX_ENTRIES = 10_000
+#: The shared-strings part, which openpyxl reads whole into memory.
+MAX_XLSX_SHARED_STRINGS = 64 * 1024 * 1024
+#: Columns read in a row; cells to the right of them are refused if not empty.
+MAX_XLSX_COLUMNS = 200
+#: Rows read, blank ones included (Excel's own maximum).
+MAX_XLSX_ROWS = 1_048_576
+
 
 #: What a language cell may look like before babel reads it: letters, then ``_``- or ``-``-joined
 #: subtags. babel ignores what follows ``.`` or ``@`` (``en.x/../../x`` reads as ``en``) and
@@ -230,16 +252,30 @@ class RecipientList:
 
     # XLSX --------------------------------------------------------------------
     def _xlsx_rows(self) -> Iterator[Row]:
-        wb = _open_workbook(self.path)
-        try:
-            for number, cells in enumerate(wb.worksheets[0].iter_rows(values_only=True), 1):
-                if number <= self.header_line:
-                    continue
-                text = [_cell_text(c) for c in cells]
-                if any(t.strip() for t in text):
-                    yield self._row(number, text, False)
-        finally:
-            wb.close()
+        ncols = len(self.columns)
+        limit = csv.field_size_limit()
+        for number, cells in _sheet_rows(self.path, max(ncols, MAX_XLSX_COLUMNS) + 1):
+            if number <= self.header_line or cells.count(None) == len(cells):
+                continue
+            extra = cells[ncols:]
+            stray = None
+            if extra.count(None) != len(extra):  # rare: only then is each cell looked at
+                stray = next((i for i in range(ncols, len(cells)) if _cell_text(cells[i]).strip()), None)
+            if stray is not None:
+                yield Row(number, error=f"a value in column {stray + 1}, but the header has {ncols} columns")
+                continue
+            text = [_cell_text(c) for c in cells[:ncols]]
+            long = next((i for i, t in enumerate(text) if len(t) > limit), None)
+            if long is not None:
+                yield Row(
+                    number,
+                    column=self.columns[long],
+                    error=f"a cell longer than {limit:,} characters; no address or name is that long "
+                    "(a column pasted by mistake?)",
+                )
+                continue
+            if any(t.strip() for t in text):
+                yield self._row(number, text, False)
 
 
 def open_list(path: str, *, delimiter: str | None = None, encoding: str = "utf-8") -> RecipientList:
@@ -252,7 +288,14 @@ def open_list(path: str, *, delimiter: str | None = None, encoding: str = "utf-8
         raise RecipientListError(f"'{suffix}' files are not read; save the list as .xlsx or as CSV UTF-8", file=path)
     if suffix in (".xlsx", ".xlsm"):
         header, line = _xlsx_header(path)
-        return _checked(RecipientList(path, header, line, None, "xlsx"))
+        lst = _checked(RecipientList(path, header, line, None, "xlsx"))
+        # One pass over the whole sheet now, so that a sheet openpyxl cannot
+        # parse to the end, or one with too many rows, is refused before
+        # anything is written rather than when its rows are reached. It costs
+        # about as much as reading one column of every row, once a run.
+        for _ in _sheet_rows(path, 1):
+            pass
+        return lst
     encoding = _encoding(encoding, path)
     with open(p, "rb") as fh:
         head = fh.read(4)
@@ -414,33 +457,95 @@ def _encoding(encoding: str, path: str) -> str:
     return "utf-8" if name in ("utf-8", "utf-8-sig") else name
 
 
-def _open_workbook(path: str) -> Any:
+def _check_zip(path: str) -> None:
+    """Refuse a workbook whose zip would unpack to more than a list can be.
+
+    Read from the central directory only; zipfile stops (with an error) an
+    entry that inflates past the size declared there, so these sizes bound
+    everything openpyxl will unpack.
+    """
+    import os
     import zipfile
 
+    size = os.path.getsize(path)
+    if size > MAX_XLSX_BYTES:
+        raise RecipientListError(
+            f"the workbook is {size:,} bytes, more than the limit of {MAX_XLSX_BYTES:,}", file=path
+        )
+    with zipfile.ZipFile(path) as zf:
+        entries = zf.infolist()
+    if len(entries) > MAX_XLSX_ENTRIES:
+        raise RecipientListError(
+            f"the workbook holds {len(entries):,} files, more than the limit of {MAX_XLSX_ENTRIES:,}", file=path
+        )
+    total = 0
+    for e in entries:
+        total += e.file_size
+        if e.file_size > 1024 * 1024 and e.file_size > MAX_XLSX_RATIO * max(e.compress_size, 1):
+            raise RecipientListError(
+                f"{e.filename} would unpack {e.file_size // max(e.compress_size, 1):,} times larger than it is "
+                f"(more than {MAX_XLSX_RATIO}:1); refused as a zip bomb",
+                file=path,
+            )
+        if e.filename.lower().endswith("sharedstrings.xml") and e.file_size > MAX_XLSX_SHARED_STRINGS:
+            raise RecipientListError(
+                f"{e.filename} unpacks to {e.file_size:,} bytes, more than the limit of {MAX_XLSX_SHARED_STRINGS:,}",
+                file=path,
+            )
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise RecipientListError(
+            f"the workbook unpacks to {total:,} bytes, more than the limit of {MAX_XLSX_UNCOMPRESSED:,}", file=path
+        )
+
+
+def _sheet_rows(path: str, columns: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(row number, the first *columns* values) of the first sheet, streamed, blank rows included.
+
+    The sheet's ``<dimension>`` is ignored (``reset_dimensions``) and rows
+    are cut at *columns*, so a cell declared at XFD1048576 costs nothing.
+    Whatever a broken file makes openpyxl, zipfile or the XML parser raise
+    becomes one ``RecipientListError``: this is where the user's bytes are
+    read, and the exceptions of a third-party parser are not a closed set.
+    """
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        _check_zip(path)
         with warnings.catch_warnings():
             # openpyxl warns about spreadsheet features it ignores (data
             # validation, styles); the values are all a list needs.
             warnings.simplefilter("ignore")
-            return load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise RecipientListError(f"cannot read the workbook: {exc}", file=path) from None
+            wb = load_workbook(path, read_only=True, data_only=True)
+        try:
+            if not wb.worksheets:
+                return
+            ws = wb.worksheets[0]
+            ws.reset_dimensions()
+            rows = ws.iter_rows(max_col=columns, max_row=MAX_XLSX_ROWS + 1, values_only=True)
+            for number, cells in enumerate(rows, 1):
+                if number > MAX_XLSX_ROWS:
+                    raise RecipientListError(f"the first sheet has more than {MAX_XLSX_ROWS:,} rows", file=path)
+                yield number, cells
+        finally:
+            wb.close()
+    except RecipientListError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise RecipientListError(f"cannot read the spreadsheet: {detail}", file=path) from None
 
 
 def _xlsx_header(path: str) -> tuple[tuple[str, ...], int]:
-    wb = _open_workbook(path)
-    try:
-        for number, cells in enumerate(wb.worksheets[0].iter_rows(values_only=True), 1):
-            text = [_cell_text(c) for c in cells]
-            if any(t.strip() for t in text):
-                while text and not text[-1].strip():
-                    text.pop()
-                return tuple(normalise_header(t) for t in text), number
-    finally:
-        wb.close()
+    for number, cells in _sheet_rows(path, MAX_XLSX_COLUMNS + 1):
+        if cells.count(None) == len(cells):
+            continue
+        text = [_cell_text(c) for c in cells]
+        if any(t.strip() for t in text):
+            while text and not text[-1].strip():
+                text.pop()
+            if len(text) > MAX_XLSX_COLUMNS:
+                raise RecipientListError(f"the header has more than {MAX_XLSX_COLUMNS} columns", file=path, line=number)
+            return tuple(normalise_header(t) for t in text), number
     raise RecipientListError("the first sheet is empty; its first row must name the columns", file=path)
 
 

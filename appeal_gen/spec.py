@@ -52,6 +52,12 @@ _URL_RE = re.compile(r"^(https?://|mailto:)\S+$")
 MAX_NODES = 50_000
 MAX_DEPTH = 30
 MAX_TEXT_CHARS = 20_000
+#: Characters in a whole-number field (spec_version, ua_number ...). YAML
+#: reads ``0x``, ``0o``, ``0b``, ``1_000`` and base-60 ``1:2:3`` integers of
+#: any length: a 100,000-digit one takes seconds to build (base 60 is
+#: quadratic) and then cannot even be printed (Python's int-to-string limit).
+#: The check is on the text, before anything is converted.
+MAX_INT_CHARS = 20
 
 
 # --------------------------------------------------------------------------
@@ -163,6 +169,8 @@ class Spec:
     deadline: _dt.date | None = None
     links: tuple[Link, ...] = ()
     languages: tuple[str, ...] = ()
+    #: language -> how it is written (conventions.Conventions): regional dates, typography, country forms
+    conventions: dict[str, Any] = field(default_factory=dict, repr=False)
     texts: tuple[Text, ...] = field(default=(), repr=False)
     #: language -> field path -> fingerprint of the source text its translation was made from (staleness.py)
     translated_from: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
@@ -304,6 +312,8 @@ _SCHEMA: dict[str, _Field] = {
     "copies_to": _list(_obj(_AUTHORITY)),
     "deadline": _Field("date"),
     "links": _list(_obj({"title": _Field("text", required=True), "url": _Field("url", required=True)})),
+    # How each language is written: regional dates, typography, country forms (locale.py).
+    "conventions": _Field("conventions"),
     # Written by appeal-gen (translate import/accept): see staleness.py.
     "translated_from": _Field("records"),
 }
@@ -332,6 +342,7 @@ _KIND_NAMES = {
     "list": "a list",
     "object": "a mapping",
     "records": "a mapping of language codes to field fingerprints",
+    "conventions": "a mapping of language codes to conventions",
 }
 
 
@@ -491,6 +502,10 @@ class _Validator:
             return items if all(v is not None for v in items) else None
         if kind in ("text", "name"):
             return self.text(node, path, depth, universal=kind == "name")
+        if kind == "conventions":
+            from .conventions import read_conventions
+
+            return read_conventions(self, node, path, depth)
         if kind == "records":
             from .staleness import read_records
 
@@ -514,6 +529,10 @@ class _Validator:
         if kind == "int":
             if not (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int")):
                 self.error(node, path, f"expected {expect}, found {_describe(node)}")
+                return None
+            if len(node.value) > MAX_INT_CHARS:
+                n = len(node.value)
+                self.error(node, path, f"expected {expect} of at most {MAX_INT_CHARS} characters, found {n}")
                 return None
             try:
                 return int(yaml.SafeLoader.construct_yaml_int(yaml.SafeLoader(""), node))
@@ -539,9 +558,15 @@ class _Validator:
         if not value:
             self.error(node, path, "must not be empty")
             return None
-        if kind == "email" and not _EMAIL_RE.match(value):
-            self.error(node, path, f"'{value}' is not an email address")
-            return None
+        if kind == "email":
+            # The issuer's address is every draft's From: checked here once, by the rule every header
+            # follows (mailheaders), so that a bad one is one spec error and not an error on every row.
+            from .mailheaders import check_addr_spec, shown
+
+            problem = "is not an email address" if not _EMAIL_RE.match(value) else check_addr_spec(value)
+            if problem:
+                self.error(node, path, f"'{shown(value)}' {problem}")
+                return None
         if kind == "url" and not _URL_RE.match(value):
             self.error(node, path, f"'{value}' is not a URL beginning with https://, http:// or mailto:")
             return None
@@ -598,9 +623,15 @@ class _Validator:
         if isinstance(node, yaml.MappingNode):
             values: dict[str, str] = {}
             for key_node, value_node in node.value:
-                if not self._count(value_node, depth, f"{path}.{key_node.value}"):
+                # A key that is a list or mapping is never turned into text:
+                # its repr could be as large as the alias tree behind it.
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+                if not self._count(value_node, depth, f"{path}.{shown}"):
                     if self.halted:
                         return None
+                    continue
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.error(key_node, path, "keys must be language codes such as en or fr")
                     continue
                 lang = self._lang(key_node, path, str(key_node.value))
                 if lang is None:
@@ -704,6 +735,7 @@ def _build(d: dict[str, Any], path: str, texts: list[Text], warnings: list[str])
         copies_to=tuple(_authority(a) for a in d.get("copies_to") or ()),
         deadline=d.get("deadline"),
         links=tuple(Link(title=ln["title"], url=ln["url"]) for ln in d.get("links") or ()),
+        conventions=d.get("conventions") or {},
         texts=tuple(texts),
         warnings=tuple(warnings),
         translated_from=d.get("translated_from") or {},

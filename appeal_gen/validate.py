@@ -185,7 +185,8 @@ def latin_names(spec: Spec, ctx: Context) -> Iterable[AppealGenError]:
             value = t.values[t.source]
             if _latin_only(value):
                 yield SpecWarning(
-                    f"the {lang} letter prints a Latin-script name '{value}'; give a {lang} form",
+                    f"the {lang} letter prints a Latin-script name '{value}'; "
+                    f"give its {lang} form in a mapping of forms per language (docs/spec.md, 'Translatable or not')",
                     file=spec.path,
                     line=t.line,
                     column=t.column,

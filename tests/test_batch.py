@@ -165,7 +165,7 @@ def test_letter_reads_back_addressed_greeted_and_signed(example_run, stem: str, 
         assert phrase in pdf, phrase
         at = text.index(phrase, at)  # in reading order
     # A letter to an official carries none of the appeal's instructions to supporters.
-    assert "Please write to" not in pdf and "Please take action until" not in pdf
+    assert "Please write to" not in pdf and "Please take action by" not in pdf
 
 
 def test_arabic_and_khmer_letters_carry_their_names(example_run) -> None:  # type: ignore[no-untyped-def]

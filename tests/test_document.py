@@ -18,16 +18,16 @@ URGE = {
         "Front Line Defenders and FIDH urge the authorities in Cambodia to:",
     ),
     "fr": (
-        "Example Defenders & Partners exhorte les autorités (Cambodge) à :",
-        "Front Line Defenders et FIDH exhortent les autorités (Cambodge) à :",
+        "Example Defenders & Partners exhorte les autorités cambodgiennes à\u00a0:",
+        "Front Line Defenders et FIDH exhortent les autorités cambodgiennes à\u00a0:",
     ),
     "es": (
         "Example Defenders & Partners insta a las autoridades de Camboya a:",
         "Front Line Defenders y FIDH instan a las autoridades de Camboya a:",
     ),
     "ru": (
-        "Example Defenders & Partners призывает власти страны Камбоджа:",
-        "Front Line Defenders и FIDH призывают власти страны Камбоджа:",
+        "Example Defenders & Partners призывает власти Камбоджи:",
+        "Front Line Defenders и FIDH призывают власти Камбоджи:",
     ),
 }
 

@@ -92,7 +92,7 @@ def test_unknown_status_suggests_the_closest() -> None:
 
 
 def test_yaml_alias_bomb_is_never_expanded() -> None:
-    """Nine levels of nine aliases would be 387 million values if walked."""
+    """Nine levels of nine aliases would be 387 million values if walked: refused while composing."""
     bomb = "lol0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
         f"lol{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 9)
     )
@@ -101,10 +101,11 @@ def test_yaml_alias_bomb_is_never_expanded() -> None:
     )
     with pytest.raises(SpecErrors) as info:
         parse_spec(text, "bomb.yaml")
-    lines = info.value.format().splitlines()
-    assert lines[0].startswith("bomb.yaml:1:1: lol0: unknown key; allowed here: spec_version, language,")
-    assert "bomb.yaml:9:7: subjects.0.description: expected a string, found a list" in lines
-    assert len(lines) == 10
+    # Refused by the composer, which counts each alias as the nodes it
+    # repeats, as soon as the count passes the limit: nothing walks it.
+    assert info.value.format() == (
+        "bomb.yaml:6:17: lol5.1: more than 200000 YAML nodes (YAML aliases expanding?); a spec this large is refused"
+    )
 
 
 def test_python_tags_are_refused_not_constructed() -> None:

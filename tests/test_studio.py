@@ -418,3 +418,20 @@ def test_two_studios_side_by_side_keep_their_own_cookies(folder: Path) -> None:
     # The first studio's cookie, sent to both (same host, other port), opens only the first.
     c.cookies.set(second, "x")
     assert c.get("/").status_code == 200
+
+
+def test_each_language_tab_sets_how_that_language_is_written(client: TestClient, folder: Path) -> None:
+    page = client.get("/edit?spec=case.yaml&lang=fr").text
+    tag = page[page.index('id="f-conventions-fr-authorities"') :].split(">")[0]
+    assert 'lang="fr"' in tag
+    for path, value in (
+        ("conventions.fr.authorities", "les autorités du Cambodge"),
+        ("conventions.fr.typography", "false"),
+    ):
+        r = client.post("/api/field?spec=case.yaml", data={"path": path, "value": value}, headers=CSRF)
+        assert r.status_code == 200 and r.text.strip() == ""
+    client.post("/api/save?spec=case.yaml", data={}, headers=CSRF)
+    text = (folder / "case.yaml").read_text()
+    assert text.endswith("conventions:\n  fr:\n    authorities: les autorités du Cambodge\n    typography: false\n")
+    conventions = parse_spec(text, "case.yaml").conventions["fr"]
+    assert (conventions.authorities, conventions.typography) == ("les autorités du Cambodge", False)

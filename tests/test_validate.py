@@ -124,7 +124,8 @@ def test_names_print_in_each_letters_own_script_in_pdf_and_docx(tmp_path: Path) 
 
 def _latin(spec: Path, line: int, column: int, field: str, name: str) -> str:
     return (
-        f"{spec}:{line}:{column}: {field}: warning: the km letter prints a Latin-script name '{name}'; give a km form"
+        f"{spec}:{line}:{column}: {field}: warning: the km letter prints a Latin-script name '{name}'; "
+        "give its km form in a mapping of forms per language (docs/spec.md, 'Translatable or not')"
     )
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import ooxml
 from ..document import Addressee, Letter
 from ..document import shared_values as _shared_key
 from ..errors import TemplateError
@@ -386,12 +387,43 @@ def render_docx(letter: Letter, options: DocxOptions | None = None, *, title: st
     _set_properties(tpl.docx.core_properties, letter, options)
     buf = io.BytesIO()
     tpl.save(buf)
-    return _normalise_zip(buf.getvalue())
+    data = _normalise_zip(buf.getvalue())
+    # What the template's tags produced is inspected too: "|safe" can write a field code.
+    ooxml.check_package(data, str(path), written=True)
+    return data
+
+
+#: python-docx refuses core-property text longer than this (ValueError); the
+#: full title is in the document itself.
+MAX_CORE_PROPERTY_CHARS = 255
 
 
 def _set_properties(cp: Any, letter: Letter, options: DocxOptions) -> None:
     for name, value in _fixed_properties(letter, options):
-        setattr(cp, name, value)
+        setattr(cp, name, _shorten(value) if isinstance(value, str) else value)
+
+
+def _shorten(text: str, limit: int = MAX_CORE_PROPERTY_CHARS) -> str:
+    """*text* cut to *limit* characters with "…", at a word end if there is one in the last half.
+
+    Never inside a grapheme: a combining mark, a joiner or a variation
+    selector stays with the character before it.
+    """
+    import unicodedata
+
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    space = text.rfind(" ", 0, cut + 1)
+    if space > limit // 2:
+        cut = space
+    while cut > 0 and (
+        unicodedata.category(text[cut]) in ("Mn", "Mc", "Me")
+        or text[cut] in "\u200d\ufe0e\ufe0f"
+        or text[cut - 1] == "\u200d"
+    ):
+        cut -= 1
+    return text[:cut].rstrip() + "\u2026"
 
 
 def _fixed_properties(letter: Letter, options: DocxOptions) -> tuple[tuple[str, Any], ...]:
@@ -486,6 +518,35 @@ _LISTING_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
 _SPLIT_PARAGRAPH = re.compile(r"<w:p([ >])")
 
 
+def check_template_source(path: Path) -> None:
+    """docxtpl's pre-processing and the Jinja compile of a template's body, headers and footers,
+    once, under the time limit: what every letter would otherwise fail on the same way.
+
+    For ``batch``, before any worker starts: a Jinja syntax error, or a part
+    whose pre-processing never ends (docxtpl's ``patch_xml`` has regular
+    expressions that are quadratic in a crafted run), is one exit-2 error
+    instead of one failed row per letter. The compiled templates stay in the
+    cache that ``CompiledTemplate`` reads.
+    """
+    from docxtpl import DocxTemplate
+
+    from .. import sandbox
+
+    try:
+        with sandbox.time_limit():
+            tpl = DocxTemplate(str(path))
+            tpl.render_init()
+            _compile(CompiledTemplate._source(tpl.patch_xml(tpl.get_xml())))
+            for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+                for _key, part in tpl.get_headers_footers(uri):
+                    _compile(CompiledTemplate._source(tpl.patch_xml(tpl.get_part_xml(part))))
+    except TemplateError as exc:
+        exc.file = exc.file or str(path)
+        raise
+    except Exception as exc:  # noqa: BLE001 - a volunteer's template can fail in jinja2, lxml or zipfile
+        raise TemplateError(f"cannot render the template: {exc}", file=str(path)) from None
+
+
 class CompiledTemplate:
     """A DOCX template prepared once, for rendering many letters of one language.
 
@@ -528,21 +589,24 @@ class CompiledTemplate:
         #: The core properties last set, and their part deflated.
         self.core: tuple[tuple[tuple[str, Any], ...], _Deflated] | None = None
         try:
-            tpl = DocxTemplate(str(path))
-            tpl.render_init()
-            self.tpl = tpl
-            package = tpl.docx.part.package
-            cp = tpl.docx.core_properties  # creates the part if the template has none, as render_docx does
-            #: Each templated property's compiled template, or its text if it has no Jinja tags.
-            self.properties = {name: _property(getattr(cp, name)) for name in _TEMPLATED_PROPERTIES}
-            self.body = _compile(self._source(tpl.patch_xml(tpl.get_xml())))
-            #: Header and footer parts: (part, encoding, compiled template).
-            self.headers: list[tuple[Any, str, Any]] = []
-            for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
-                for _key, part in tpl.get_headers_footers(uri):
-                    xml = tpl.get_part_xml(part)
-                    encoding = tpl.get_headers_footers_encoding(xml)
-                    self.headers.append((part, encoding, _compile(self._source(tpl.patch_xml(xml)))))
+            # docxtpl's patch_xml runs regular expressions over the whole part, some
+            # quadratic in a crafted one: under the time limit, like the rendering.
+            with sandbox.time_limit():
+                tpl = DocxTemplate(str(path))
+                tpl.render_init()
+                self.tpl = tpl
+                package = tpl.docx.part.package
+                cp = tpl.docx.core_properties  # creates the part if the template has none, as render_docx does
+                #: Each templated property's compiled template, or its text if it has no Jinja tags.
+                self.properties = {name: _property(getattr(cp, name)) for name in _TEMPLATED_PROPERTIES}
+                self.body = _compile(self._source(tpl.patch_xml(tpl.get_xml())))
+                #: Header and footer parts: (part, encoding, compiled template).
+                self.headers: list[tuple[Any, str, Any]] = []
+                for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+                    for _key, part in tpl.get_headers_footers(uri):
+                        xml = tpl.get_part_xml(part)
+                        encoding = tpl.get_headers_footers_encoding(xml)
+                        self.headers.append((part, encoding, _compile(self._source(tpl.patch_xml(xml)))))
             parts = list(package.iter_parts())
             footnotes = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
             if any(p.content_type == footnotes for p in parts):
@@ -627,8 +691,8 @@ class CompiledTemplate:
         _add_recipient(ctx, letter, tpl)
         return ctx
 
-    def _keep(self, key: tuple[object, ...], data: bytes) -> _Deflated:
-        """*data* deflated and kept under *key*, what it was made from.
+    def _keep(self, key: tuple[object, ...], data: bytes, name: str) -> _Deflated:
+        """*data* (zip entry *name*) inspected, deflated and kept under *key*, what it was made from.
 
         For headers, footers, core properties and the document's
         relationships, which depend on the letter only through text that is
@@ -636,6 +700,7 @@ class CompiledTemplate:
         the recipient in a header, the table fills up and is emptied now and
         then.
         """
+        ooxml.check_written_part(name, data, str(self.path))
         if len(self.finished) >= 64:
             self.finished.clear()
         packed = self.finished[key] = _deflate(data)
@@ -691,7 +756,9 @@ class CompiledTemplate:
                 cp = tpl.docx.core_properties
                 for name, value in values:
                     setattr(cp, name, value)
-                self.core = (values, _deflate(self.core_part.blob))
+                core = self.core_part.blob
+                ooxml.check_written_part(self.core_part.partname.membername, core, str(self.path))
+                self.core = (values, _deflate(core))
             entries: list[tuple[str, bytes | _Deflated]] = []
             static = self.static
             # PackageWriter's order: content types, package relationships, then each part and its own.
@@ -699,17 +766,19 @@ class CompiledTemplate:
             entries.append(("_rels/.rels", static["_rels/.rels"]))
             for part, name, rels_name in self.members:
                 if part is self.doc_part:
+                    # What the template's tags produced: "|safe" can write a field code.
+                    ooxml.check_written_tree(name, tpl.docx.element, str(self.path))
                     entries.append((name, serialize_part_xml(tpl.docx.element)))
                     if len(rels):
                         # The relationships' XML is made from these values alone.
                         key = ("rels", *((r.rId, r.reltype, r.is_external, _rel_target(r)) for r in rels.values()))
-                        entries.append((rels_name, finished.get(key) or self._keep(key, rels.xml)))
+                        entries.append((rels_name, finished.get(key) or self._keep(key, rels.xml, rels_name)))
                     continue
                 if part is self.core_part:
                     entries.append((name, self.core[1]))
                 elif id(part) in headers:
                     key, done, header = headers[id(part)]
-                    entries.append((name, done or self._keep(key, serialize_part_xml(header))))
+                    entries.append((name, done or self._keep(key, serialize_part_xml(header), name)))
                 else:
                     entries.append((name, static[name]))
                 if len(part.rels):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..locale import substitute
+from ..locale import substitute, to_digits
 from .pdfstyles import MARGIN, MM, PAGE_W
 
 if TYPE_CHECKING:
@@ -51,7 +51,8 @@ def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, page_w
             super().save()
 
         def _footer(self, total: int) -> None:
-            label = substitute(letter.page_label, {"page": str(self.getPageNumber()), "pages": str(total)})
+            numbers = {"page": str(self.getPageNumber()), "pages": str(total)}
+            label = substitute(letter.page_label, {k: to_digits(v, letter.digit_zero) for k, v in numbers.items()})
             self.saveState()
             self.setStrokeColor(HexColor("#BBBBBB"))
             self.setLineWidth(0.5)

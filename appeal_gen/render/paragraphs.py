@@ -37,7 +37,9 @@ class Writer:
         return paragraph_markup(self.base, self.rtl, para, style_name, width or self.width)
 
     def para(self, para: Para, style: str, width: float | None = None) -> Any:
-        return self.paragraph(self.markup(para, style, width), style)
+        flow = self.paragraph(self.markup(para, style, width), style)
+        flow.ag_field = para.field  # named in the error if it cannot be laid out (pdfdocument.layout_error)
+        return flow
 
     def paragraph(self, markup: str, style: str, bullet: str | None = None) -> Any:
         return paragraph(self.context, markup, self.styles[style], (self.base, self.rtl, style), bullet)

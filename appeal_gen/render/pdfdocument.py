@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from .. import fonts
 from ..document import Addressee, Letter
 from ..markup import Para
 from .context import PdfContext
@@ -172,10 +174,20 @@ def _body(w: Writer, width: float) -> list[Any]:
     story.extend(P(p, "body") for p in letter.concern)
     story.append(P(letter.urge, "urge"))
     num_w = 8 * MM
+    # A bullet is drawn in the base font as it is, unchecked: a number that
+    # font cannot draw in full (a catalog's "{number}." may hold any
+    # character) is laid out as a paragraph instead, whose every character
+    # is checked and drawn by a font that has it, as in right-to-left letters.
+    bullet_face = fonts.resolve(w.base).face("regular")
+    bullet_have = fonts.coverage(bullet_face.path, bullet_face.index)
     for number, demand in letter.demands:
-        if w.rtl:
-            cells = [[P(demand, "demand", width - num_w), T(number, "number", None, num_w)]]
-            table = Table(cells, colWidths=[width - num_w, num_w])
+        if w.rtl or any(ord(c) not in bullet_have for c in number):
+            num = T(number, "number", "demands", num_w)
+            if w.rtl:
+                cells, widths = [[P(demand, "demand", width - num_w), num]], [width - num_w, num_w]
+            else:
+                cells, widths = [[num, P(demand, "demand", width - num_w)]], [num_w, width - num_w]
+            table = Table(cells, colWidths=widths)
             table.setStyle(
                 layout_grid(w.family, ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0))
             )
@@ -248,5 +260,52 @@ def _build(w: Writer, options: PdfOptions, story: list[Any], seed: Any) -> bytes
         initialFontName=f"{w.family}-regular",
     )
     pages: list[int] = []
-    doc.build(story, canvasmaker=page_canvas(w, pages, seed, page_width=options.page_size[0]))
+    from reportlab.platypus.doctemplate import LayoutError as ReportlabLayoutError
+
+    laid = list(story)  # build() pops what it lays out: kept to find the field of a failure
+    try:
+        doc.build(story, canvasmaker=page_canvas(w, pages, seed, page_width=options.page_size[0]))
+    except ReportlabLayoutError as exc:
+        raise layout_error(str(exc), laid) from None
     return buf.getvalue()
+
+
+def layout_error(message: str, story: list[Any]) -> Exception:
+    """reportlab's LayoutError (a word or a table row taller than a page) as ours, naming the field.
+
+    reportlab names the flowables by their ``id`` in its message; the
+    paragraphs of a flowable it names (all cells of a table) are the
+    candidates, and the one with the longest unbroken word is the culprit.
+    A table split across pages is a new object, so when nothing named is
+    found every paragraph of the letter is a candidate.
+    """
+    from ..errors import LayoutError
+
+    named = {int(h, 16) for h in re.findall(r"(?:at |@)0x([0-9a-fA-F]+)", message)}
+    candidates: list[Any] = []
+    others: list[Any] = []
+    stack: list[tuple[Any, bool]] = [(f, False) for f in story]
+    while stack:
+        flow, inside = stack.pop()
+        inside = inside or id(flow) in named
+        if isinstance(flow, (list, tuple)):
+            stack.extend((f, inside) for f in flow)
+            continue
+        for row in getattr(flow, "_cellvalues", None) or ():
+            stack.extend((cell, inside) for cell in row)
+        stack.extend((f, inside) for f in getattr(flow, "_content", None) or ())
+        if getattr(flow, "ag_field", None):
+            (candidates if inside else others).append(flow)
+    candidates = candidates or others
+
+    def longest_word(flow: Any) -> tuple[int, float]:
+        # The same word also reaches headings that quote the field ("X urge
+        # ..."); the paragraph that is most nearly the word alone is its own.
+        text = flow.getPlainText()
+        word = max((len(t) for t in text.split()), default=0)
+        return word, word / max(len(text), 1)
+
+    field = max(candidates, key=longest_word).ag_field if candidates else None
+    return LayoutError(
+        "cannot be laid out: a word or a line is too long for a page; shorten it or add spaces", field=field
+    )

@@ -151,7 +151,9 @@ def markup(para: Para, base: str, *, bold: bool = False, problems: list[MissingG
     for run in para.runs:
         style = _style_key(run, bold)
         pieces = []
-        for script, piece in split_scripts(run.text, base, para.field, problems):
+        # reportlab breaks lines at U+202F (its list of spaces has it): the
+        # no-break space keeps French "; ! ?" from starting a line.
+        for script, piece in split_scripts(run.text.replace("\u202f", "\u00a0"), base, para.field, problems):
             face = fonts.resolve(script).face(style)
             have = fonts.coverage(face.path, face.index)
             if script != "latin" and any(ord(c) not in have and fonts.script_of(c) is None for c in piece):

@@ -653,6 +653,7 @@ class Input:
     source: str | None = None  #: the source-language text shown beside a translation
     id: str = ""
     hint: str = ""
+    text_lang: str = ""  #: the language its text is in, when not a translation (``conventions.fr.authorities``)
 
 
 def _text_value(value: Any, lang: str, source: str) -> str:
@@ -711,7 +712,7 @@ def _get(data: Any, dotted: str) -> Any:
 
 
 def _sections(data: dict[str, Any], lang: str, source: str) -> list[dict[str, Any]]:
-    sections = []
+    sections: list[dict[str, Any]] = []
     for title, items in form.SECTIONS:
         entries: list[dict[str, Any]] = []
         for item in items:
@@ -754,4 +755,14 @@ def _sections(data: dict[str, Any], lang: str, source: str) -> list[dict[str, An
                 rows.append({"inputs": inputs, "lines": lines})
             entries.append({"list": item, "rows": rows, "blank": json.dumps(item.blank)})
         sections.append({"title": title, "entries": entries})
+    conv = data.get("conventions")
+    mine = conv.get(lang) if isinstance(conv, dict) else None
+    conventions: list[dict[str, Any]] = []
+    for f in form.CONVENTIONS:
+        v = mine.get(f.key) if isinstance(mine, dict) else None
+        shown = "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+        path = f"conventions.{lang}.{f.key}"
+        ident = "f-" + path.replace(".", "-")
+        conventions.append({"input": Input(path, f.label, f.kind, shown, "", None, ident, f.hint, text_lang=lang)})
+    sections.append({"title": f"How {LANGUAGES.get(lang, lang)} is written", "entries": conventions})
     return sections

@@ -137,6 +137,13 @@ SECTIONS: tuple[tuple[str, tuple[Field | ListOf, ...]], ...] = (
     ),
 )
 
+#: How one language is written (spec ``conventions.<lang>``), shown in that language's tab.
+CONVENTIONS = (
+    Field("locale", "str", "Regional dates and numbers (locale)", "e.g. en_IE writes 6 December 2017"),
+    Field("typography", "str", "Typography", "false prints this language's text exactly as typed"),
+    Field("authorities", "str", "“The authorities” of the country, as this language's sentence needs it"),
+)
+
 #: Field kinds whose text differs per language (translated in the language tabs).
 TRANSLATED = frozenset({"text", "longtext", "name"})
 
@@ -153,4 +160,5 @@ def form_keys() -> set[str]:
             else:
                 keys.add(item.key)
                 keys.update(f"{item.key}[].{f.key}" for f in item.fields)
+    keys.add("conventions")
     return keys

@@ -46,7 +46,7 @@ def test_personal_parts_are_in_reading_order(example_spec) -> None:  # type: ign
         "URGENT APPEAL",
         "H.E. Chea Vannak Ambassador of the Kingdom of Cambodia Royal Embassy of Cambodia 14 Alder Gardens "
         "London NW8 4QX United Kingdom",
-        "Dublin, December 6, 2017",
+        "Dublin, 6 December 2017",
         "Prime Minister seeks to shut down leading human rights organisation",
         "Status: Judicial harassment",
         "Your Excellency,",

@@ -13,7 +13,7 @@ from appeal_gen import fonts
 from ..conftest import copy_locales, docx_paragraphs, pdf_text
 from .conftest import cli, minimal_spec
 
-URGE_FR = 'msgstr[0] "{organisation} exhorte les autorités ({country}) à :"'
+URGE_FR = 'msgstr[0] "{organisation} exhorte {authorities} à :"'
 
 
 def _edit_fr(loc: Path, old: str, new: str) -> Path:
@@ -25,11 +25,11 @@ def _edit_fr(loc: Path, old: str, new: str) -> Path:
 
 
 HOSTILE_PLACEHOLDERS = {
-    "attribute": "{organisation.__class__.__init__} exhorte les autorités ({country}) à :",
-    "index": "{organisation[0]} exhorte les autorités ({country}) à :",
-    "width": "{organisation:>999999999} exhorte les autorités ({country}) à :",
-    "conversion": "{organisation!r} exhorte les autorités ({country}) à :",
-    "positional": "{0} exhorte les autorités ({country}) à :",
+    "attribute": "{organisation.__class__.__init__} exhorte {authorities} à :",
+    "index": "{organisation[0]} exhorte {authorities} à :",
+    "width": "{organisation:>999999999} exhorte {authorities} à :",
+    "conversion": "{organisation!r} exhorte {authorities} à :",
+    "positional": "{0} exhorte {authorities} à :",
 }
 
 
@@ -43,11 +43,11 @@ def test_hostile_placeholder_in_a_catalog_runs_nothing_and_falls_back(
     code, _, err = cli(capsys, "build", str(minimal_spec(tmp_path)), "--lang", "fr", "--allow-fallback", "-o", str(out))
     assert code == 0
     assert (
-        "warning: fr: the fr translation of '{organisation} urges the authorities in {country} to:' has a broken "
+        "warning: fr: the fr translation of '{organisation} urges {authorities} to:' has a broken "
         "placeholder; using en\n"
     ) in err
     text = pdf_text((out / "test-001.fr.pdf").read_bytes())
-    assert "Example Defenders & Partners urges the authorities in Cambodge to:" in text
+    assert "Example Defenders & Partners urges les autorités cambodgiennes to:" in text
     assert "class" not in text and "method" not in text
 
 
@@ -63,7 +63,7 @@ def test_broken_page_label_falls_back_before_any_page_is_drawn(tmp_path: Path, c
 
 def test_locale_check_names_the_hostile_placeholder(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     loc = copy_locales(tmp_path, monkeypatch)
-    po = _edit_fr(loc, URGE_FR, 'msgstr[0] "{organisation.__class__} exhorte les autorités ({country}) à :"')
+    po = _edit_fr(loc, URGE_FR, 'msgstr[0] "{organisation.__class__} exhorte {authorities} à :"')
     code, out, _ = cli(capsys, "locale", "check", "fr")
     assert code == 2
     line = next(i for i, ln in enumerate(po.read_text(encoding="utf-8").splitlines(), 1) if "__class__" in ln)
