@@ -268,16 +268,30 @@ def cache_dir() -> Path:
     return Path(base) / "fonts"
 
 
+#: Names instantiated faces made with a fixed timestamp (older ones were stamped when made).
+_INSTANCE_TAG = "-r2"
+
+
 def _instance(path: str, weight: int) -> str:
     """A static face of a variable font at *weight*, made once and cached.
 
     The cache key is the source file's content hash, so an upgraded font
     package never reuses a stale face; the file is written under a temporary
     name and renamed, so parallel batch workers never read half a font.
+
+    The face's bytes are a function of the source font alone: its ``head``
+    table keeps the source's modification time instead of the moment it was
+    made. reportlab copies ``head`` into every embedded subset, so a face
+    stamped "now" made each machine's (and each fresh cache's) letters
+    differ, and when processes made the face at once (the first run on a
+    machine: the fork server, its workers, other runs), the letters of that
+    run differed from every later one. Identical bytes also make those
+    concurrent writers harmless. ``_INSTANCE_TAG`` in the name keeps faces
+    stamped by older versions from being reused.
     """
     with open(path, "rb") as fh:
         digest = hashlib.sha256(fh.read()).hexdigest()[:16]
-    target = cache_dir() / f"{Path(path).stem.split('[')[0]}-wght{weight}-{digest}.ttf"
+    target = cache_dir() / f"{Path(path).stem.split('[')[0]}-wght{weight}-{digest}{_INSTANCE_TAG}.ttf"
     if target.exists():
         return str(target)
     from fontTools.ttLib import TTFont
@@ -287,6 +301,7 @@ def _instance(path: str, weight: int) -> str:
         axes = {a.axisTag: a.defaultValue for a in font["fvar"].axes}
         axes["wght"] = weight
         static = instancer.instantiateVariableFont(font, axes, optimize=False, updateFontNames=True)
+        static.recalcTimestamp = False  # keep the source's head.modified (see above)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
     try:

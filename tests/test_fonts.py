@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -32,6 +37,52 @@ def test_bold_of_a_variable_pip_font_is_instantiated_once_and_cached(monkeypatch
     assert again is not None and again.path == bold.path
     assert Path(bold.path).stat().st_mtime_ns == made
     assert [p.name for p in (tmp_path / "fonts").iterdir()] == [Path(bold.path).name], "no temporary file left"
+
+
+def test_a_bold_face_has_the_same_bytes_whenever_and_wherever_it_is_made(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The face's bytes go into every letter's embedded subset: they must not carry the moment it was made.
+
+    Two fresh caches, the clock years apart: a first run, another machine, or
+    a process replacing the face while a first run reads it.
+    """
+    made = []
+    for n, now in enumerate((1_600_000_000.0, 1_900_000_000.0)):
+        monkeypatch.setenv("APPEAL_GEN_CACHE_DIR", str(tmp_path / str(n)))
+        monkeypatch.setattr(time, "time", lambda now=now: now)
+        bold = fonts.find_font("Noto Sans Khmer", "bold")
+        assert bold is not None and Path(bold.path).is_relative_to(tmp_path / str(n))
+        made.append(Path(bold.path).read_bytes())
+    assert made[0] == made[1]
+
+
+_BUILD_AT = """
+import sys, time
+now = float(sys.argv[1])
+time.time = lambda: now
+from appeal_gen.cli import main
+sys.exit(main(["build", sys.argv[2], "--lang", "en", "--format", "pdf", "-o", sys.argv[3]]))
+"""
+
+
+def test_a_letter_is_the_same_whether_its_bold_face_was_made_by_this_run_or_long_before(tmp_path: Path) -> None:
+    """A first run (which makes the bold face) gives the letter every later run gives, on any machine."""
+    from .conftest import EXAMPLE
+
+    pdfs = []
+    for n, now in enumerate(("1600000000", "1900000000")):
+        env = {**os.environ, "APPEAL_GEN_CACHE_DIR": str(tmp_path / f"cache{n}")}
+        out = tmp_path / f"out{n}"
+        res = subprocess.run(
+            [sys.executable, "-c", _BUILD_AT, now, str(EXAMPLE), str(out)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert res.returncode == 0, res.stderr[-2000:]
+        assert list((tmp_path / f"cache{n}" / "fonts").glob("NotoSans-wght700-*.ttf")), "the letter made its bold face"
+        pdfs.append({p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.glob("*.pdf")})
+    assert len(pdfs[0]) == 1 and pdfs[0] == pdfs[1]
 
 
 def test_user_font_folders_win(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
