@@ -176,7 +176,7 @@ def read_spec_text(path: str) -> str:
 # Adding translations to a spec's text, changing nothing else
 
 
-class _LiteralDumper(yaml.SafeDumper):
+class LiteralDumper(yaml.SafeDumper):
     """Writes multi-line text as a literal block (``|-``), as people write it."""
 
 
@@ -185,13 +185,13 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-_LiteralDumper.add_representer(str, _represent_str)
+LiteralDumper.add_representer(str, _represent_str)
 _WIDE = 1_000_000  # never fold a line: a translator's line breaks are kept as typed
 
 
 def entry(key: str, value: str, column: int, nl: str) -> str:
     """``key: value`` as block-mapping lines starting at *column*, ending with a newline."""
-    out = yaml.dump({key: value}, Dumper=_LiteralDumper, allow_unicode=True, width=_WIDE, sort_keys=False)
+    out = yaml.dump({key: value}, Dumper=LiteralDumper, allow_unicode=True, width=_WIDE, sort_keys=False)
     pad = " " * column
     return "".join(pad + line + nl if line else nl for line in out.rstrip("\n").split("\n"))
 
@@ -241,7 +241,7 @@ def walk(node: yaml.Node, path: list[str]) -> tuple[yaml.Node, yaml.Node | None,
     return node, parent, key
 
 
-def _shared_nodes(root: yaml.Node) -> set[int]:
+def shared_nodes(root: yaml.Node) -> set[int]:
     """Nodes reached more than once (YAML aliases): editing one place would not be enough."""
     seen: set[int] = set()
     shared: set[int] = set()
@@ -299,7 +299,7 @@ def add_translations(text: str, file: str, source: str, edits: list[tuple[str, s
     if root is None:
         raise EditError("the spec is empty")
     nl = "\r\n" if "\r\n" in text else "\n"
-    shared = _shared_nodes(root)
+    shared = shared_nodes(root)
     step = _indent_step(root)
     patches: list[tuple[int, int, str]] = []
     for path, lang, value in edits:

@@ -122,6 +122,16 @@ def _parser() -> argparse.ArgumentParser:
         help="print translations made from a source text the spec no longer has (noted in the manifest)",
     )
     m.add_argument("--quiet", action="store_true", help="no progress output")
+    st = sub.add_parser(
+        "studio",
+        help="a local web app to write, check, translate and preview the appeals of a folder",
+        description="Serve FOLDER's appeals in the browser (needs: pip install 'appeal-gen[studio]'). "
+        "Listens on 127.0.0.1 only unless --host is given; the printed URL carries the secret token.",
+    )
+    st.add_argument("folder", metavar="FOLDER", nargs="?", default=".", help="the folder of appeal specs (default: .)")
+    st.add_argument("--port", type=int, default=0, metavar="N", help="port to listen on (default: a free one)")
+    st.add_argument("--host", default="127.0.0.1", metavar="H", help="address to listen on (default: 127.0.0.1)")
+    st.add_argument("--no-browser", action="store_true", help="do not open a browser")
     return p
 
 
@@ -294,9 +304,31 @@ def _batch(args: argparse.Namespace) -> int:
     return 1 if result.failed or result.kept else 0
 
 
+def _studio(args: argparse.Namespace) -> int:
+    from .errors import UsageError
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port: expected 0 to 65535, not {args.port}")
+    from .studio.server import serve
+
+    serve(args.folder, host=args.host, port=args.port, open_browser=not args.no_browser, say=_say)
+    return 0
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"check": _check, "build": _build, "batch": _batch, "locale": _locale, "translate": _translate}
+    handlers = {
+        "check": _check,
+        "build": _build,
+        "batch": _batch,
+        "locale": _locale,
+        "translate": _translate,
+        "studio": _studio,
+    }
     try:
         return handlers[args.command](args)
     except AppealGenError as exc:

@@ -18,7 +18,7 @@ import appeal_gen
 PACKAGE = Path(appeal_gen.__file__).resolve().parent
 
 #: (importing module, imported module, name) -> why it is allowed for now.
-EXCEPTIONS = {}
+EXCEPTIONS: dict[tuple[str, str, str], str] = {}
 
 
 def _module_name(path: Path) -> str:

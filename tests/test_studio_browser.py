@@ -1,0 +1,198 @@
+"""The studio in a real browser: Playwright driving Debian's Chromium.
+
+The steps of a person on deadline: open the studio, create an appeal, type
+a demand and see it in the preview, see a validation error at its field,
+add a translation, download the PDF and read it, run a small batch.
+Skipped, saying why, where Chromium or Playwright is missing; CI installs
+both (scripts/install-system-packages --with-tests, the test extra).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette", reason="the studio extra is not installed: pip install -e '.[studio]'")
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
+pypdfium2 = pytest.importorskip("pypdfium2")
+
+from appeal_gen.studio.server import Running  # noqa: E402
+
+from .conftest import DATA  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason="Chromium is missing: scripts/install-system-packages --with-tests installs it (apt chromium)",
+    ),
+]
+
+
+@pytest.fixture
+def studio(tmp_path: Path):  # type: ignore[no-untyped-def]
+    folder = tmp_path / "appeals"
+    folder.mkdir()
+    running = Running(str(folder))
+    yield running, folder
+    running.stop()
+
+
+@pytest.fixture
+def page(studio):  # type: ignore[no-untyped-def]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        # bypass_csp lets Playwright's own wait_for_function run; the page keeps its policy for everything else.
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+        pg = context.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        yield pg
+        browser.close()
+        assert errors == []
+
+
+def preview_has(pg, text: str) -> None:  # type: ignore[no-untyped-def]
+    pg.wait_for_function(
+        "t => { const p = document.querySelector('.pages'); return p && p.dataset.pdfText.includes(t); }",
+        arg=text,
+        timeout=15000,
+    )
+
+
+def test_from_a_blank_form_to_a_translated_pdf_and_a_batch(studio, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    running, folder = studio
+    pg = page
+    pg.goto(running.url)
+    pg.get_by_label("File name for the new appeal").fill("kh-defender")
+    pg.get_by_role("button", name="Create").click()
+    pg.wait_for_url("**/edit?spec=kh-defender.yaml")
+
+    # The required fields of a new appeal, typed as a person types them.
+    for label, value in [
+        ("Case reference code", "KH-2026-001"),
+        ("Country (ISO code, e.g. KH)", "KH"),
+        ("Status", "arbitrary_detention"),
+    ]:
+        pg.get_by_label(label, exact=True).fill(value)
+    # Text fields are labelled with their language ("Title en").
+    pg.get_by_label("Title en").fill("Defender detained in Phnom Penh")
+    pg.get_by_label("Summary en").fill("A defender was detained on 28 November 2026.")
+    pg.get_by_label("Concern en").fill("We are concerned for her safety.")
+    pg.locator("#f-issuers-0-name-en").fill("Example Defenders")
+    pg.locator("#f-subjects-0-name-en").fill("A. Defender")
+    pg.locator("#f-authorities-0-name-en").fill("B. Minister")
+    pg.locator("#f-authorities-0-office-en").fill("Minister of Justice")
+    pg.locator("#f-authorities-0-salutation-en").fill("Dear Minister")
+    pg.locator("#f-demands-0-en").fill("Release A. Defender immediately and unconditionally;")
+    preview_has(pg, "Release A. Defender immediately and unconditionally;")
+    pg.screenshot(path=str(tmp_path / "editor.png"))
+    assert (tmp_path / "editor.png").stat().st_size > 10_000
+
+    # A bad value: check's message appears at the field.
+    pg.get_by_label("Country (ISO code, e.g. KH)").fill("QQ")
+    problem = pg.locator("#err-f-country p.problem")
+    problem.wait_for(timeout=10000)
+    assert "QQ" in problem.inner_text()
+    pg.get_by_label("Country (ISO code, e.g. KH)").fill("KH")
+    pg.locator("#err-f-country p.problem").wait_for(state="detached", timeout=10000)
+
+    # Save, add French, translate the title beside its source.
+    pg.get_by_role("button", name="Save").click()
+    pg.get_by_text("Saved kh-defender.yaml").wait_for()
+    pg.get_by_label("Add a language").select_option("fr")
+    pg.get_by_role("button", name="Add", exact=True).click()
+    pg.wait_for_url("**lang=fr")
+    title = pg.locator("#f-title-fr")
+    assert title.get_attribute("lang") == "fr" and title.get_attribute("dir") == "ltr"
+    title.fill("Défenseure détenue à Phnom Penh")
+    preview_has(pg, "Défenseure détenue à Phnom Penh")
+
+    # A download is a build: French is refused, as build refuses it, until every field is translated.
+    href = pg.locator("a", has_text="PDF (fr)").get_attribute("href") or ""
+    response = pg.request.get(running.base + href.lstrip("/"))
+    assert response.status == 422
+    assert "summary: no 'fr' text for 5 of 6 fields" in response.text()
+    for field, text in [
+        ("summary", "Une défenseure a été arrêtée le 28 novembre 2026."),
+        ("concern", "Nous sommes inquiets pour sa sécurité."),
+        ("demands-0", "Libérer A. Defender immédiatement et sans condition ;"),
+        ("authorities-0-office", "Ministre de la Justice"),
+        ("authorities-0-salutation", "Monsieur le Ministre"),
+    ]:
+        pg.locator(f"#f-{field}-fr").fill(text)
+    preview_has(pg, "Monsieur le Ministre")
+    response = pg.request.get(running.base + href.lstrip("/"))
+    assert response.headers["content-disposition"] == 'attachment; filename="kh-2026-001.fr.pdf"', response.text()
+    doc = pypdfium2.PdfDocument(response.body())
+    text = "".join(page.get_textpage().get_text_range() for page in doc)
+    doc.close()
+    assert "Défenseure détenue à Phnom Penh" in text and "Libérer A. Defender immédiatement" in text
+
+    # A small batch: the list, its columns, the progress bar, the bad row.
+    pg.get_by_role("button", name="Save").click()
+    pg.get_by_text("Saved kh-defender.yaml").wait_for()
+    pg.get_by_role("link", name="Batch…").click()
+    pg.get_by_label("Recipient list").set_input_files(str(DATA / "studio" / "recipients.csv"))
+    pg.get_by_role("button", name="Read its columns").click()
+    assert pg.get_by_label("e_mail").input_value() == "email"
+    pg.get_by_role("button", name="Make the letters").click()
+    pg.get_by_text("Done: 3 rows: 2 letters").wait_for(timeout=60000)
+    assert "recipients.csv:3: language: unknown language 'xx-bogus'" in pg.locator(".batch-problems").inner_text()
+    assert pg.locator("#batch-progress").get_attribute("value") == "3"
+    assert (folder / "out" / "batch" / "kh-defender" / "manifest.csv").is_file()
+
+
+def test_every_field_is_labelled_focus_is_visible_and_200_percent_zoom_reflows(studio) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import EXAMPLE
+
+    running, folder = studio
+    shutil.copy(EXAMPLE, folder / "appeal.yaml")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            # 200% zoom of a 1280-pixel window: a 640-pixel layout viewport at twice the pixel density.
+            ctx = browser.new_context(viewport={"width": 640, "height": 900}, device_scale_factor=2, bypass_csp=True)
+            pg = ctx.new_page()
+            pg.goto(running.url)
+            pg.goto(running.base + "edit?spec=appeal.yaml&lang=ar")
+            pg.wait_for_selector(".pages img", timeout=30000)
+            unlabelled = pg.evaluate(
+                """[...document.querySelectorAll('input, textarea, select, button')]
+                   .filter(e => e.type !== 'hidden')
+                   .filter(e => !(e.labels && e.labels.length))
+                   .filter(e => !e.getAttribute('aria-label') && !e.textContent.trim())
+                   .map(e => e.outerHTML.slice(0, 80))"""
+            )
+            assert unlabelled == []
+            without_lang = pg.evaluate(
+                "[...document.querySelectorAll('input[name=value], textarea')]"
+                ".filter(e => !e.lang || !e.dir).map(e => e.id)"
+            )
+            assert without_lang == []
+            assert pg.locator("#f-summary-ar").get_attribute("dir") == "rtl"
+            # Nothing wider than the window: no sideways scrolling at 200%.
+            assert pg.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+            # Keyboard: the first Tab reaches the skip link, and a focused field shows an outline.
+            pg.keyboard.press("Tab")
+            assert pg.evaluate("document.activeElement.className") == "skip"
+            pg.locator("#f-reference-code").focus()
+            pg.keyboard.press("Tab")
+            assert pg.evaluate("document.activeElement.id") == "f-reference-follow_up"
+            outline = pg.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+            assert outline == "solid"
+        finally:
+            browser.close()
