@@ -212,6 +212,9 @@ def test_russian_salutation_label(tmp_path: Path, capsys) -> None:  # type: igno
     for text in (pdf, body):
         assert "Форма обращения: Уважаемый господин премьер-министр" in text
         assert "\nОбращение:" not in text
+        # A Russian date and headline are joined by an em dash, as the Russian body text writes them.
+        assert "6 декабря 2017 г. — Премьер-министр" in squash(text)
+        assert "2017 г. – " not in text
 
 
 def test_spanish_letter_to_someone_unnamed_opens_as_spanish_letters_do() -> None:
