@@ -100,6 +100,45 @@ def apply_styles(styles: Any, letter: Letter) -> None:
                 el = OxmlElement("w:lang")
                 rpr.append(el)
             _set_lang(el, letter)
+        if ea_font:
+            _no_auto_space(defaults)
+
+
+#: What follows ``w:autoSpaceDE``/``w:autoSpaceDN`` in paragraph properties (the schema's order).
+_AFTER_AUTO_SPACE = (
+    "bidi", "adjustRightInd", "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents",
+    "suppressOverlap", "jc", "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId",
+    "cnfStyle", "rPr", "sectPr", "pPrChange",
+)  # fmt: skip
+
+
+def _no_auto_space(defaults: Any) -> None:
+    """No space added between Chinese and Latin letters or digits in a Chinese letter.
+
+    Word and LibreOffice add it by default, so the DOCX read "2017 年 12 月 6 日" and
+    "第 1 次更新" where the text (and the PDF) has "2017年12月6日" (issue 15).
+    """
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    ppr_default = defaults.find(qn("w:pPrDefault"))
+    if ppr_default is None:
+        ppr_default = OxmlElement("w:pPrDefault")
+        defaults.append(ppr_default)
+    ppr = ppr_default.find(qn("w:pPr"))
+    if ppr is None:
+        ppr = OxmlElement("w:pPr")
+        ppr_default.append(ppr)
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
+        el = ppr.find(qn(tag))
+        if el is None:
+            el = OxmlElement(tag)
+            after = next((c for c in ppr if c.tag in {qn("w:" + t) for t in _AFTER_AUTO_SPACE}), None)
+            if after is not None:
+                after.addprevious(el)
+            else:
+                ppr.append(el)
+        el.set(qn("w:val"), "0")
 
 
 def _set_lang(el: Any, letter: Letter) -> None:

@@ -178,3 +178,14 @@ def test_chinese_headings_and_bold_runs_are_bold_in_the_chinese_font() -> None:
     bold = [r for r in body.iter(W + "r") if r.find(f"{W}rPr/{W}b") is not None]
     assert bold
     assert all(r.find(f"{W}rPr/{W}bCs") is not None for r in bold)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_space_is_added_between_chinese_and_latin_in_a_chinese_letter(lang: str) -> None:
+    # Word and LibreOffice space "2017年12月6日" out to "2017 年 12 月 6 日" unless told not to.
+    ppr = styles(lang).find(f"{W}docDefaults/{W}pPrDefault/{W}pPr")
+    values = {tag: ppr.find(W + tag) for tag in ("autoSpaceDE", "autoSpaceDN")} if ppr is not None else {}
+    if lang == "zh":
+        assert [el.get(W + "val") if el is not None else None for el in values.values()] == ["0", "0"]
+    else:
+        assert all(el is None for el in values.values())
