@@ -168,8 +168,12 @@ class LetterRenderer:
                     from .render.pdf import render_pdf
 
                     pdf = out.files["pdf"] = render_pdf(letter)
-                else:
+                elif fmt == "docx":
                     out.files["docx"] = self._docx(letter)
+                else:  # html, txt: pure renderers of the letter (render.registry)
+                    from .render.registry import RenderRequest, renderer
+
+                    out.files[fmt] = renderer(fmt)(RenderRequest(letter))
             if self.options.eml and task.email and pdf is not None:
                 from .mail import draft
 
@@ -1157,7 +1161,7 @@ JOURNAL_MARK = {"journal": 2}
 _TEMPORARY = re.compile(r"\..+\.(?:[0-9]+-[0-9]+|[a-z0-9_]{8})\.part")
 #: A file a journal entry may name: ``letters/<stem>.<lang>.<format>`` or ``combined/<slug>.<lang>.pdf``.
 _JOURNAL_PATH = re.compile(
-    r"(?:letters/[^/]+\.[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?\.(?:pdf|docx|eml)"
+    r"(?:letters/[^/]+\.[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?\.(?:pdf|docx|html|txt|eml)"
     r"|combined/[a-z0-9-]+\.[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?\.pdf)"
 )
 _SHA256 = re.compile(r"[0-9a-f]{64}")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import AppealGenError
-from .render.registry import formats
+from .render.registry import DEFAULT_FORMATS, formats
 
 if TYPE_CHECKING:
     from .spec import Spec
@@ -36,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("spec", metavar="SPEC", help="the appeal spec (YAML)")
     b.add_argument("-o", "--output", metavar="OUTDIR", default="out", help="output folder (default: out)")
     b.add_argument(
-        "--format", default=",".join(formats()), help=f"comma-separated: {', '.join(formats())} (default: all)"
+        "--format",
+        default=",".join(DEFAULT_FORMATS),
+        help=f"comma-separated: {', '.join(formats())} (default: {','.join(DEFAULT_FORMATS)})",
     )
     b.add_argument(
         "--lang",
@@ -105,7 +107,9 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("-o", "--output", metavar="OUTDIR", default="out", help="output folder (default: out)")
     m.add_argument("--jobs", type=int, default=0, metavar="N", help="worker processes (default: one per CPU)")
     m.add_argument(
-        "--format", default=",".join(formats()), help=f"comma-separated: {', '.join(formats())} (default: all)"
+        "--format",
+        default=",".join(DEFAULT_FORMATS),
+        help=f"comma-separated: {', '.join(formats())} (default: {','.join(DEFAULT_FORMATS)})",
     )
     m.add_argument("--eml", action="store_true", help="also an email draft (.eml, PDF attached) per row with an email")
     m.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default: guessed from the header line)")
