@@ -90,6 +90,8 @@ class BatchOptions:
     delimiter: str | None = None
     encoding: str = "utf-8"
     allow_stale: bool = False  #: print stale translations (staleness.py), noted on each row
+    sender: str | None = None  #: the drafts' From (--from), instead of the spec's issuer's address
+    reply_to: str | None = None  #: the drafts' Reply-To (--reply-to)
 
 
 @dataclass(frozen=True)
@@ -175,9 +177,16 @@ class LetterRenderer:
 
                     out.files[fmt] = renderer(fmt)(RenderRequest(letter))
             if self.options.eml and task.email and pdf is not None:
-                from .mail import draft
+                from .mail import Sender, draft
 
-                sender = next((i.email for i in self.spec.issuers if i.email), None)
+                issuer = next((i for i in self.spec.issuers if i.email), None)
+                by_option = self.options.sender is not None
+                sender = Sender(
+                    self.options.sender or (issuer.email if issuer else None),
+                    name=(issuer.name.get(task.lang) or "") if issuer else "",
+                    reply_to=self.options.reply_to,
+                    field="--from" if by_option else "issuers.email",
+                )
                 out.files["eml"] = draft(
                     letter,
                     to=task.email,
@@ -185,6 +194,7 @@ class LetterRenderer:
                     date=self.spec.date,
                     attachment=pdf,
                     filename=f"{task.stem}.{task.lang}.pdf",
+                    row=task.stem,
                 )
         except AppealGenError as exc:
             out.files = {}
@@ -1086,6 +1096,8 @@ def _environment_hash(spec_text: str, lang: str, options: BatchOptions) -> str:
     h = hashlib.sha256()
     h.update(f"{__version__}\0{lang}\0{options.formats}\0{options.eml}\0{options.allow_fallback}\0".encode())
     h.update(spec_text.encode())
+    if options.sender or options.reply_to:
+        h.update(f"{options.sender}\0{options.reply_to}\0".encode())
     h.update(_code_hash().encode())
     for code in fallback_chain(lang):
         p = catalog_path(code)

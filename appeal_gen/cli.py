@@ -112,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
         help=f"comma-separated: {', '.join(formats())} (default: {','.join(DEFAULT_FORMATS)})",
     )
     m.add_argument("--eml", action="store_true", help="also an email draft (.eml, PDF attached) per row with an email")
+    m.add_argument("--from", dest="sender", metavar="ADDRESS", help="the drafts' From (default: the spec's issuer's)")
+    m.add_argument("--reply-to", metavar="ADDRESS", help="the drafts' Reply-To (default: none)")
     m.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default: guessed from the header line)")
     m.add_argument("--encoding", default="utf-8", help="CSV encoding (default: utf-8, with or without BOM)")
     m.add_argument(
@@ -271,7 +273,15 @@ def _batch(args: argparse.Namespace) -> int:
 
     if args.jobs < 0:
         raise UsageError(f"--jobs: expected 1 or more (0 for one per CPU), not {args.jobs}")
+    from .mailheaders import check_addr_spec, shown
+
+    for option, value in (("--from", args.sender), ("--reply-to", args.reply_to)):
+        problem = check_addr_spec(value) if value is not None else None
+        if problem:
+            raise UsageError(f"{option}: '{shown(value)}' {problem}")
     options = BatchOptions(
+        sender=args.sender,
+        reply_to=args.reply_to,
         formats=parse_formats(args.format),
         eml=args.eml,
         allow_fallback=args.allow_fallback,

@@ -16,6 +16,10 @@ from ..document import Addressee, Letter
 from ..markup import Para, Run
 
 
+#: What an e-mail's headers say instead (``blocks(..., email=True)``).
+_NOT_IN_EMAIL = frozenset({"head", "address", "dateline", "title", "status"})
+
+
 @dataclass(frozen=True)
 class Block:
     """One block of a letter: *kind* says how it looks, *paras* what it says.
@@ -36,8 +40,17 @@ def _plain(text: str, field: str | None = None, *, bold: bool = False) -> Para:
     return Para((Run(text, bold=bold),), field)
 
 
-def blocks(letter: Letter) -> list[Block]:
-    """Every block of *letter*, in reading order."""
+def blocks(letter: Letter, *, email: bool = False) -> list[Block]:
+    """Every block of *letter*, in reading order.
+
+    With *email*, the blocks of an e-mail's body: a message starts with its
+    salutation (its Subject is the title; the sender's address and the
+    date are its headers), so the letterhead, address block, dateline and
+    status are left out, and an appeal without a recipient starts with its
+    title. What follows is the letter's own order.
+    """
+    if email:
+        return [b for b in blocks(letter) if b.kind not in _NOT_IN_EMAIL or (b.kind == "title" and not letter.recipient)]
     rcpt = letter.recipient
     out = [
         Block(

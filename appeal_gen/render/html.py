@@ -61,8 +61,8 @@ _STYLES = {
 }
 
 
-def render_html(letter: Letter) -> bytes:
-    """*letter* as a UTF-8 HTML document."""
+def render_html(letter: Letter, *, email: bool = False) -> bytes:
+    """*letter* as a UTF-8 HTML document; with *email*, the body of an e-mail (``flow.blocks``)."""
     own = written_script(letter.lang)
     direction = "rtl" if letter.rtl else "ltr"
     side = "right" if letter.rtl else "left"
@@ -76,7 +76,7 @@ def render_html(letter: Letter) -> bytes:
         f'style="max-width:640px;margin:0 auto;padding:16px;font-family:{font};font-size:15px;line-height:1.5;'
         f'color:#1a1a1a;text-align:{side}">\n',
     ]
-    for block in blocks(letter):
+    for block in blocks(letter, email=email):
         parts.append(_block(block, own, letter.rtl, side))
     parts.append("</div>\n</body>\n</html>\n")
     return "".join(parts).encode("utf-8")

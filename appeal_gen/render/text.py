@@ -33,9 +33,9 @@ def render_request(request: RenderRequest) -> bytes:
     return render_text(request.letter)
 
 
-def text(letter: Letter) -> str:
-    """*letter* as plain text (the body of an e-mail's text part)."""
-    return "\n\n".join(_block(b, letter.lang) for b in blocks(letter)) + "\n"
+def text(letter: Letter, *, email: bool = False) -> str:
+    """*letter* as plain text; with *email*, the body of an e-mail (``flow.blocks``)."""
+    return "\n\n".join(_block(b, letter.lang) for b in blocks(letter, email=email)) + "\n"
 
 
 def _block(block: Block, lang: str) -> str:
