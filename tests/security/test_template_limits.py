@@ -145,13 +145,13 @@ def test_batch_refuses_a_highly_compressed_document(tmp_path: Path, capsys) -> N
 
 
 def test_locale_update_reads_no_zip_bomb(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from appeal_gen.render import docx
+    from appeal_gen import resources
 
     loc = copy_locales(tmp_path, monkeypatch)
     templates = tmp_path / "templates"
     templates.mkdir()
     bomb = _bomb(tmp_path, 120 * 1024 * 1024).rename(templates / "appeal.docx")
-    monkeypatch.setattr(docx, "TEMPLATES_DIR_CANDIDATES", (templates,))
+    monkeypatch.setattr(resources, "TEMPLATES_DIR_CANDIDATES", (templates,))
     before = {p: p.read_bytes() for p in loc.rglob("*.po*")}
     tracemalloc.start()
     try:
