@@ -128,6 +128,26 @@ def _parser() -> argparse.ArgumentParser:
         help="print translations made from a source text the spec no longer has (noted in the manifest)",
     )
     m.add_argument("--quiet", action="store_true", help="no progress output")
+
+    e = sub.add_parser(
+        "send",
+        help="send the e-mail drafts of a batch (batch ... --eml), each once",
+        description="Send the drafts of a batch run over SMTP, each message once: a journal in "
+        "OUTDIR/.appeal-gen/send.jsonl lets the same command continue after a crash. Credentials come from "
+        "the environment (APPEAL_GEN_SMTP_PASSWORD, user in the URL or APPEAL_GEN_SMTP_USER) or ~/.netrc, "
+        "never from the command line. See docs/email.md.",
+    )
+    e.add_argument("outdir", metavar="OUTDIR", help="the -o folder of the batch run")
+    e.add_argument("--smtp", required=True, metavar="URL", help="smtp://[user@]host[:587] (STARTTLS) or smtps://")
+    e.add_argument("--rate", type=float, default=20.0, metavar="N", help="messages per minute (default: 20)")
+    e.add_argument("--no-tls", action="store_true", help="plain SMTP, only to a loopback address (a local relay)")
+    e.add_argument("--cafile", metavar="PEM", help="trust the certificates in this file (a self-signed server's)")
+    e.add_argument("--dry-run", action="store_true", help="list what would be sent; send nothing")
+    e.add_argument("--only", nargs="+", metavar="ID", help="only these rows (the list's id column)")
+    e.add_argument("--retry-failed", action="store_true", help="send again the rows a server refused for good (5xx)")
+    e.add_argument("--retries", type=int, default=3, metavar="N", help="tries after a temporary refusal (4xx)")
+    e.add_argument("--retry-wait", type=float, default=30.0, metavar="S", help="first wait after a 4xx, doubled")
+    e.add_argument("--password-env", default="APPEAL_GEN_SMTP_PASSWORD", metavar="NAME", help=argparse.SUPPRESS)
     return p
 
 
@@ -315,9 +335,49 @@ def _batch(args: argparse.Namespace) -> int:
     return 1 if result.failed or result.kept else 0
 
 
+def _send(args: argparse.Namespace) -> int:
+    from .sending import SendOptions, send
+
+    options = SendOptions(
+        smtp=args.smtp,
+        rate=args.rate,
+        no_tls=args.no_tls,
+        cafile=args.cafile,
+        dry_run=args.dry_run,
+        only=tuple(args.only or ()),
+        retry_failed=args.retry_failed,
+        retries=args.retries,
+        retry_wait=args.retry_wait,
+        password_env=args.password_env,
+    )
+    result = send(Path(args.outdir), options, report=lambda line: print(line, file=sys.stderr, flush=True))
+    if args.dry_run:
+        print(f"send: {len(result.planned)} to send, {result.skipped} already sent (dry run: nothing sent)")
+        return 0
+    parts = [f"{result.sent} sent", f"{result.skipped} already sent"]
+    for name, rows in (("failed", result.failed), ("deferred", result.deferred), ("unconfirmed", result.unconfirmed)):
+        if rows:
+            parts.append(f"{len(rows)} {name} ({', '.join(rows)})")
+    print(f"send: {'; '.join(parts)}")
+    if result.unconfirmed:
+        print(
+            "send: unconfirmed messages may have reached the server just before an interruption; they are not "
+            "sent again: check the server's log, then send one with --only ID (docs/email.md)",
+            file=sys.stderr,
+        )
+    return 1 if result.failed or result.deferred or result.unconfirmed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"check": _check, "build": _build, "batch": _batch, "locale": _locale, "translate": _translate}
+    handlers = {
+        "check": _check,
+        "build": _build,
+        "batch": _batch,
+        "send": _send,
+        "locale": _locale,
+        "translate": _translate,
+    }
     try:
         return handlers[args.command](args)
     except AppealGenError as exc:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from ..document import Addressee, Letter
 from ..markup import Para, Run
 
-
 #: What an e-mail's headers say instead (``blocks(..., email=True)``).
 _NOT_IN_EMAIL = frozenset({"head", "address", "dateline", "title", "status"})
 
@@ -50,7 +49,9 @@ def blocks(letter: Letter, *, email: bool = False) -> list[Block]:
     title. What follows is the letter's own order.
     """
     if email:
-        return [b for b in blocks(letter) if b.kind not in _NOT_IN_EMAIL or (b.kind == "title" and not letter.recipient)]
+        return [
+            b for b in blocks(letter) if b.kind not in _NOT_IN_EMAIL or (b.kind == "title" and not letter.recipient)
+        ]
     rcpt = letter.recipient
     out = [
         Block(
