@@ -1,4 +1,4 @@
-"""The drafts a batch writes with --eml: multipart/alternative (text and HTML), the PDF attached, headers made safely."""
+"""The drafts a batch writes with --eml: text and HTML alternatives, the PDF attached, headers made safely."""
 
 from __future__ import annotations
 
