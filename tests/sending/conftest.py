@@ -28,8 +28,14 @@ class Handler:
     refuse: dict[str, str] = field(default_factory=dict)
     #: Called with the number of messages accepted so far, after each one (before the 250 goes out).
     on_message: Callable[[int], None] | None = None
+    #: Called with the number of RCPT TO commands so far, before answering one.
+    on_rcpt: Callable[[int], None] | None = None
+    rcpts: int = 0
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+        self.rcpts += 1
+        if self.on_rcpt:
+            self.on_rcpt(self.rcpts)
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)

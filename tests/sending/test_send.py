@@ -84,6 +84,27 @@ def test_kill_mid_send_then_rerun_gives_exactly_one_copy(drafts: Path, smtp_serv
     assert done.stdout == f"send: 9 sent; 4 already sent; 1 unconfirmed ({fifth[0]['id']})\n"
 
 
+def test_kill_before_the_message_is_handed_over_sends_it_on_rerun(drafts: Path, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    server = smtp_server()
+    argv = [sys.executable, "-m", "appeal_gen", "send", str(drafts), "--smtp", server.url, "--no-tls", *FAST]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def kill_at_third_recipient(count: int) -> None:
+        if count == 3:  # the third message has started (journal: sending), its content not sent
+            os.kill(proc.pid, signal.SIGKILL)
+
+    server.handler.on_rcpt = kill_at_third_recipient
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert len(server.handler.messages) == 2
+    server.handler.on_rcpt = None
+    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "send: 12 sent; 2 already sent\n")
+    ids = Counter(str(m["Message-ID"]) for m in _received(server))
+    assert len(ids) == 14 and set(ids.values()) == {1}, ids
+
+
 def test_rate_limits_messages_per_minute(drafts: Path, smtp_server, capsys) -> None:  # type: ignore[no-untyped-def]
     server = smtp_server()
     only = ["--only", "emb-london", "sup-0101", "sup-0103"]
