@@ -177,20 +177,12 @@ class LetterRenderer:
 
                     out.files[fmt] = renderer(fmt)(RenderRequest(letter))
             if self.options.eml and task.email and pdf is not None:
-                from .mail import Sender, draft
+                from .mail import draft, sender_of
 
-                issuer = next((i for i in self.spec.issuers if i.email), None)
-                by_option = self.options.sender is not None
-                sender = Sender(
-                    self.options.sender or (issuer.email if issuer else None),
-                    name=(issuer.name.get(task.lang) or "") if issuer else "",
-                    reply_to=self.options.reply_to,
-                    field="--from" if by_option else "issuers.email",
-                )
                 out.files["eml"] = draft(
                     letter,
                     to=task.email,
-                    sender=sender,
+                    sender=sender_of(self.spec, task.lang, self.options.sender, self.options.reply_to),
                     date=self.spec.date,
                     attachment=pdf,
                     filename=f"{task.stem}.{task.lang}.pdf",

@@ -21,7 +21,7 @@ from .errors import SpecError, SpecErrors
 from .mailheaders import POLICY, MailError, header, header_text
 from .spec import Spec
 
-__all__ = ["MailError", "Sender", "body_html", "body_text", "check_spec", "draft"]
+__all__ = ["MailError", "Sender", "body_html", "body_text", "check_spec", "draft", "sender_of"]
 
 
 def check_spec(spec: Spec) -> None:
@@ -77,6 +77,21 @@ class Sender:
     reply_to: str | None = None
     #: Where the address came from, for errors.
     field: str = "issuers.email"
+
+
+def sender_of(spec: Spec, lang: str, address: str | None = None, reply_to: str | None = None) -> Sender:
+    """Who the drafts in *lang* are from: *address* (``--from``) or the first issuer with an e-mail address.
+
+    The name shown is that issuer's name in *lang*: the organisation the
+    letter speaks for, also when it is sent through another address.
+    """
+    issuer = next((i for i in spec.issuers if i.email), None)
+    return Sender(
+        address or (issuer.email if issuer else None),
+        name=(issuer.name.get(lang) or "") if issuer else "",
+        reply_to=reply_to,
+        field="--from" if address else "issuers.email",
+    )
 
 
 def _transfer_encoding(text: str) -> str:
