@@ -20,7 +20,7 @@ from .render import registry
 from .spec import Spec
 from .validate import Report, validate
 
-FORMATS = registry.formats()
+FORMATS = registry.DEFAULT_FORMATS
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import AppealGenError
-from .render.registry import formats
+from .render.registry import DEFAULT_FORMATS, formats
 
 if TYPE_CHECKING:
     from .spec import Spec
@@ -36,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("spec", metavar="SPEC", help="the appeal spec (YAML)")
     b.add_argument("-o", "--output", metavar="OUTDIR", default="out", help="output folder (default: out)")
     b.add_argument(
-        "--format", default=",".join(formats()), help=f"comma-separated: {', '.join(formats())} (default: all)"
+        "--format",
+        default=",".join(DEFAULT_FORMATS),
+        help=f"comma-separated: {', '.join(formats())} (default: {','.join(DEFAULT_FORMATS)})",
     )
     b.add_argument(
         "--lang",
@@ -105,9 +107,13 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("-o", "--output", metavar="OUTDIR", default="out", help="output folder (default: out)")
     m.add_argument("--jobs", type=int, default=0, metavar="N", help="worker processes (default: one per CPU)")
     m.add_argument(
-        "--format", default=",".join(formats()), help=f"comma-separated: {', '.join(formats())} (default: all)"
+        "--format",
+        default=",".join(DEFAULT_FORMATS),
+        help=f"comma-separated: {', '.join(formats())} (default: {','.join(DEFAULT_FORMATS)})",
     )
     m.add_argument("--eml", action="store_true", help="also an email draft (.eml, PDF attached) per row with an email")
+    m.add_argument("--from", dest="sender", metavar="ADDRESS", help="the drafts' From (default: the spec's issuer's)")
+    m.add_argument("--reply-to", metavar="ADDRESS", help="the drafts' Reply-To (default: none)")
     m.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default: guessed from the header line)")
     m.add_argument("--encoding", default="utf-8", help="CSV encoding (default: utf-8, with or without BOM)")
     m.add_argument(
@@ -132,6 +138,26 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--port", type=int, default=0, metavar="N", help="port to listen on (default: a free one)")
     st.add_argument("--host", default="127.0.0.1", metavar="H", help="address to listen on (default: 127.0.0.1)")
     st.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
+    e = sub.add_parser(
+        "send",
+        help="send the e-mail drafts of a batch (batch ... --eml), each once",
+        description="Send the drafts of a batch run over SMTP, each message once: a journal in "
+        "OUTDIR/.appeal-gen/send.jsonl lets the same command continue after a crash. Credentials come from "
+        "the environment (APPEAL_GEN_SMTP_PASSWORD, user in the URL or APPEAL_GEN_SMTP_USER) or ~/.netrc, "
+        "never from the command line. See docs/email.md.",
+    )
+    e.add_argument("outdir", metavar="OUTDIR", help="the -o folder of the batch run")
+    e.add_argument("--smtp", required=True, metavar="URL", help="smtp://[user@]host[:587] (STARTTLS) or smtps://")
+    e.add_argument("--rate", type=float, default=20.0, metavar="N", help="messages per minute (default: 20)")
+    e.add_argument("--no-tls", action="store_true", help="plain SMTP, only to a loopback address (a local relay)")
+    e.add_argument("--cafile", metavar="PEM", help="trust the certificates in this file (a self-signed server's)")
+    e.add_argument("--dry-run", action="store_true", help="list what would be sent; send nothing")
+    e.add_argument("--only", nargs="+", metavar="ID", help="only these rows (the list's id column)")
+    e.add_argument("--retry-failed", action="store_true", help="send again the rows a server refused for good (5xx)")
+    e.add_argument("--retries", type=int, default=3, metavar="N", help="tries after a temporary refusal (4xx)")
+    e.add_argument("--retry-wait", type=float, default=30.0, metavar="S", help="first wait after a 4xx, doubled")
+    e.add_argument("--password-env", default="APPEAL_GEN_SMTP_PASSWORD", metavar="NAME", help=argparse.SUPPRESS)
     return p
 
 
@@ -278,7 +304,15 @@ def _batch(args: argparse.Namespace) -> int:
 
     if args.jobs < 0:
         raise UsageError(f"--jobs: expected 1 or more (0 for one per CPU), not {args.jobs}")
+    from .mailheaders import check_addr_spec, shown
+
+    for option, value in (("--from", args.sender), ("--reply-to", args.reply_to)):
+        problem = check_addr_spec(value) if value is not None else None
+        if problem:
+            raise UsageError(f"{option}: '{shown(value)}' {problem}")
     options = BatchOptions(
+        sender=args.sender,
+        reply_to=args.reply_to,
         formats=parse_formats(args.format),
         eml=args.eml,
         allow_fallback=args.allow_fallback,
@@ -319,12 +353,46 @@ def _say(line: str) -> None:
     print(line, flush=True)
 
 
+def _send(args: argparse.Namespace) -> int:
+    from .sending import SendOptions, send
+
+    options = SendOptions(
+        smtp=args.smtp,
+        rate=args.rate,
+        no_tls=args.no_tls,
+        cafile=args.cafile,
+        dry_run=args.dry_run,
+        only=tuple(args.only or ()),
+        retry_failed=args.retry_failed,
+        retries=args.retries,
+        retry_wait=args.retry_wait,
+        password_env=args.password_env,
+    )
+    result = send(Path(args.outdir), options, report=lambda line: print(line, file=sys.stderr, flush=True))
+    if args.dry_run:
+        print(f"send: {len(result.planned)} to send, {result.skipped} already sent (dry run: nothing sent)")
+        return 0
+    parts = [f"{result.sent} sent", f"{result.skipped} already sent"]
+    for name, rows in (("failed", result.failed), ("deferred", result.deferred), ("unconfirmed", result.unconfirmed)):
+        if rows:
+            parts.append(f"{len(rows)} {name} ({', '.join(rows)})")
+    print(f"send: {'; '.join(parts)}")
+    if result.unconfirmed:
+        print(
+            "send: unconfirmed messages may have reached the server just before an interruption; they are not "
+            "sent again: check the server's log, then send one with --only ID (docs/email.md)",
+            file=sys.stderr,
+        )
+    return 1 if result.failed or result.deferred or result.unconfirmed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {
         "check": _check,
         "build": _build,
         "batch": _batch,
+        "send": _send,
         "locale": _locale,
         "translate": _translate,
         "studio": _studio,

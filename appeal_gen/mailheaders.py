@@ -173,7 +173,25 @@ def _header(name: str, value: str, display_name: str, field: str | None) -> Base
     folded = made.fold(policy=POLICY)
     if not meant or not folded.startswith(f"{name}:") or _UNFOLDED_BREAK.search(folded[:-2]):
         raise MailError(f"cannot be written as the {name} header of a draft: '{shown(value)}'", field=field)
+    if not isinstance(made, _Prefolded):
+        _keep_fold(made, folded)
     return made
+
+
+def _keep_fold(made: BaseHeader, folded: str) -> None:
+    """Make *made* write the *folded* text it was checked with, instead of folding itself again.
+
+    Folding is most of the cost of writing a draft (the library's folder
+    parses the value again, every time), and the headers that repeat from
+    letter to letter (a language's Subject, the From with the issuer's name)
+    are made once: they are folded once too. Another policy folds afresh.
+    """
+    fold = made.fold
+
+    def folded_once(*, policy: object) -> str:
+        return folded if policy is POLICY else fold(policy=policy)  # type: ignore[arg-type]
+
+    made.fold = folded_once  # type: ignore[method-assign]
 
 
 def _read_back(name: str, folded: str) -> str:

@@ -200,7 +200,7 @@ def test_eml_draft_has_subject_body_and_the_letter_attached(example_run) -> None
     raw = (out / "letters" / "emb-paris.fr.eml").read_bytes()
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert msg["To"] == "ambassade.paris@example.org"
-    assert msg["From"] == "info@frontlinedefenders.org"
+    assert msg["From"] == "Front Line Defenders <info@frontlinedefenders.org>"
     assert (
         msg["Subject"]
         == "Le Premier ministre cherche à fermer une importante organisation de défense des droits humains"
@@ -267,7 +267,7 @@ def test_bad_rows_are_reported_with_their_lines_and_the_rest_produced(tmp_path: 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--format", "odt"], "--format: unknown format 'odt'; choose from pdf, docx\n"),
+        (["--format", "odt"], "--format: unknown format 'odt'; choose from pdf, docx, html, txt\n"),
         (["--format", "docx", "--eml"], "--eml attaches each letter's PDF: add pdf to --format\n"),
         (["--jobs", "-1"], "--jobs: expected 1 or more (0 for one per CPU), not -1\n"),
     ],

@@ -40,7 +40,7 @@ def test_build_one_format(tmp_path: Path, capsys) -> None:  # type: ignore[no-un
 def test_unknown_format_is_a_usage_error(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run(capsys, "build", str(EXAMPLE), "-o", str(tmp_path / "o"), "--format", "odt")
     assert code == 2
-    assert err == "--format: unknown format 'odt'; choose from pdf, docx\n"
+    assert err == "--format: unknown format 'odt'; choose from pdf, docx, html, txt\n"
     assert not (tmp_path / "o").exists()
 
 

@@ -37,6 +37,8 @@ class BatchOptions:
     delimiter: str | None = None
     encoding: str = "utf-8"
     allow_stale: bool = False  #: print stale translations (staleness.py), noted on each row
+    sender: str | None = None  #: the drafts' From (--from), instead of the spec's issuer's address
+    reply_to: str | None = None  #: the drafts' Reply-To (--reply-to)
 
 
 @dataclass(frozen=True)

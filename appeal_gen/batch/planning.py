@@ -181,6 +181,8 @@ def environment_hash(spec_text: str, lang: str, options: BatchOptions) -> str:
     h = hashlib.sha256()
     h.update(f"{__version__}\0{lang}\0{options.formats}\0{options.eml}\0{options.allow_fallback}\0".encode())
     h.update(spec_text.encode())
+    if options.sender or options.reply_to:
+        h.update(f"{options.sender}\0{options.reply_to}\0".encode())
     h.update(code_hash().encode())
     for code in fallback_chain(lang):
         p = catalog_path(code)

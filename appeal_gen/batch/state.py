@@ -29,7 +29,7 @@ JOURNAL_MARK = {"journal": 2}
 TEMPORARY = re.compile(r"\..+\.(?:[0-9]+-[0-9]+|[a-z0-9_]{8})\.part")
 #: A file a journal entry may name: ``letters/<stem>.<lang>.<format>`` or ``combined/<slug>.<lang>.pdf``.
 _JOURNAL_PATH = re.compile(
-    r"(?:letters/[^/]+\.[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?\.(?:pdf|docx|eml)"
+    r"(?:letters/[^/]+\.[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?\.(?:pdf|docx|html|txt|eml)"
     r"|combined/[a-z0-9-]+\.[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?\.pdf)"
 )
 _SHA256 = re.compile(r"[0-9a-f]{64}")

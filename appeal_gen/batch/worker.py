@@ -52,16 +52,16 @@ class LetterRenderer:
                 out.files[fmt] = self._render(fmt, letter, loc)
             attachment = out.files.get(ATTACHED)
             if self.options.eml and task.email and attachment is not None:
-                from ..mail import draft
+                from ..mail import draft, sender_of
 
-                sender = next((i.email for i in self.spec.issuers if i.email), None)
                 out.files["eml"] = draft(
                     letter,
                     to=task.email,
-                    sender=sender,
+                    sender=sender_of(self.spec, task.lang, self.options.sender, self.options.reply_to),
                     date=self.spec.date,
                     attachment=attachment,
                     filename=f"{task.stem}.{task.lang}.{ATTACHED}",
+                    row=task.stem,
                 )
         except AppealGenError as exc:
             out.files = {}

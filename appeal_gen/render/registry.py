@@ -39,7 +39,11 @@ Renderer = Callable[[RenderRequest], bytes]
 _BUILTIN: dict[str, str] = {
     "pdf": "appeal_gen.render.pdf:render_request",
     "docx": "appeal_gen.render.docx:render_request",
+    "html": "appeal_gen.render.html:render_request",
+    "txt": "appeal_gen.render.text:render_request",
 }
+#: What ``build`` and ``batch`` make when ``--format`` is not given: the printable letters.
+DEFAULT_FORMATS: tuple[str, ...] = ("pdf", "docx")
 _RENDERERS: dict[str, str] = dict(_BUILTIN)
 
 

@@ -264,7 +264,7 @@ def test_a_bad_row_address_fails_only_its_row_and_every_draft_has_its_headers(tm
         msg = _parse(d.read_bytes())
         assert set(msg.keys()) == HEADERS
         assert str(msg["To"]) == to
-        assert str(msg["From"]) == "info@example.org"
+        assert str(msg["From"]) == "Example Defenders <info@example.org>"  # the issuer with the address
         assert str(msg["Subject"]) == "Défenseurs en danger"
 
 
