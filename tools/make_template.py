@@ -94,6 +94,28 @@ def _para_style(doc, name, base="Normal", **kw):  # type: ignore[no-untyped-def]
     return style
 
 
+#: The demand number's column: the PDF's (render/pdfdocument.py, ``num_w``).
+DEMAND_NUMBER_WIDTH = Mm(8)
+
+
+def _demand_style(doc):  # type: ignore[no-untyped-def]
+    """A demand: its number typed as text, then a tab, the text hanging at the number's column.
+
+    Word list numbering ("List Number") has no Khmer digits (ST_NumberFormat
+    has none), so a Khmer letter's demands would be numbered 1. 2. 3. under
+    a text that writes every other number ១ ២ ៣ (issue 15). The number is
+    the one the PDF prints (``Letter.demands``); the hanging indent and its
+    tab stop keep wrapped lines aligned with the text, as a list does, and
+    mirror in a right-to-left paragraph.
+    """
+    style = _para_style(doc, "Appeal Demand", space_after=6)
+    pf = style.paragraph_format
+    pf.left_indent = DEMAND_NUMBER_WIDTH
+    pf.first_line_indent = -DEMAND_NUMBER_WIDTH
+    pf.tab_stops.add_tab_stop(DEMAND_NUMBER_WIDTH)
+    return style
+
+
 def _field(paragraph, instr: str) -> None:
     fld = OxmlElement("w:fldSimple")
     fld.set(qn("w:instr"), instr)
@@ -178,6 +200,7 @@ def build(out: Path) -> None:
         doc, "Heading 2", size=10.5, bold=True, color=RGBColor(0, 0, 0), space_before=8, space_after=4, keep_next=True
     )
     _para_style(doc, "List Number", space_after=6)
+    _demand_style(doc)
     _para_style(doc, "Appeal Organisation", size=15, bold=True, space_after=2)
     _para_style(doc, "Appeal Contact", size=8, color=GREY, space_after=0)
     _para_style(doc, "Appeal Label", size=11, bold=True, color=ACCENT, space_before=6, space_after=0)
@@ -237,9 +260,14 @@ def build(out: Path) -> None:
     p("{{r para }}")
     p("{%p endfor %}")
     p("{{r urge }}", "Appeal Urge")
-    p("{%p for demand in demands %}", "List Number")
-    p("{{r demand }}", "List Number")
-    p("{%p endfor %}", "List Number")
+    # The number is text in the letter's digits, not Word list numbering,
+    # which has no Khmer digits (see _demand_style).
+    p("{%p for demand in numbered_demands %}", "Appeal Demand")
+    demand = doc.add_paragraph(style="Appeal Demand")
+    demand.add_run("{{ demand.number }}")
+    demand.add_run("\t")
+    demand.add_run("{{r demand.text }}")
+    p("{%p endfor %}", "Appeal Demand")
     p("{%p if recipient %}")
     p("{{r recipient.closing }}", "Appeal Dateline")
     p("{%p for line in recipient.signatory %}", "Appeal Address")

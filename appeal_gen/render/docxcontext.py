@@ -94,6 +94,7 @@ def shared_context(letter: Letter, tpl: Any) -> dict[str, Any]:
     """
     before, _, rest = letter.page_label.partition("{page}")
     middle, _, after = rest.partition("{pages}")
+    demands = [rich(p, tpl) for _, p in letter.demands]
     return {
         "lang": letter.lang,
         "issuer_names": letter.issuer_names,
@@ -109,7 +110,12 @@ def shared_context(letter: Letter, tpl: Any) -> dict[str, Any]:
         ],
         "concern": [rich(p, tpl) for p in letter.concern],
         "urge": rich(letter.urge, tpl),
-        "demands": [rich(p, tpl) for _, p in letter.demands],
+        # Templates made before numbered_demands number these with Word's list numbering.
+        "demands": demands,
+        # The numbers as text, in the letter's digits (the PDF's): Word list
+        # numbering has no Khmer digits. The same RichText objects as
+        # "demands", so each link gets one relationship id.
+        "numbered_demands": [{"number": n, "text": t} for (n, _), t in zip(letter.demands, demands, strict=True)],
         "write_to_heading": rich(letter.write_to_heading, tpl),
         "addressees": [_addressee(a, tpl) for a in letter.addressees],
         "copies_heading": rich(letter.copies_heading, tpl),

@@ -23,9 +23,9 @@ def test_docx_reads_in_appeal_order(example_docx: bytes) -> None:
         "Prime Minister seeks to shut down leading human rights organisation",
         "Status: Judicial harassment",
         "Front Line Defenders urges the authorities in Cambodia to:",
-        DEMANDS[0][3:],
-        DEMANDS[1][3:],
-        DEMANDS[2][3:],
+        DEMANDS[0].replace(" ", "\t", 1),
+        DEMANDS[1].replace(" ", "\t", 1),
+        DEMANDS[2].replace(" ", "\t", 1),
         "Salutation: Your Excellency",
         "Salutation: Dear Deputy Prime Minister",
         "Please take action by 15 January 2018.",
@@ -40,12 +40,11 @@ def test_docx_uses_real_word_styles(example_docx: bytes) -> None:
     assert styles["Prime Minister seeks to shut down leading human rights organisation"] == "Title"
     assert styles["About the situation"] == "Heading 1"
     assert styles["6 December 2017 – Prime Minister announces CCHR will not be shut down"] == "Heading 2"
-    demands = [(s, t) for s, t in paras if s == "List Number"]
-    assert [t for _, t in demands] == [d[3:] for d in DEMANDS]
-    # The style itself carries Word numbering, so Word shows 1. 2. 3.
+    demands = [(s, t) for s, t in paras if s == "Appeal Demand"]
+    # The number is typed, then a tab: Word list numbering has no Khmer digits.
+    assert [t for _, t in demands] == [d.replace(" ", "\t", 1) for d in DEMANDS]
     d = docx.Document(io.BytesIO(example_docx))
-    num_pr = d.styles["List Number"].element.pPr.numPr
-    assert num_pr is not None and num_pr.numId.val > 0
+    assert d.styles["Appeal Demand"].element.pPr.numPr is None
 
 
 def test_docx_footer_has_page_fields(example_docx: bytes) -> None:

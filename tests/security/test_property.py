@@ -75,4 +75,5 @@ def test_any_text_gives_valid_documents_or_a_glyph_error(value: str) -> None:
     texts = [" ".join(t.split()) for _, t in docx_paragraphs(docx)]
     assert expected in texts
     # Nothing after the value was lost.
-    assert texts.index(expected) < texts.index("Release A. Defender immediately & unconditionally;")
+    # The demand paragraph starts with its number, typed (issue 15, item 5).
+    assert texts.index(expected) < texts.index("1. Release A. Defender immediately & unconditionally;")

@@ -95,8 +95,8 @@ def test_unprintable_characters_are_replaced_visibly_and_reported(escaped: str, 
     assert printed in pdf_text(pdf)
     texts = [t for _, t in docx_paragraphs(docx)]
     assert printed in texts
-    # Nothing after the bad character was lost: the demands still follow.
-    assert texts.index(printed) < texts.index("Release A. Defender immediately & unconditionally;")
+    # Nothing after the bad character was lost: the demands (number, tab, text) still follow.
+    assert texts.index(printed) < texts.index("1.\tRelease A. Defender immediately & unconditionally;")
 
 
 def test_unprintable_characters_in_header_footer_and_tables(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
