@@ -72,5 +72,17 @@ def render_batch_request(request: RenderRequest) -> bytes:
 
 
 def prepare_batch(letter: Letter, template: Path | None) -> CompiledTemplate:
-    """*template* (default: the language's own) compiled for *letter*'s language, in the default context."""
-    return compiled_template(template or default_template(letter.lang), letter)
+    """*template* (default: the language's own) compiled for *letter*'s language, in the default context.
+
+    The default template's path is found once a language per context: the
+    look-up costs about 100 us, as much as the rest of a DOCX letter's
+    template work, and a batch's templates are fixed for the run anyway
+    (its fingerprints hash them once, in ``batch.planning``).
+    """
+    if template is None:
+        paths = default_docx_context().default_templates
+        template = paths.get(letter.lang)
+        if template is None:
+            template = default_template(letter.lang)
+            paths.put(letter.lang, template)
+    return compiled_template(template, letter)
