@@ -31,6 +31,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import settings
 from .errors import FontError, MissingGlyphError
 
 #: Families tried for each script, best first. TrueType outlines only:
@@ -250,10 +251,10 @@ def _fontpkg_rows() -> list[_Row]:
 
 
 @functools.lru_cache(maxsize=4)
-def _inventory(user_dirs: str) -> tuple[_Row, ...]:
+def _inventory(user_dirs: tuple[str, ...]) -> tuple[_Row, ...]:
     rows: list[_Row] = []
     if user_dirs:
-        rows += _scan_dirs([d for d in user_dirs.split(os.pathsep) if d])
+        rows += _scan_dirs(list(user_dirs))
     rows += _fontpkg_rows()
     system = _fc_list()
     rows += system or _scan_dirs([d for d in _DEBIAN_DIRS if os.path.isdir(d)])
@@ -261,11 +262,8 @@ def _inventory(user_dirs: str) -> tuple[_Row, ...]:
 
 
 def cache_dir() -> Path:
-    """Where instantiated font faces are kept between runs."""
-    base = os.environ.get("APPEAL_GEN_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "appeal-gen"
-    )
-    return Path(base) / "fonts"
+    """Where instantiated font faces are kept between runs (``settings.cache_dir``)."""
+    return settings.current().cache_dir / "fonts"
 
 
 #: Names instantiated faces made with a fixed timestamp (older ones were stamped when made).
@@ -315,7 +313,7 @@ def _instance(path: str, weight: int) -> str:
 
 
 def find_font(family: str, style: str = "regular") -> FontFile | None:
-    rows = _inventory(os.environ.get("APPEAL_GEN_FONT_DIRS", ""))
+    rows = _inventory(settings.current().font_dirs)
     wanted = _STYLE_NAMES[style]
     for fam, sty, path, index in rows:
         families = [f.strip() for f in fam.split(",")]

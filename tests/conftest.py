@@ -9,6 +9,7 @@ import pytest
 from hypothesis import settings
 
 from appeal_gen import build_letter, load_spec, parse_spec
+from appeal_gen import settings as appeal_settings
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.render.docx import DocxOptions, render_docx
 from appeal_gen.render.pdf import render_pdf
@@ -22,6 +23,20 @@ settings.load_profile("ci")
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "cchr-2017" / "appeal.yaml"
 DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _settings_read_afresh():  # type: ignore[no-untyped-def]
+    """Each test reads the environment's settings afresh, and leaves none behind.
+
+    ``appeal_gen.settings`` reads the environment once per process; a test's
+    ``monkeypatch.setenv`` (undone at its end) must neither be missed by that
+    test nor seen by the next. A test that changes a variable after something
+    already read the settings calls ``appeal_settings.reload()``.
+    """
+    appeal_settings.reset()
+    yield
+    appeal_settings.reset()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -148,4 +163,5 @@ def copy_locales(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     target = tmp_path / "locales"
     shutil.copytree(LOCALES_DIR, target)
     monkeypatch.setenv("APPEAL_GEN_LOCALES", str(target))
+    appeal_settings.reload()
     return target

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
-from appeal_gen import fonts
+from appeal_gen import fonts, settings
 from appeal_gen.errors import FontError, MissingGlyphError
 
 
@@ -48,6 +48,7 @@ def test_a_bold_face_has_the_same_bytes_whenever_and_wherever_it_is_made(monkeyp
     made = []
     for n, now in enumerate((1_600_000_000.0, 1_900_000_000.0)):
         monkeypatch.setenv("APPEAL_GEN_CACHE_DIR", str(tmp_path / str(n)))
+        settings.reload()
         monkeypatch.setattr(time, "time", lambda now=now: now)
         bold = fonts.find_font("Noto Sans Khmer", "bold")
         assert bold is not None and Path(bold.path).is_relative_to(tmp_path / str(n))
@@ -90,6 +91,7 @@ def test_user_font_folders_win(monkeypatch, tmp_path: Path) -> None:  # type: ig
     assert system is not None
     shutil.copy(system.path, tmp_path / "MyKhmer.ttf")
     monkeypatch.setenv("APPEAL_GEN_FONT_DIRS", str(tmp_path))
+    settings.reload()
     mine = fonts.find_font("Khmer OS")
     assert mine is not None and mine.path == str(tmp_path / "MyKhmer.ttf")
 
@@ -126,3 +128,27 @@ def test_missing_glyph_names_the_face_and_code_point() -> None:
         "summary: the font Noto Sans has no glyph for U+1F600 GRINNING FACE ('\U0001f600'); it would print as a "
         "box. Remove or replace the character, or install a font that has it"
     )
+
+
+def test_settings_are_read_from_the_environment_once(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A variable changed halfway through a run does not change the fonts of the letters after it."""
+    system = fonts.find_font("Khmer OS")
+    assert system is not None
+    shutil.copy(system.path, tmp_path / "MyKhmer.ttf")
+    monkeypatch.setenv("APPEAL_GEN_FONT_DIRS", str(tmp_path))
+    found = fonts.find_font("Khmer OS")
+    assert found is not None and found.path == system.path, "read when first asked for, not at each look-up"
+    assert settings.reload().font_dirs == (str(tmp_path),)
+    mine = fonts.find_font("Khmer OS")
+    assert mine is not None and mine.path == str(tmp_path / "MyKhmer.ttf")
+
+
+def test_settings_from_an_environment() -> None:
+    env = {
+        "APPEAL_GEN_FONT_DIRS": f"/a{os.pathsep}{os.pathsep}/b",
+        "XDG_CACHE_HOME": "/xdg",
+        "APPEAL_GEN_LOCALES": "",
+    }
+    got = settings.Settings.from_env(env)
+    assert got == settings.Settings(font_dirs=("/a", "/b"), cache_dir=Path("/xdg/appeal-gen"), locales_dir=None)
+    assert settings.Settings.from_env({**env, "APPEAL_GEN_CACHE_DIR": "/c"}).cache_dir == Path("/c")

@@ -113,6 +113,10 @@ class DocxContext:
     deflated: BoundedCache = field(default_factory=lambda: BoundedCache(DEFLATED_CACHE_SIZE))
     #: ``docxtemplate.CompiledTemplate`` objects (see ``docxtemplate.compiled_template``).
     templates: BoundedCache = field(default_factory=lambda: BoundedCache(TEMPLATES_CACHE_SIZE))
+    #: Language -> its default template's path, for the batch fast path: finding it
+    #: takes a few file-system look-ups, 25 times the cost of the rest of a letter's
+    #: template look-up (``render.docx.prepare_batch``).
+    default_templates: BoundedCache = field(default_factory=lambda: BoundedCache(TEMPLATES_CACHE_SIZE))
     _environment: Any = field(default=None, repr=False)
 
     def environment(self) -> Any:

@@ -15,6 +15,7 @@ timestamps, so hashes can be trusted.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..document import Letter
@@ -38,6 +39,8 @@ __all__ = [
     "context",
     "default_docx_context",
     "default_template",
+    "prepare_batch",
+    "render_batch_request",
     "render_docx",
     "render_request",
 ]
@@ -53,3 +56,33 @@ def render_request(request: RenderRequest) -> bytes:
     return render_docx(
         request.letter, DocxOptions(template=request.template, date=request.date, gettext=request.gettext)
     )
+
+
+def render_batch_request(request: RenderRequest) -> bytes:
+    """The registry's batch fast path: the same bytes as ``render_request``, the template compiled once a language.
+
+    The compiled template is the default ``DocxContext``'s (bounded, keyed by
+    the file's size and modification time), so the local backend's fork
+    server compiles it once (``prepare_batch``) and every worker forked from
+    it starts with it.
+    """
+    letter = request.letter
+    compiled = prepare_batch(letter, request.template)
+    return bytes(compiled.render(letter, DocxOptions(template=compiled.path, date=request.date)))
+
+
+def prepare_batch(letter: Letter, template: Path | None) -> CompiledTemplate:
+    """*template* (default: the language's own) compiled for *letter*'s language, in the default context.
+
+    The default template's path is found once a language per context: the
+    look-up costs about 100 us, as much as the rest of a DOCX letter's
+    template work, and a batch's templates are fixed for the run anyway
+    (its fingerprints hash them once, in ``batch.planning``).
+    """
+    if template is None:
+        paths = default_docx_context().default_templates
+        template = paths.get(letter.lang)
+        if template is None:
+            template = default_template(letter.lang)
+            paths.put(letter.lang, template)
+    return compiled_template(template, letter)

@@ -46,10 +46,26 @@ _BUILTIN: dict[str, str] = {
 DEFAULT_FORMATS: tuple[str, ...] = ("pdf", "docx")
 _RENDERERS: dict[str, str] = dict(_BUILTIN)
 
+#: Format -> a renderer the batch uses instead, for formats that can prepare
+#: once what every letter of a language shares (DOCX: its compiled template).
+#: Same bytes as the format's renderer; the batch only asks here, so it names
+#: no format.
+_BATCH: dict[str, str] = {
+    "docx": "appeal_gen.render.docx:render_batch_request",
+}
 
-def register(fmt: str, target: str) -> None:
-    """Add (or replace) the renderer of *fmt*: *target* is ``"package.module:function"``."""
+
+def register(fmt: str, target: str, *, batch: str | None = None) -> None:
+    """Add (or replace) the renderer of *fmt*: *target* is ``"package.module:function"``.
+
+    *batch*, if given, names a faster renderer of the same bytes for many
+    letters in one process (see ``batch_renderer``).
+    """
     _RENDERERS[fmt] = target
+    if batch is None:
+        _BATCH.pop(fmt, None)
+    else:
+        _BATCH[fmt] = batch
 
 
 def formats() -> tuple[str, ...]:
@@ -57,8 +73,18 @@ def formats() -> tuple[str, ...]:
     return tuple(_RENDERERS)
 
 
-def renderer(fmt: str) -> Renderer:
-    """The renderer of *fmt* (a ``KeyError`` for an unknown one: callers check ``formats()`` first)."""
-    module, _, name = _RENDERERS[fmt].partition(":")
+def _load(target: str) -> Renderer:
+    module, _, name = target.partition(":")
     function: Renderer = getattr(importlib.import_module(module), name)
     return function
+
+
+def renderer(fmt: str) -> Renderer:
+    """The renderer of *fmt* (a ``KeyError`` for an unknown one: callers check ``formats()`` first)."""
+    return _load(_RENDERERS[fmt])
+
+
+def batch_renderer(fmt: str) -> Renderer:
+    """The renderer a batch uses for *fmt*: its registered fast path, else its renderer."""
+    target = _BATCH.get(fmt)
+    return _load(target) if target is not None else renderer(fmt)

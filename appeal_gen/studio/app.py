@@ -6,6 +6,11 @@ library (``edit`` to change a field in place, ``spec.parse_spec`` and
 ``staleness`` for stale translations) and shows the answer; nothing here
 validates or renders by itself. Rendering is serialised by one lock:
 reportlab and the font caches are not made for threads.
+
+Bigger than the project's 600 lines on purpose, for now: ``create_app``'s
+routes are closures over one ``Studio`` (its lock, drafts and batch jobs),
+so they live together; the editor's form helpers below them are the next
+room to move out (``studio/views.py``) when the studio grows again.
 """
 
 from __future__ import annotations

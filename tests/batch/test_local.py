@@ -125,13 +125,17 @@ def _prepared(monkeypatch, options: BatchOptions):  # type: ignore[no-untyped-de
 def test_the_fork_server_prepares_every_language_for_the_workers(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from appeal_gen.batch.local import forkserver
     from appeal_gen.render import pdf
+    from appeal_gen.render.context import default_docx_context
 
+    default_docx_context().templates.clear()
     options = BatchOptions()
     spec_text, ready = _prepared(monkeypatch, options)
     token, renderer = ready
     spec = load_spec(str(EXAMPLE))
     assert token == forkserver.warm_token(spec_text, spec.path, options, spec.content_languages())
-    assert sorted(renderer._templates) == sorted(renderer._letters) == sorted(spec.content_languages())
+    assert sorted(renderer._letters) == sorted(spec.content_languages())
+    compiled = {key[3] for key in default_docx_context().templates}  # (path, size, mtime, language, ...)
+    assert sorted(compiled) == sorted(spec.content_languages()), "each language's DOCX template compiled"
     assert {("han", "regular"), ("arabic", "bold"), ("khmer", "bold")} <= pdf._REGISTERED
     assert forkserver.take_prepared(token) is renderer
     assert forkserver.take_prepared(None) is None

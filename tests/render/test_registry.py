@@ -39,3 +39,61 @@ def test_a_registered_format_is_built_and_offered_by_the_cli(md_format, tmp_path
     with pytest.raises(SystemExit):
         run(capsys, "build", "--help")
     assert "comma-separated: pdf, docx, html, txt, md (default: pdf,docx)" in " ".join(capsys.readouterr().out.split())
+
+
+def render_md_batch(request: registry.RenderRequest) -> bytes:
+    """A stand-in fast path; it marks its bytes so the test sees which renderer the batch used."""
+    return b"batch " + render_md(request)
+
+
+def test_a_format_may_register_a_batch_fast_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The batch asks the registry, not a format's name, which renderer to use; build keeps the plain one."""
+    monkeypatch.setattr(registry, "_RENDERERS", dict(registry._RENDERERS))
+    monkeypatch.setattr(registry, "_BATCH", dict(registry._BATCH))
+    registry.register("md", f"{__name__}:render_md", batch=f"{__name__}:render_md_batch")
+    recipients = EXAMPLE.parent / "recipients.csv"
+    code, _, err = run(
+        capsys,
+        "batch",
+        str(EXAMPLE),
+        "--recipients",
+        str(recipients),
+        "-o",
+        str(tmp_path / "b"),
+        "--format",
+        "md",
+        "--jobs",
+        "1",
+    )
+    assert code == 0 and " 0 failed" in err, err
+    letters = sorted((tmp_path / "b" / "letters").rglob("*.md"))
+    assert letters and all(p.read_text(encoding="utf-8").startswith("batch ") for p in letters)
+    code, _, err = run(capsys, "build", str(EXAMPLE), "-o", str(tmp_path / "o"), "--format", "md")
+    assert (code, err) == (0, "")
+    assert not (tmp_path / "o" / "fld-kh-cchr-2017.en.md").read_text(encoding="utf-8").startswith("batch ")
+
+
+def test_docx_batches_through_its_compiled_template_in_the_docx_context(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The batch's DOCX templates are the DocxContext's (bounded, one owner), not a worker's own dict."""
+    from appeal_gen.render.context import default_docx_context
+    from appeal_gen.render.docx import default_template
+
+    context = default_docx_context()
+    context.templates.clear()
+    recipients = EXAMPLE.parent / "recipients.csv"
+    code, _, err = run(
+        capsys,
+        "batch",
+        str(EXAMPLE),
+        "--recipients",
+        str(recipients),
+        "-o",
+        str(tmp_path),
+        "--format",
+        "docx",
+        "--jobs",
+        "1",
+    )
+    assert code == 0 and " 0 failed" in err, err
+    assert list((tmp_path / "letters").rglob("*.docx"))
+    assert str(default_template("en")) in {key[0] for key in context.templates}

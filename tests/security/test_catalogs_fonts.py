@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from appeal_gen import fonts
+from appeal_gen import fonts, settings
 
 from ..conftest import copy_locales, docx_paragraphs, pdf_text
 from .conftest import cli, minimal_spec
@@ -103,6 +103,7 @@ def font_dir(tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
     d = tmp_path / "fonts"
     d.mkdir()
     monkeypatch.setenv("APPEAL_GEN_FONT_DIRS", f"{d}{os.pathsep}{tmp_path / 'no-such-folder'}")
+    settings.reload()
     fonts.resolve.cache_clear()
     yield d
     fonts.resolve.cache_clear()

@@ -43,6 +43,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
+from appeal_gen import settings as appeal_settings
 from appeal_gen.cli import main
 from appeal_gen.locale import LOCALES_DIR
 from appeal_gen.mailheaders import header_text
@@ -219,7 +220,12 @@ def test_batch_keeps_its_invariants(
         contextlib.redirect_stdout(io.StringIO()),
     ):
         mp.setenv("APPEAL_GEN_LOCALES", str(inputs / "locales"))
-        code = main([*argv, "--allow-fallback", "--quiet"])
+        appeal_settings.reload()
+        try:
+            code = main([*argv, "--allow-fallback", "--quiet"])
+        finally:
+            mp.undo()
+            appeal_settings.reset()
     assert time.monotonic() - start < SECONDS
 
     # Exit status and messages.
