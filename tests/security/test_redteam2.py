@@ -54,3 +54,43 @@ def test_a_journal_line_of_many_megabytes_is_skipped_without_being_read_whole(tm
     assert code == 0, err
     assert err.strip().splitlines()[-1].startswith("batch: 2 rows: 2 letters (2 reused), 0 failed")
     assert grown_mb < 100, f"peak memory grew by {grown_mb:.0f} MB reading a {journal.stat().st_size} byte journal"
+
+
+def test_an_image_naming_a_web_hyperlink_relationship_is_refused(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A web hyperlink's relationship passed the check; an image (``a:blip r:link``) naming its id made
+    Word fetch the address when the letter is opened. Only a hyperlink element may name it."""
+    import zipfile
+
+    from .conftest import EXAMPLE, cli, patch_docx
+    from .test_docx_parts import OFFICE, RELS_NS, TEMPLATE
+
+    with zipfile.ZipFile(TEMPLATE) as z:
+        rels = z.read("word/_rels/document.xml.rels").decode("utf-8")
+        body = z.read("word/document.xml").decode("utf-8")
+    link = (
+        '<Relationship Id="rIdWeb" TargetMode="External" Target="https://tracker.example/pixel.png" '
+        f'Type="{OFFICE}/hyperlink"/>'
+    )
+    assert f'xmlns="{RELS_NS}"' in rels
+    rels = rels.replace("</Relationships>", link + "</Relationships>")
+    blip = (
+        '<w:p><w:r><w:drawing><a:blip xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        f'xmlns:r="{OFFICE}" r:link="rIdWeb"/></w:drawing></w:r></w:p>'
+    )
+    body = body.replace("<w:body>", "<w:body>" + blip, 1)
+    template = patch_docx(
+        TEMPLATE,
+        tmp_path / "hostile.docx",
+        {"word/_rels/document.xml.rels": rels.encode(), "word/document.xml": body.encode()},
+    )
+    out = tmp_path / "out"
+    code, stdout, err = cli(
+        capsys, "build", str(EXAMPLE), "--format", "docx", "--template", str(template), "-o", str(out)
+    )
+    assert (code, stdout, err) == (
+        2,
+        "",
+        f"{template}: word/document.xml makes Word fetch an external file (blip uses the hyperlink relationship "
+        "rIdWeb) when the letter is opened; only hyperlinks may point outside the document\n",
+    )
+    assert not out.exists() or list(out.iterdir()) == []
