@@ -94,3 +94,30 @@ def test_an_image_naming_a_web_hyperlink_relationship_is_refused(tmp_path: Path,
         "rIdWeb) when the letter is opened; only hyperlinks may point outside the document\n",
     )
     assert not out.exists() or list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("code", ["CON", "aux", "Com1", "LPT9"])
+def test_a_reference_code_that_is_a_windows_device_name_gets_an_underscore(code: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The reference code became ``con.en.pdf`` (build) and ``combined/con.en.pdf`` (batch): on Windows
+    such a name opens the device, not a file. List ids already got an ``_`` (``filenames.slug``)."""
+    from .conftest import DATA, cli
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text((DATA / "minimal.yaml").read_text(encoding="utf-8").replace("TEST-001", code), encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli(capsys, "build", str(spec), "--format", "pdf", "-o", str(out))[0] == 0
+    assert [p.name for p in out.iterdir()] == [f"{code.lower()}_.en.pdf"]
+    lst = tmp_path / "list.csv"
+    lst.write_text("id,name\na,A. Official\n", encoding="utf-8")
+    args = ["batch", str(spec), "--recipients", str(lst), "-o", str(tmp_path / "b"), "--format", "pdf"]
+    code_, _, err = cli(capsys, *args)
+    assert code_ == 0, err
+    assert sorted(p.name for p in (tmp_path / "b" / "combined").iterdir()) == [f"{code.lower()}_.en.pdf"]
+
+
+@pytest.mark.parametrize("name", ["con.en.pdf", "AUX", "nul.txt", "com1 .pdf"])
+def test_safe_path_refuses_a_windows_device_name(name: str, tmp_path: Path) -> None:
+    from appeal_gen.output import UnsafeOutputError, safe_path
+
+    with pytest.raises(UnsafeOutputError, match="not one plain file name"):
+        safe_path(tmp_path, "letters", name)
