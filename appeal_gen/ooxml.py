@@ -474,7 +474,8 @@ def _hyperlink_target(args: str) -> str | None:
         if skip:
             skip = False
             continue
-        if m.group(1) is None and word.startswith("\\"):
+        if m.group(1) is None and word.startswith("\\") and not word.startswith("\\\\"):
+            # A switch is one backslash and a letter (\l, \o); "\\server\share" is a UNC target.
             skip = word.lower() in _HYPERLINK_ARG_SWITCHES
             continue
         return word

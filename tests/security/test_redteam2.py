@@ -121,3 +121,25 @@ def test_safe_path_refuses_a_windows_device_name(name: str, tmp_path: Path) -> N
 
     with pytest.raises(UnsafeOutputError, match="not one plain file name"):
         safe_path(tmp_path, "letters", name)
+
+
+def test_a_hyperlink_field_to_an_unquoted_unc_path_is_refused(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``HYPERLINK \\\\server\\share\\x``: the target was taken for a switch (it starts with a backslash)
+    and skipped, so the field passed; a switch is one backslash and a letter."""
+    from .conftest import EXAMPLE, cli, patch_docx
+    from .test_docx_parts import TEMPLATE, W, _with_body
+
+    field = (
+        f'<w:p {W}><w:fldSimple w:instr="HYPERLINK \\\\server\\share\\x"><w:r><w:t>x</w:t></w:r></w:fldSimple></w:p>'
+    )
+    template = patch_docx(TEMPLATE, tmp_path / "hostile.docx", {"word/document.xml": _with_body(field)})
+    out = tmp_path / "out"
+    code, stdout, err = cli(
+        capsys, "build", str(EXAMPLE), "--format", "docx", "--template", str(template), "-o", str(out)
+    )
+    assert (code, stdout, err) == (
+        2,
+        "",
+        f"{template}: word/document.xml: field HYPERLINK points outside the document (\\\\server\\share\\x)\n",
+    )
+    assert not out.exists() or list(out.iterdir()) == []
