@@ -71,6 +71,13 @@ _REFUSED_ELEMENTS = {
     "dataSource": "has a mail-merge data source, which Word reads when the letter is opened",
 }
 _CHUNK = 64 * 1024
+#: The relationship namespaces (transitional, strict) of attributes such as ``r:id``, ``r:link``, ``r:embed``.
+_R_NAMESPACES = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships",
+)
+#: The elements that may name an external hyperlink relationship: a click opens it, nothing fetches it.
+_HYPERLINK_ELEMENTS = frozenset({"hyperlink", "hlinkClick", "hlinkHover"})
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _FIELD_NAME = re.compile(r"\s*([A-Za-z]+)")
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
@@ -167,7 +174,6 @@ def check_package(source: Path | bytes, where: str, *, written: bool = False) ->
     *written*: the package is one appeal-gen serialised (lxml, UTF-8), so
     ``check_written_part``'s quick test decides which parts need parsing.
     """
-    check = check_written_part if written else check_part
     with open_package(source, where) as pkg:
         names = set(pkg.names())
         if "word/document.xml" not in names:
@@ -178,14 +184,28 @@ def check_package(source: Path | bytes, where: str, *, written: bool = False) ->
             types = pkg.read("[Content_Types].xml")
             check_part("[Content_Types].xml", types, where)
             xml_types, overrides = _content_types(types)
-        for info in pkg.zip.infolist():
+        #: Each part's external hyperlink relationships (part name, lower case -> ids), found in the
+        #: relationship parts, which are inspected first.
+        links: dict[str, frozenset[str]] = {}
+        for info in sorted(pkg.zip.infolist(), key=lambda i: not i.filename.lower().endswith(".rels")):
             name = info.filename
             if name == "[Content_Types].xml" or name.endswith("/"):
                 continue
             ext = name.rpartition(".")[2].lower()
             ctype = overrides.get("/" + name.lower(), "")
             if ext in ("xml", "rels", "vml") or ext in xml_types or "xml" in ctype or "vml" in ctype:
-                check(name, pkg.read(info), where)
+                if written:
+                    check_written_part(name, pkg.read(info), where)
+                    continue
+                found = check_part(name, pkg.read(info), where, links.get(name.lower(), frozenset()))
+                if found:
+                    links[_source_part(name)] = found
+
+
+def _source_part(rels_part: str) -> str:
+    """The part a relationship part describes, lower case: ``word/_rels/x.xml.rels`` -> ``word/x.xml``."""
+    folder, _, file = rels_part.lower().rpartition("/")
+    return posixpath.join(posixpath.dirname(folder), file.removesuffix(".rels"))
 
 
 def _content_types(data: bytes) -> tuple[set[str], dict[str, str]]:
@@ -283,9 +303,16 @@ def _parser() -> Any:
     return p
 
 
-def check_part(name: str, data: bytes, where: str) -> None:
-    """Parse one part and refuse it if it declares entities or points outside the package."""
+def check_part(name: str, data: bytes, where: str, web_links: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Parse one part and refuse it if it declares entities or points outside the package.
+
+    *web_links*: the ids of the part's external hyperlink relationships; an
+    element other than a hyperlink that names one (``a:blip r:link``, a
+    frame's ``r:id``) would make Word fetch the web address, so it is refused.
+    Returns the ids of the external hyperlinks a relationship part declares.
+    """
     inspector = _Inspector(name, where)
+    inspector.web_links = web_links
     p = _parser()
     p.StartElementHandler = inspector.start
     p.EndElementHandler = inspector.end
@@ -302,6 +329,7 @@ def check_part(name: str, data: bytes, where: str) -> None:
     except (LookupError, ValueError) as exc:  # an encoding expat and Python do not know
         raise UnsafePartError(f"{name}: cannot read its XML ({exc}); refused", file=where) from None
     inspector.finish()
+    return frozenset(inspector.web_ids)
 
 
 class _Inspector:
@@ -314,6 +342,9 @@ class _Inspector:
         #: Open complex fields: [instruction pieces, still in the instruction?].
         self.fields: list[list[Any]] = []
         self.instr: list[str] | None = None
+        #: External hyperlink relationship ids: declared (a .rels part), and the part's own (to check uses).
+        self.web_ids: set[str] = set()
+        self.web_links: frozenset[str] = frozenset()
 
     def refuse(self, message: str) -> None:
         raise UnsafePartError(f"{self.part}: {message}", file=self.where)
@@ -321,6 +352,10 @@ class _Inspector:
     def start(self, name: str, attrs: dict[str, str]) -> None:
         local = name.rpartition(" ")[2]
         if attrs:
+            if self.web_links and local not in _HYPERLINK_ELEMENTS:
+                for key, rid in attrs.items():
+                    if rid in self.web_links and key.rpartition(" ")[0] in _R_NAMESPACES:
+                        self.refuse_fetch(f"{local} uses the hyperlink relationship {rid}")
             attrs = {k.rpartition(" ")[2]: v for k, v in attrs.items()}
         if self.rels and local == "Relationship":
             self.relationship(attrs)
@@ -393,6 +428,7 @@ class _Inspector:
                 self.refuse_fetch(target)
             if not _web(target):
                 self.refuse(f"hyperlink to {target}: only http, https and mailto links may leave the document")
+            self.web_ids.add(attrs.get("Id", ""))
             return
         if _external(target) or _escapes(self.part, target):
             self.refuse(f"relationship {kind or '?'} points outside the document ({target})")
@@ -439,7 +475,8 @@ def _hyperlink_target(args: str) -> str | None:
         if skip:
             skip = False
             continue
-        if m.group(1) is None and word.startswith("\\"):
+        if m.group(1) is None and word.startswith("\\") and not word.startswith("\\\\"):
+            # A switch is one backslash and a letter (\l, \o); "\\server\share" is a UNC target.
             skip = word.lower() in _HYPERLINK_ARG_SWITCHES
             continue
         return word

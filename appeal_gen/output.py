@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import AppealGenError, InputError
+from .filenames import RESERVED
 
 
 class OutputError(AppealGenError):
@@ -56,13 +57,16 @@ def check_component(name: str) -> str:
 
     Every name under OUTDIR is made by appeal-gen from canonical tokens
     (slugs, babel's language identifiers, fixed extensions); this is the
-    last check before one reaches the file system, whatever made it.
+    last check before one reaches the file system, whatever made it. A
+    Windows device name (``con.en.pdf``, ``aux``) is not a plain name either:
+    on Windows it opens the device, wherever the folder is.
     """
     if (
         not name
         or name in (".", "..")
         or any(c in _NOT_IN_A_NAME or c < " " for c in name)
         or len(name.encode("utf-8", "surrogatepass")) > 255
+        or name.split(".", 1)[0].rstrip(" ").lower() in RESERVED
     ):
         raise UnsafeOutputError(f"refusing to write a file named {name!r}: not one plain file name")
     return name

@@ -217,9 +217,16 @@ def slugify(code: str) -> str:
 
     >>> slugify("FLD-KH/CCHR 2017")
     'fld-kh-cchr-2017'
+    >>> slugify("CON")
+    'con_'
+
+    A Windows device name (``con``, ``aux``, ``com1``) gets a ``_``, as list
+    ids do (``filenames.slug``): ``con.en.pdf`` cannot be opened on Windows.
     """
-    slug = re.sub(r"[^a-z0-9]+", "-", code.lower()).strip("-")
-    return slug[:80] or "appeal"
+    from .filenames import RESERVED
+
+    slug = re.sub(r"[^a-z0-9]+", "-", code.lower()).strip("-")[:80].strip("-")
+    return (slug + "_" if slug in RESERVED else slug) or "appeal"
 
 
 # --------------------------------------------------------------------------

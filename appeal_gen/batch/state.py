@@ -15,6 +15,7 @@ import os
 import re
 import stat
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -181,11 +182,13 @@ def read_journal(outdir: Path) -> JournalRecord:
     except OSError as exc:
         raise OutputError.from_os(exc, str(path)) from None
     with open(fd, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
+        for line in _journal_lines(fh):
             try:
                 entry = json.loads(line)
-            except ValueError:
-                continue  # the last line of a killed run may be cut short
+            except (ValueError, RecursionError):
+                # The last line of a killed run may be cut short; a planted one may nest
+                # deeper than the JSON decoder's recursion allows.
+                continue
             if not isinstance(entry, dict):
                 continue
             if entry == JOURNAL_MARK:
@@ -208,6 +211,25 @@ def read_journal(outdir: Path) -> JournalRecord:
             record.entries[stem] = entry
             record.owned.update((rel, digest) for rel, digest in files.values())
     return record
+
+
+#: The longest journal line read: appeal-gen writes one row's stem, status and three file names and
+#: hashes (under 2 KB); a longer line is a planted one, skipped unread so memory stays bounded.
+MAX_JOURNAL_LINE = 64 * 1024
+
+
+def _journal_lines(fh: IO[str]) -> Iterator[str]:
+    """The journal's lines, each at most ``MAX_JOURNAL_LINE`` characters; longer ones are skipped whole.
+
+    ``for line in fh`` would read a planted gigabyte line into memory before
+    the entry is looked at (the journal lies in OUTDIR, which is not trusted).
+    """
+    while line := fh.readline(MAX_JOURNAL_LINE + 1):
+        if len(line) <= MAX_JOURNAL_LINE:
+            yield line
+            continue
+        while line and not line.endswith("\n"):  # the rest of the long line, in bounded pieces
+            line = fh.readline(MAX_JOURNAL_LINE + 1)
 
 
 def _journal_file(stem: str, fmt: object, value: object) -> bool:
