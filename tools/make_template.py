@@ -45,6 +45,7 @@ FONT_TABLE = (
     (FONT, "Arial;Helvetica;Liberation Sans", "00", "swiss", "020B0502040504020204"),
     ("Noto Naskh Arabic", "Traditional Arabic;Arial;Noto Sans Arabic", "B2", "roman", "02020603050405020304"),
     ("Khmer OS", "Khmer UI;Noto Sans Khmer;Khmer OS System", "00", "auto", "02000500000000020004"),
+    ("Khmer OS Muol Light", "Khmer OS Muol;Noto Serif Khmer;Khmer OS", "00", "auto", "02000500000000020004"),
     ("WenQuanYi Micro Hei", "Microsoft YaHei;PingFang SC;Noto Sans CJK SC", "86", "swiss", "020B0606030504020204"),
 )
 

@@ -11,6 +11,7 @@ language, the recipient's per letter.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ def rich(para: Para | None, tpl: Any) -> Any:
         return rt
     for run in para.runs:
         url_id = tpl.build_url_id(run.url) if run.url else None
+        start = len(rt.xml)
         rt.add(
             run.text,
             bold=run.bold,
@@ -44,7 +46,17 @@ def rich(para: Para | None, tpl: Any) -> Any:
             url_id=url_id,
             style="Hyperlink" if run.url else None,
         )
+        if run.bold and _KHMER.search(run.text):
+            rt.xml = rt.xml[:start] + rt.xml[start:].replace("<w:b/>", _KHMER_BOLD_FONTS + "<w:b/>", 1)
     return _with_cs_twins(rt)
+
+
+#: Bold Khmer is set in Khmer OS Muol Light, as in the PDF (fonts.BOLD_FAMILIES):
+#: Khmer OS has no bold, and Word and LibreOffice would embolden it instead.
+KHMER_BOLD_FONT = "Khmer OS Muol Light"
+#: Only the complex-script font: the run's Latin keeps the style's (Noto Sans, bold).
+_KHMER_BOLD_FONTS = f'<w:rFonts w:cs="{KHMER_BOLD_FONT}"/>'
+_KHMER = re.compile("[\u1780-\u17ff\u19e0-\u19ff]")
 
 
 def _with_cs_twins(rt: Any) -> Any:

@@ -93,7 +93,7 @@ def text_width(text: str, base: str, style: str, size: float) -> float:
     if base == "arabic" or has_rtl(text):
         text = reshape(text)
     total = 0.0
-    for script, piece in split_scripts(text, base):
+    for script, piece in split_scripts(text, base, bold=style in ("bold", "bolditalic")):
         name = font(script, style)
         total += shaped_width(piece, name) * size if base == "khmer" else stringWidth(piece, name, size)
     return total

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..document import Letter
 from ..scripts import has_rtl as _has_rtl
-from .docxcontext import DocxOptions
+from .docxcontext import KHMER_BOLD_FONT, DocxOptions
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -23,6 +23,11 @@ W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 #: complex-script font for Arabic and Khmer, the East Asian one for Chinese).
 CS_FONT = {"ar": "Noto Naskh Arabic", "fa": "Noto Naskh Arabic", "km": "Khmer OS"}
 EA_FONT = {"zh": "WenQuanYi Micro Hei", "ja": "WenQuanYi Micro Hei"}
+#: The complex-script font of bold styles (headings, title, labels) where the
+#: script's font has no bold but a bold family of its own, as in the PDF
+#: (fonts.BOLD_FAMILIES): Khmer headings in Khmer OS Muol Light, not an
+#: emboldened Khmer OS.
+CS_BOLD_FONT = {"km": KHMER_BOLD_FONT}
 #: Word's language tags want a region where the bare language is ambiguous
 #: (Word and LibreOffice read a bare "zh" as no Chinese in particular).
 _WORD_TAG = {"zh": "zh-CN", "zh-Hans": "zh-CN", "zh-Hant": "zh-TW", "ja": "ja-JP"}
@@ -86,9 +91,13 @@ def apply_styles(styles: Any, letter: Letter) -> None:
         # styles hold hundreds of rPr, most without fonts.
         from lxml import etree
 
+        bold_font = CS_BOLD_FONT.get(lang, cs_font)
+        w_b, w_val = qn("w:b"), qn("w:val")
         for fonts in etree.XPath(".//w:rPr/w:rFonts[1]", namespaces={"w": W_NS})(styles):
             if cs_font:
-                fonts.set(qn("w:cs"), cs_font)
+                b = fonts.getparent().find(w_b)
+                bold = b is not None and b.get(w_val) not in ("0", "false", "off")
+                fonts.set(qn("w:cs"), bold_font if bold else cs_font)
             if ea_font:
                 fonts.set(qn("w:eastAsia"), ea_font)
     defaults = styles.find(qn("w:docDefaults"))
@@ -163,8 +172,8 @@ def apply_package(document_part: Any, letter: Letter) -> None:
     from lxml import etree
 
     lang = letter.lang.split("_")[0]
-    used = {CS_FONT.get(lang), EA_FONT.get(lang)}
-    unused = {*CS_FONT.values(), *EA_FONT.values()} - used
+    used = {CS_FONT.get(lang), EA_FONT.get(lang), CS_BOLD_FONT.get(lang)}
+    unused = {*CS_FONT.values(), *EA_FONT.values(), *CS_BOLD_FONT.values()} - used
     for rel in document_part.rels.values():
         if rel.is_external:
             continue

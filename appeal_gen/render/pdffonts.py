@@ -83,12 +83,22 @@ def forget_shaped_glyphs() -> None:
 
 
 def split_scripts(
-    text: str, base: str, field: str | None = None, problems: list[MissingGlyphError] | None = None
+    text: str,
+    base: str,
+    field: str | None = None,
+    problems: list[MissingGlyphError] | None = None,
+    *,
+    bold: bool = False,
 ) -> Iterator[tuple[str, str]]:
     """Cut *text* into (script, piece); neutral characters stay with their run.
 
     In shaped (Khmer) paragraphs every character the base font has stays in
     the base font: reportlab's shaper cannot mix fonts within a paragraph.
+    Except in *bold* runs: the Khmer fonts have no bold Latin (Khmer OS has
+    no bold, and its "bold", Khmer OS Muol Light, draws Latin at regular
+    weight), so a word of Latin letters with no Khmer in it is drawn with the
+    Latin font's bold face (issue 15). Words are shaped one font at a time
+    (``subsets``), so this costs nothing in the shaping.
     With *problems*, a word that cannot be laid out is listed there instead
     of raised, so that ``check`` reports every one (``pdf.glyph_problems``).
     """
@@ -97,7 +107,9 @@ def split_scripts(
     buf: list[str] = []
     for word in _WORDS.findall(text) if keep else (text,):
         whole = None
-        if keep and not all(ord(c) in keep for c in word):
+        if bold and keep and _LATIN_LETTER.search(word) and not _KHMER_CHAR.search(word):
+            whole = "latin"
+        elif keep and not all(ord(c) in keep for c in word):
             # reportlab shapes a word with the font of its first character,
             # so one word must not need two fonts: a word the Khmer font
             # cannot draw whole (Greek, say) takes one font for all of it.
@@ -126,6 +138,8 @@ def split_scripts(
 
 _WORDS = re.compile(r"\s+|\S+")
 _KHMER_CHAR = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF]")
+#: Letters the Latin font draws: a bold word with one of them and no Khmer is set in Latin bold.
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF]")
 
 
 _SINGLE_FONT_SCRIPTS = ("khmer",)
@@ -158,7 +172,9 @@ def markup(para: Para, base: str, *, bold: bool = False, problems: list[MissingG
         pieces = []
         # reportlab breaks lines at U+202F (its list of spaces has it): the
         # no-break space keeps French "; ! ?" from starting a line.
-        for script, piece in split_scripts(run.text.replace("\u202f", "\u00a0"), base, para.field, problems):
+        for script, piece in split_scripts(
+            run.text.replace("\u202f", "\u00a0"), base, para.field, problems, bold=style in ("bold", "bolditalic")
+        ):
             face = fonts.resolve(script).face(style)
             have = fonts.coverage(face.path, face.index)
             if script != "latin" and any(ord(c) not in have and fonts.script_of(c) is None for c in piece):

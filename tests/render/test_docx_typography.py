@@ -116,7 +116,7 @@ def test_every_paragraph_style_keeps_widows_and_orphans() -> None:
     [
         ("en", {"Noto Sans"}),
         ("ar", {"Noto Sans", "Noto Naskh Arabic"}),
-        ("km", {"Noto Sans", "Khmer OS"}),
+        ("km", {"Noto Sans", "Khmer OS", "Khmer OS Muol Light"}),
         ("zh", {"Noto Sans", "WenQuanYi Micro Hei"}),
     ],
 )
@@ -130,6 +130,8 @@ def test_font_table_lists_the_fonts_used(lang: str, fonts: set[str]) -> None:
     assert named == set(listed) == fonts
     if lang == "zh":
         assert listed["WenQuanYi Micro Hei"].split(";") == ["Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC"]
+    if lang == "km":
+        assert listed["Khmer OS Muol Light"].split(";") == ["Khmer OS Muol", "Noto Serif Khmer", "Khmer OS"]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -189,3 +191,31 @@ def test_no_space_is_added_between_chinese_and_latin_in_a_chinese_letter(lang: s
         assert [el.get(W + "val") if el is not None else None for el in values.values()] == ["0", "0"]
     else:
         assert all(el is None for el in values.values())
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_khmer_headings_and_bold_runs_are_set_in_muol(lang: str) -> None:
+    """Bold Khmer is Khmer OS Muol Light, as in the PDF, not an emboldened Khmer OS (issue 15, item 4).
+
+    The title, heading and label styles of a Khmer letter name Muol as their
+    complex-script font, and so do its bold Khmer runs outside them (the
+    addressees' names); regular text stays in Khmer OS, Latin in Noto Sans.
+    Other languages never name Muol.
+    """
+    roots = parts(lang, "word/styles.xml", *BODY_PARTS)
+    named = {v for root in roots for el in root.iter(W + "rFonts") for v in el.attrib.values()}
+    if lang != "km":
+        assert "Khmer OS Muol Light" not in named
+        return
+    for style_id in ("Title", "Heading1", "Heading2", "AppealLabel", "AppealUrge", "AppealDeadline"):
+        fonts = style("km", style_id).find(f"{W}rPr/{W}rFonts")
+        assert (fonts.get(W + "cs"), fonts.get(W + "ascii")) == ("Khmer OS Muol Light", "Noto Sans"), style_id
+    for style_id in ("Normal", "TitleChar"):
+        assert style("km", style_id).find(f"{W}rPr/{W}rFonts").get(W + "cs") == "Khmer OS", style_id
+    (body,) = parts("km", "word/document.xml")
+    runs = {"".join(t.text or "" for t in r.iter(W + "t")): r for r in body.iter(W + "r")}
+    name = runs["សម្តេចអគ្គមហាសេនាបតីតេជោ ហ៊ុន សែន"]
+    assert name.find(f"{W}rPr/{W}rFonts").get(W + "cs") == "Khmer OS Muol Light"
+    assert name.find(f"{W}rPr/{W}rFonts").get(W + "ascii") is None  # Latin keeps the style's Noto Sans
+    regular = [r for r in body.iter(W + "r") if r.find(f"{W}rPr/{W}b") is None]
+    assert regular and not any(r.find(f"{W}rPr/{W}rFonts") is not None for r in regular)

@@ -244,7 +244,7 @@ def test_script_fonts_go_on_the_styles_python_docx_put_them_on(example_spec, lan
     from docxtpl import DocxTemplate
     from lxml import etree
 
-    from appeal_gen.render.ooxmlpatch import CS_FONT, EA_FONT, apply_styles
+    from appeal_gen.render.ooxmlpatch import CS_BOLD_FONT, CS_FONT, EA_FONT, apply_styles
 
     letter = build_letter(example_spec, LocaleInfo(lang))
     tpl = DocxTemplate(str(default_template(lang)))
@@ -257,7 +257,9 @@ def test_script_fonts_go_on_the_styles_python_docx_put_them_on(example_spec, lan
         fonts = rpr.find(qn("w:rFonts"))
         if fonts is not None:
             if cs_font:
-                fonts.set(qn("w:cs"), cs_font)
+                # Bold styles take the script's bold family (Khmer OS Muol Light) where it has one.
+                bold = rpr.find(qn("w:b")) is not None and rpr.find(qn("w:b")).get(qn("w:val")) != "0"
+                fonts.set(qn("w:cs"), CS_BOLD_FONT.get(lang, cs_font) if bold else cs_font)
             if ea_font:
                 fonts.set(qn("w:eastAsia"), ea_font)
     assert etree.tostring(ours) == etree.tostring(theirs)

@@ -96,7 +96,7 @@ def test_reference_check_catches_unshaped_khmer(monkeypatch, tmp_path: Path) -> 
 
 
 def test_khmer_fonts_embedded(khmer_pdf: bytes) -> None:
-    """Body text in Khmer OS, headings in Khmer OS Muol Light, nothing else."""
+    """Body text in Khmer OS, headings in Khmer OS Muol Light, bold Latin in Noto Sans Bold, nothing else."""
     reader = PdfReader(io.BytesIO(khmer_pdf))
     names = set()
     for page in reader.pages:
@@ -104,7 +104,7 @@ def test_khmer_fonts_embedded(khmer_pdf: bytes) -> None:
             obj = font.get_object()
             names.add(str(obj["/BaseFont"]).split("+", 1)[1])
             assert "/FontFile2" in obj["/FontDescriptor"], "every font must be embedded"
-    assert names == {"KhmerOS", "KhmerOSMuolLight"}
+    assert names == {"KhmerOS", "KhmerOSMuolLight", "NotoSans-Bold"}
 
 
 def test_khmer_lines_end_between_words() -> None:

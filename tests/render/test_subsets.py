@@ -92,13 +92,14 @@ def test_drawing_again_gives_the_same_bytes_as_knowing_beforehand(example_spec, 
 def test_the_layout_records_its_subsets_and_its_numbering_of_shaped_glyphs(example_spec) -> None:  # type: ignore[no-untyped-def]
     km = _letter(example_spec, "km", Correspondent(name="សុខ ចាន់ធា"))
     layout = personal.shared_layout(km, pdf_module.PdfOptions(), pdf_module.PdfContext())
-    assert sorted(layout.seed.fonts) == ["AG-khmer-bold", "AG-khmer-regular"]
+    # Bold Latin (Front Line Defenders in the header) is drawn in the Latin bold face.
+    assert sorted(layout.seed.fonts) == ["AG-khmer-bold", "AG-khmer-regular", "AG-latin-bold"]
     regular = layout.seed.fonts["AG-khmer-regular"]
     # Subscript forms have no character: shaping numbered them from U+E000, in the order met.
     codes = [code for _, code, _, _ in regular.shaped]
     assert codes and codes == list(range(0xE000, 0xE000 + len(codes))) and regular.last_private == codes[-1]
     assert all(code in regular.assignments for code in codes)
-    assert layout.seed.names == ["/F1", "/F2"]
+    assert layout.seed.names == ["/F1", "/F2", "/F3"]
     en = _letter(example_spec, "en", Correspondent(name="Ann Lee"))
     layout = personal.shared_layout(en, pdf_module.PdfOptions(), pdf_module.PdfContext())
     assert sorted(layout.seed.fonts) == ["AG-latin-bold", "AG-latin-regular"]

@@ -318,3 +318,24 @@ def test_arabic_text_with_directional_isolates_prints() -> None:
     bold = [s for line in text_lines(data) for s in line if s.font == "NotoNaskhArabic-Bold" and s.size == 10]
     assert "هون سين" in [_logical(s.text).strip() for s in bold]
     assert any("CCHR" in _text(line) for line in text_lines(data))
+
+
+def test_latin_in_bold_khmer_runs_is_bold(example: dict[str, bytes]) -> None:
+    """Latin words in a bold run of a Khmer letter are drawn in the Latin bold face (issue 15).
+
+    Khmer OS has no bold and its "bold", Khmer OS Muol Light, draws Latin at
+    regular weight, so "Front Line Defenders" in the header and in the bold
+    urge line came out regular next to the Muol Khmer. Regular Latin stays
+    in Khmer OS, within the shaped Khmer paragraph.
+    """
+    from .pdf_layout import spans
+
+    drawn = spans(example["km"])
+    bold = [(s.page, s.text.strip()) for s in drawn if s.font == "NotoSans-Bold"]
+    words = ["Front", "Line", "Defenders"]
+    # The header's name (page 1) and the urge line (page 3).
+    assert [w for p, w in bold if p == 1 and w in words] == words
+    assert [w for p, w in bold if p == 3 and w in words] == words
+    # No bold Latin word is left in a Khmer face; regular Latin stays in Khmer OS.
+    assert not [s.text for s in drawn if s.font.startswith("KhmerOSMuol") and re.search("[A-Za-z]", s.text)]
+    assert any("Front Line Defenders" in s.text for s in drawn if s.font == "KhmerOS")
