@@ -333,7 +333,9 @@ def appeal_gen_renderer(formats: tuple[str, ...]) -> object:
             from appeal_gen.render.pdf import render_pdf
 
             return render_pdf(letter)  # type: ignore[arg-type]
-        return worker._docx(letter)  # type: ignore[arg-type]
+        # The worker's own path for a format: the registry's batch fast path (DOCX: its compiled template).
+        loc, _ = worker.base(letter.lang)  # type: ignore[attr-defined]
+        return worker._render("docx", letter, loc)  # type: ignore[arg-type]
 
     return render
 
