@@ -13,9 +13,8 @@ from pathlib import Path
 
 from .document import build_letter
 from .errors import InputError, UsageError
-from .locale import LocaleInfo
+from .locale import LocaleInfo, canonical_language
 from .output import safe_path, write_all
-from .recipients import canonical_language
 from .render import registry
 from .spec import Spec
 from .validate import Report, validate

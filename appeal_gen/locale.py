@@ -26,6 +26,38 @@ from . import sanitize
 from .errors import UsageError
 from .resources import LOCALES_DIR, LOCALES_ENV, locales_dir  # noqa: F401 - re-exported
 
+#: What a language cell may look like before babel reads it: letters, then ``_``- or ``-``-joined
+#: subtags. babel ignores what follows ``.`` or ``@`` (``en.x/../../x`` reads as ``en``) and
+#: keeps an ``@modifier`` verbatim, so a cell must have this shape first.
+_LANGUAGE_CELL = re.compile(r"[A-Za-z]{2,8}(?:[_-][A-Za-z0-9]{1,8}){0,3}")
+#: A canonical identifier as babel writes it (``en``, ``fr_CA``, ``zh_Hans_CN``, ``es_419``).
+LANGUAGE_TOKEN = re.compile(r"[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?")
+
+
+def canonical_language(value: str) -> str | None:
+    """The canonical locale identifier a language cell names (``EN-us`` -> ``en_US``), or None.
+
+    The identifier becomes part of file names (``letters/<stem>.<lang>.pdf``),
+    so it is babel's canonical form of a plain ``language[_script][_territory]``
+    cell, never the cell itself.
+
+    >>> canonical_language(" fr-fr ")
+    'fr_FR'
+    >>> canonical_language("en@../../x") is None
+    True
+    """
+    from babel import Locale, UnknownLocaleError
+
+    text = value.strip()
+    if not _LANGUAGE_CELL.fullmatch(text):
+        return None
+    try:
+        token = str(Locale.parse(text.replace("-", "_")))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
+    return token if LANGUAGE_TOKEN.fullmatch(token) else None
+
+
 DOMAIN = "appeal_gen"
 SOURCE_LANGUAGE = "en"
 

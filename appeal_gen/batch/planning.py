@@ -20,10 +20,10 @@ from typing import Any
 from ..document import Correspondent
 from ..errors import InputError
 from ..filenames import Namer
-from ..locale import LocaleInfo, catalog_path, fallback_chain
+from ..locale import LocaleInfo, canonical_language, catalog_path, fallback_chain
 from ..mailheaders import check_addr_spec, shown
 from ..output import UnsafeOutputError, safe_path
-from ..recipients import Row, canonical_language
+from ..recipients import Row
 from ..resources import __version__
 from ..spec import Spec
 from .model import LETTERS_DIR, BatchOptions, Outcome, Task

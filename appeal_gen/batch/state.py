@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from ..locale import LANGUAGE_TOKEN
 from ..output import OutputError, UnsafeOutputError, safe_path, write_all
 from .model import COMBINED_DIR, LETTERS_DIR, STATE_DIR, BatchLockedError
 
@@ -30,8 +31,8 @@ JOURNAL_MARK = {"journal": 2}
 TEMPORARY = re.compile(r"\..+\.(?:[0-9]+-[0-9]+|[a-z0-9_]{8})\.part")
 #: A file a journal entry may name: ``letters/<stem>.<lang>.<format>`` or ``combined/<slug>.<lang>.pdf``.
 _JOURNAL_PATH = re.compile(
-    r"(?:letters/[^/]+\.[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?\.(?:pdf|docx|html|txt|eml)"
-    r"|combined/[a-z0-9-]+\.[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?\.pdf)"
+    rf"(?:letters/[^/]+\.{LANGUAGE_TOKEN.pattern}\.(?:pdf|docx|html|txt|eml)"
+    rf"|combined/[a-z0-9-]+\.{LANGUAGE_TOKEN.pattern}\.pdf)"
 )
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 

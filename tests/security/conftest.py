@@ -45,3 +45,9 @@ def minimal_spec(tmp_path: Path, **replace: str) -> Path:
     path = tmp_path / "spec.yaml"
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
     return path
+
+
+#: The headers of every draft: the ones appeal-gen sets and the two MIME adds.
+DRAFT_HEADERS = frozenset(
+    {"To", "From", "Subject", "Date", "Message-ID", "X-Unsent", "Content-Language", "MIME-Version", "Content-Type"}
+)
