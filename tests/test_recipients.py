@@ -86,15 +86,14 @@ def test_unusable_lists_are_refused_whole(name: str, message: str) -> None:
     assert info.value.exit_code == 2
 
 
-def test_old_excel_and_utf16_are_refused_with_what_to_do(tmp_path: Path) -> None:
+def test_old_excel_is_refused_with_what_to_do_and_utf16_is_read(tmp_path: Path) -> None:
     xls = tmp_path / "list.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(RecipientListError, match=r"'\.xls' files are not read; save the list as \.xlsx or as CSV"):
         open_list(str(xls))
     u16 = tmp_path / "list.csv"
-    u16.write_bytes("name\nAnn\n".encode("utf-16"))
-    with pytest.raises(RecipientListError, match="UTF-16"):
-        open_list(str(u16))
+    u16.write_bytes("name\nAnn\n".encode("utf-16"))  # Excel's "Unicode text": read as it is
+    assert [r.get("name") for r in open_list(str(u16)).rows()] == ["Ann"]
 
 
 def test_xlsx_rows_have_their_sheet_row_numbers_and_cells_read_as_shown(tmp_path: Path) -> None:

@@ -172,10 +172,10 @@ def test_xlsx_zip_bomb_is_refused_before_openpyxl_unpacks_it(tmp_path: Path) -> 
 def test_xlsx_unpacking_past_the_limit_is_refused(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
-    from appeal_gen import recipients
+    from appeal_gen import recipients, xlsxfiles
 
     path = xlsx(tmp_path, {})
-    monkeypatch.setattr(recipients, "MAX_XLSX_UNCOMPRESSED", 10_000)
+    monkeypatch.setattr(xlsxfiles, "MAX_XLSX_UNCOMPRESSED", 10_000)  # the limits live with the XLSX reader
     with pytest.raises(recipients.RecipientListError) as info:
         recipients.open_list(str(path))
     total = sum(i.file_size for i in __import__("zipfile").ZipFile(path).infolist())
@@ -187,7 +187,7 @@ def test_xlsx_entry_count_shared_strings_and_file_size_limits(tmp_path: Path, mo
 
     import pytest
 
-    from appeal_gen import recipients
+    from appeal_gen import recipients, xlsxfiles
 
     path = xlsx(tmp_path, {})
     with zipfile.ZipFile(path, "a") as z:
@@ -205,7 +205,7 @@ def test_xlsx_entry_count_shared_strings_and_file_size_limits(tmp_path: Path, mo
     }
     for name, (value, message) in cases.items():
         with monkeypatch.context() as m:
-            m.setattr(recipients, name, value)
+            m.setattr(xlsxfiles, name, value)
             with pytest.raises(recipients.RecipientListError) as info:
                 recipients.open_list(str(path))
         assert str(info.value) == f"{path}: {message}"
