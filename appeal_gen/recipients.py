@@ -36,7 +36,7 @@ from .listheaders import (
     looks_like_header,
     normalise_header,
 )
-from .xlsxfiles import MAX_XLSX_COLUMNS, cell_text, sheet_rows
+from .xlsxfiles import MAX_XLSX_COLUMNS, FarCell, cell_text, sheet_rows
 
 __all__ = ["ADDRESS_N", "COLUMNS", "RecipientList", "RecipientListError", "Row", "normalise_header", "open_list"]
 
@@ -215,6 +215,9 @@ class RecipientList:
         limit = csv.field_size_limit()
         for number, cells in sheet_rows(self.path, max(ncols, MAX_XLSX_COLUMNS) + 1):
             if number <= self.header_line or cells.count(None) == len(cells):
+                continue
+            if cells and isinstance(cells[-1], FarCell):
+                yield Row(number, error=f"a value in column {cells[-1].column}, but the header has {ncols} columns")
                 continue
             extra = cells[ncols:]
             stray = None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from .listfiles import RecipientListError
@@ -94,7 +95,7 @@ def sheet_rows(path: str, columns: int) -> Iterator[tuple[int, tuple[Any, ...]]]
 
     try:
         check_zip(path)
-        merged = merged_ranges(path) if columns > 1 else []
+        merged, far = sheet_extras(path, columns) if columns > 1 else ([], {})
         with warnings.catch_warnings():
             # openpyxl warns about spreadsheet features it ignores (data
             # validation, styles); the values are all a list needs.
@@ -110,7 +111,11 @@ def sheet_rows(path: str, columns: int) -> Iterator[tuple[int, tuple[Any, ...]]]
             for number, cells in enumerate(rows, 1):
                 if number > MAX_XLSX_ROWS:
                     raise RecipientListError(f"the first sheet has more than {MAX_XLSX_ROWS:,} rows", file=path)
-                yield number, filler.fill(number, cells) if merged else cells
+                if merged:
+                    cells = filler.fill(number, cells)
+                if number in far:
+                    cells = (*cells, *([None] * (columns - len(cells))), FarCell(far[number]))
+                yield number, cells
         finally:
             wb.close()
     except RecipientListError:
@@ -122,22 +127,36 @@ def sheet_rows(path: str, columns: int) -> Iterator[tuple[int, tuple[Any, ...]]]
 
 #: Merged ranges read from a sheet (an honest list has a few; each costs a little on every row it spans).
 MAX_MERGED_RANGES = 10_000
+#: A cell with a value (not an empty styled one) in a column of two or three letters.
+_WIDE_VALUE = re.compile(rb'<(?:\w+:)?c\s+r="([A-Z]{2,3})([0-9]{1,7})"[^>]*[^/]>\s*<(?:\w+:)?(?:v|is)>')
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})"')
 
 
-def merged_ranges(path: str) -> list[tuple[int, int, int, int]]:
-    """(first row, first column, last row, last column) of each merged range of the first sheet, 1-based.
+@dataclass(frozen=True)
+class FarCell:
+    """Stands last in a row that has a value beyond the columns read (in *column*), so it is reported."""
 
-    Read from the sheet's ``<mergeCells>`` by a pattern over the streamed
-    XML (it follows the rows, so the whole part is read; zipfile bounds it
-    by the declared sizes that ``check_zip`` has accepted).
+    column: int
+
+
+def sheet_extras(path: str, columns: int) -> tuple[list[tuple[int, int, int, int]], dict[int, int]]:
+    """The merged ranges of the first sheet, and the rows with a value right of *columns* (row -> its column).
+
+    Ranges are (first row, first column, last row, last column), 1-based,
+    read from the sheet's ``<mergeCells>``; far values from the cells' own
+    references. Both by patterns over the streamed XML (the merge list
+    follows the rows, so the whole part is read once; zipfile bounds it by
+    the declared sizes that ``check_zip`` has accepted). openpyxl reads rows
+    only as far as asked, so without this a value in column 300 would be
+    dropped without a word.
     """
     import zipfile
 
+    far: dict[int, int] = {}
     with zipfile.ZipFile(path) as zf:
         name = _first_sheet(zf)
         if name is None:
-            return []
+            return [], far
         found: list[tuple[int, int, int, int]] = []
         tail = b""
         with zf.open(name) as fh:
@@ -153,8 +172,12 @@ def merged_ranges(path: str) -> list[tuple[int, int, int, int]]:
                             f"the first sheet has more than {MAX_MERGED_RANGES:,} merged ranges; unmerge them",
                             file=path,
                         )
+                for m in _WIDE_VALUE.finditer(data):
+                    column, row = _column(m.group(1)), int(m.group(2))
+                    if column > columns and row not in far and len(far) < MAX_MERGED_RANGES:
+                        far[row] = column
                 tail = data[max(last, len(data) - 200) :]
-    return sorted(set(found))
+    return sorted(set(found)), far
 
 
 def _first_sheet(zf: Any) -> str | None:

@@ -146,3 +146,19 @@ def test_count_of_a_list_with_runaway_quotes_blank_rows_and_long_rows(tmp_path: 
     assert lst.count() == len(rows) == 6
     assert [(r.line, r.error is None) for r in rows] == [(2, False), (3, True), (6, True), (8, False), (9, False),
                                                          (10, True)]  # fmt: skip
+
+
+def test_an_xlsx_value_far_right_of_the_header_is_reported_not_dropped(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["id", "name"])
+    ws.append(["1", "Ann"])
+    ws.cell(row=3, column=300, value="far away")  # past the 200 columns a row is read to
+    ws.append(["3", "Cy"])
+    path = tmp_path / "far.xlsx"
+    wb.save(path)
+    rows = [(r.line, r.get("name"), r.error) for r in open_list(str(path)).rows()]
+    assert rows == [(2, "Ann", None), (3, "", "a value in column 300, but the header has 2 columns"), (4, "Cy", None)]
