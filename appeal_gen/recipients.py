@@ -36,7 +36,7 @@ from .listheaders import (
     looks_like_header,
     normalise_header,
 )
-from .xlsxfiles import MAX_XLSX_COLUMNS, FarCell, cell_text, sheet_rows
+from .xlsxfiles import MAX_XLSX_COLUMNS, Extras, FarCell, cell_text, sheet_extras, sheet_rows
 
 __all__ = ["ADDRESS_N", "COLUMNS", "RecipientList", "RecipientListError", "Row", "normalise_header", "open_list"]
 
@@ -44,7 +44,8 @@ __all__ = ["ADDRESS_N", "COLUMNS", "RecipientList", "RecipientListError", "Row",
 WHO_COLUMNS = ("name", "office", "organisation", "signatory_name")
 #: The note of a skipped footer row (manifest.json's ``skipped``, and stderr).
 TOTAL_NOTE = "a 'Total' row (its first cell says so and the rest are empty or numbers): skipped, not a recipient"
-_TOTAL_INITIALS = frozenset(w[0] for w in TOTAL_WORDS)
+#: First characters a footer row's first cell can start with (either case; blank: looked at closely).
+_MAYBE_TOTAL = frozenset({"", " ", "\t", "\u00a0", *(w[0] for w in TOTAL_WORDS), *(w[0].upper() for w in TOTAL_WORDS)})
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class RecipientList:
     unnamed: tuple[int, ...] = ()
     _languages: dict[str, str] = field(default_factory=dict, repr=False)  # cell -> token, once per distinct cell
     _compose: bool = False  # the plan joins parts (set with it)
+    _extras: Extras | None = field(default=None, repr=False)
 
     @property
     def extra_columns(self) -> tuple[str, ...]:
@@ -119,7 +121,7 @@ class RecipientList:
             for record in self._csv_records():
                 if isinstance(record, Row):
                     yield record
-                elif _is_total(record[1]):
+                elif (record[1][0][:1] if record[1] else "") in _MAYBE_TOTAL and is_total_row(record[1]):
                     yield Row(record[0], skip=TOTAL_NOTE)
                 else:
                     yield self._row(*record)
@@ -128,7 +130,7 @@ class RecipientList:
         """How many rows ``rows`` gives but footers, without cleaning values (a progress bar's total)."""
         if self.delimiter is None:
             return sum(1 for r in self._xlsx_rows() if r.skip is None)
-        return sum(1 for r in self._csv_records() if isinstance(r, Row) or not _is_total(r[1]))
+        return sum(1 for r in self._csv_records() if isinstance(r, Row) or not _is_total(r[1]))  # not per letter
 
     # CSV ---------------------------------------------------------------------
     def _csv_records(self) -> Iterator[Row | tuple[int, list[str], bool]]:
@@ -192,19 +194,16 @@ class RecipientList:
             if replaced:
                 notes.append(sanitize.warning(f"column '{column}'", replaced))
             values[column] = unicodedata.normalize("NFC", clean.strip())
-        for i in self.unnamed:
-            if i < len(cells) and values.get(self.columns[i]):
-                notes.append(
-                    f"a value in column {i + 1}, which has no name in the header ('{values[self.columns[i]][:40]}'); "
-                    f"only templates see it (as extra.{self.columns[i]}): name the column, or delete the value"
-                )
+        if self.unnamed:
+            notes += _unnamed_notes(self, values)
         lang = values.get("language")
         if lang:
             # "English", "Français", "EN": the canonical token; a cell naming no language stays for planning to report.
             code = self._languages.get(lang)
             if code is None:
                 code = self._languages[lang] = language_code(lang) or lang
-            values["language"] = code
+            if code != lang:
+                values["language"] = code
         if self._compose:
             self.plan.compose(values)
         return Row(line, values, warnings=tuple(notes))
@@ -213,7 +212,7 @@ class RecipientList:
     def _xlsx_rows(self) -> Iterator[Row]:
         ncols = len(self.columns)
         limit = csv.field_size_limit()
-        for number, cells in sheet_rows(self.path, max(ncols, MAX_XLSX_COLUMNS) + 1):
+        for number, cells in _sheet(self, max(ncols, MAX_XLSX_COLUMNS) + 1):
             if number <= self.header_line or cells.count(None) == len(cells):
                 continue
             if cells and isinstance(cells[-1], FarCell):
@@ -344,12 +343,24 @@ def _checked(lst: RecipientList, cells: list[str]) -> RecipientList:
     return lst
 
 
+def _sheet(lst: RecipientList, read: int) -> Iterator[tuple[int, tuple[object, ...]]]:
+    if lst._extras is None:  # once a run: the sheet's XML read for merged ranges and far values
+        lst._extras = sheet_extras(lst.path, read)
+    return sheet_rows(lst.path, read, lst._extras)
+
+
+def _unnamed_notes(lst: RecipientList, values: dict[str, str]) -> list[str]:
+    return [
+        f"a value in column {i + 1}, which has no name in the header ('{values[lst.columns[i]][:40]}'); "
+        f"only templates see it (as extra.{lst.columns[i]}): name the column, or delete the value"
+        for i in lst.unnamed
+        if values.get(lst.columns[i])
+    ]
+
+
 def _is_total(cells: list[str]) -> bool:
     """A footer row; the first cell's initial rules out almost every row at the cost of one set lookup."""
-    first = cells[0] if cells else ""
-    if first and first.lstrip()[:1].casefold() not in _TOTAL_INITIALS:
-        return False
-    return is_total_row(cells)
+    return (cells[0][:1] if cells else "") in _MAYBE_TOTAL and is_total_row(cells)
 
 
 def _xlsx_header(path: str, header_row: int | None) -> tuple[list[str], int]:

@@ -82,7 +82,11 @@ def check_zip(path: str) -> None:
         )
 
 
-def sheet_rows(path: str, columns: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+#: What ``sheet_extras`` found: merged ranges, and rows with a value past the columns read.
+Extras = tuple[list[tuple[int, int, int, int]], dict[int, int]]
+
+
+def sheet_rows(path: str, columns: int, extras: Extras | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """(row number, the first *columns* values) of the first sheet, streamed, blank rows included.
 
     The sheet's ``<dimension>`` is ignored (``reset_dimensions``) and rows
@@ -95,7 +99,8 @@ def sheet_rows(path: str, columns: int) -> Iterator[tuple[int, tuple[Any, ...]]]
 
     try:
         check_zip(path)
-        merged, far = sheet_extras(path, columns) if columns > 1 else ([], {})
+        # Merged cells filled and far values marked only where asked (the rows of a list, not its header).
+        merged, far = extras or ([], {})
         with warnings.catch_warnings():
             # openpyxl warns about spreadsheet features it ignores (data
             # validation, styles); the values are all a list needs.
@@ -128,8 +133,9 @@ def sheet_rows(path: str, columns: int) -> Iterator[tuple[int, tuple[Any, ...]]]
 #: Merged ranges read from a sheet (an honest list has a few; each costs a little on every row it spans).
 MAX_MERGED_RANGES = 10_000
 #: A cell with a value (not an empty styled one) in a column of two or three letters.
-_WIDE_VALUE = re.compile(rb'<(?:\w+:)?c\s+r="([A-Z]{2,3})([0-9]{1,7})"[^>]*[^/]>\s*<(?:\w+:)?(?:v|is)>')
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})"')
+# Both start with a literal (any namespace prefix comes before it), which the regex engine finds fast.
+_WIDE_VALUE = re.compile(rb'c r="([A-Z]{2,3})([0-9]{1,7})"[^>]*[^/]>\s*<(?:\w+:)?(?:v|is)>')
+_MERGE = re.compile(rb'mergeCell\s[^>]*?ref="([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})"')
 
 
 @dataclass(frozen=True)
