@@ -51,9 +51,10 @@ def text_encoding(path: str, asked: str) -> str:
 
 
 def open_lines(fh: IO[bytes], encoding: str) -> Lines:
-    """The lines of *fh*; UTF-16 is recoded to UTF-8 on the way, line by line, so the reader sees one form."""
-    if encoding == "utf-16":
-        return Lines(codecs.EncodedFile(fh, "utf-8", "utf-16"), "utf-8")
+    """The lines of *fh*; UTF-16 and UTF-32 are recoded to UTF-8 on the way, line by line, so the reader sees one
+    form."""
+    if encoding.startswith(("utf-16", "utf-32")):  # lines are not split at b"\n" in these
+        return Lines(codecs.EncodedFile(fh, "utf-8", encoding), "utf-8")
     return Lines(fh, encoding)
 
 

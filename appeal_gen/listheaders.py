@@ -45,7 +45,10 @@ PARTS = (*NAME_PARTS, *ADDRESS_PARTS)
 #: Column (or part) -> the headers exports give it, besides its own name. Matched by ``header_key``.
 ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("Contact ID", "Internal Contact ID", "External Identifier", "Record ID", "uuid", "Supporter ID"),
-    "language": ("Lang", "Preferred Language", "Language Preference", "Locale", "Preferred Locale"),
+    "language": (
+        *("Lang", "Preferred Language", "Language Preference", "Locale", "Preferred Locale"),
+        *("Langue", "Langue préférée", "Sprache", "Idioma", "Язык"),
+    ),
     "honorific": ("Individual Prefix", "Prefix", "Courtesy Title"),
     "office": ("Job Title", "Position", "Role", "Post"),
     "organisation": ("Organization", "Org", "Account Name", "Current Employer", "Company", "Company Name", "Embassy"),
@@ -59,11 +62,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "Email 1",
         "Work Email",
         "Home Email",
+        *("Courriel", "Adresse e-mail", "Adresse électronique", "Correo electrónico", "Correo", "E-Mail-Adresse"),
     ),
     "salutation": ("Dear", "Greeting", "Letter Greeting", "Email Greeting", "Postal Greeting"),
     "signatory_name": ("Signatory", "Signed By", "Sender Name"),
-    "first_name": ("First Name", "Firstname", "Given Name", "First", "FNAME", "Forename", "Mailing First Name"),
-    "last_name": ("Last Name", "Lastname", "Surname", "Family Name", "Last", "LNAME", "Mailing Last Name"),
+    "first_name": (
+        *("First Name", "Firstname", "Given Name", "First", "FNAME", "Forename", "Mailing First Name"),
+        *("Prénom", "Vorname", "Имя"),
+    ),
+    "last_name": (
+        *("Last Name", "Lastname", "Surname", "Family Name", "Last", "LNAME", "Mailing Last Name"),
+        *("Nom de famille", "Nachname", "Apellido", "Apellidos", "Фамилия"),
+    ),
     "full_name": ("Full Name", "Display Name", "Contact Name", "Recipient"),
     "street": (
         "Street Address",
@@ -80,7 +90,17 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "street_2": ("Supplemental Address 1", "Address Line 2", "Street Address 2", "ADDRESS_addr2", "addr2"),
     "street_3": ("Supplemental Address 2", "Address Line 3", "Street Address 3"),
-    "city": ("Town", "Town/City", "Mailing City", "can2_user_city", "ADDRESS_city", "Locality"),
+    "city": (
+        "Town",
+        "Town/City",
+        "Mailing City",
+        "can2_user_city",
+        "ADDRESS_city",
+        "Locality",
+        "Ville",
+        "Stadt",
+        "Ort",
+    ),
     "state": (
         "State",
         "State/Province",
@@ -102,8 +122,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "Mailing Zip/Postal Code",
         "Mailing Postal Code",
         "ADDRESS_zip",
+        *("Code postal", "PLZ", "Postleitzahl", "Código postal"),
     ),
-    "country": ("Country Name", "Mailing Country", "can2_country", "ADDRESS_country", "Country Code"),
+    "country": ("Country Name", "Mailing Country", "can2_country", "ADDRESS_country", "Country Code", "Pays", "País"),
 }
 
 #: Columns that describe an official, not a supporter: a list with one addresses its rows.

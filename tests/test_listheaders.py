@@ -73,3 +73,11 @@ def test_a_title_is_no_header_and_a_header_is() -> None:
     assert not looks_like_header(["Embassies of Elbonia: contacts", "", ""])
     assert looks_like_header(["Contact ID", "First Name", "Last Name", "Notes"])
     assert looks_like_header(["name"])
+
+
+def test_docs_batch_lists_every_alias() -> None:
+    from .conftest import ROOT
+
+    text = (ROOT / "docs" / "batch.md").read_text(encoding="utf-8")
+    for target, spellings in ALIASES.items():
+        assert f"| `{target}` | {', '.join(spellings)} |" in text, target
