@@ -108,6 +108,7 @@ class RecipientList:
     _languages: dict[str, str] = field(default_factory=dict, repr=False)  # cell -> token, once per distinct cell
     _compose: bool = False  # the plan joins parts (set with it)
     _extras: Extras | None = field(default=None, repr=False)
+    _counted: int | None = field(default=None, repr=False)  # an XLSX's rows, counted by open_list's pass
 
     @property
     def extra_columns(self) -> tuple[str, ...]:
@@ -128,9 +129,7 @@ class RecipientList:
 
     def count(self) -> int:
         """How many rows ``rows`` gives but footers, without cleaning values (a progress bar's total)."""
-        if self.delimiter is None:
-            return sum(1 for r in self._xlsx_rows() if r.skip is None)
-        return sum(1 for r in self._csv_records() if isinstance(r, Row) or not _is_total(r[1]))  # not per letter
+        return _count(self)
 
     # CSV ---------------------------------------------------------------------
     def _csv_records(self) -> Iterator[Row | tuple[int, list[str], bool]]:
@@ -261,12 +260,12 @@ def open_list(
     if suffix in (".xlsx", ".xlsm"):
         cells, line = _xlsx_header(path, header_row)
         lst = _checked(RecipientList(path, (), line, None, "xlsx"), cells)
-        # One pass over the whole sheet now, so that a sheet openpyxl cannot
-        # parse to the end, or one with too many rows, is refused before
-        # anything is written rather than when its rows are reached. It costs
-        # about as much as reading one column of every row, once a run.
-        for _ in sheet_rows(path, 1):
-            pass
+        # One pass over the whole sheet now, as the rows will be read, so that
+        # a sheet openpyxl cannot parse to the end, or one with too many rows,
+        # is refused before anything is written rather than when its rows are
+        # reached. It also counts them (the progress bar's total): a run reads
+        # the sheet twice, this pass and the rows, not three times.
+        _count(lst)
         return lst
     if delimiter is not None and len(delimiter) != 1:
         raise RecipientListError(f"--delimiter must be one character, not '{delimiter}'")
@@ -341,6 +340,14 @@ def _checked(lst: RecipientList, cells: list[str]) -> RecipientList:
                 f"'{near[0]}'?); it is only available to templates as extra.{c}"
             )
     return lst
+
+
+def _count(lst: RecipientList) -> int:
+    if lst.delimiter is None:
+        if lst._counted is None:
+            lst._counted = sum(1 for r in lst._xlsx_rows() if r.skip is None)
+        return lst._counted
+    return sum(1 for r in lst._csv_records() if isinstance(r, Row) or not _is_total(r[1]))
 
 
 def _sheet(lst: RecipientList, read: int) -> Iterator[tuple[int, tuple[object, ...]]]:

@@ -196,3 +196,11 @@ def test_excel_sheet_title_merged_cells_stray_value_and_total(tmp_path: Path, ca
         "Baraka Otieno", "Consul", "Embassy of the Republic of Elbonia",
     ]  # fmt: skip
     assert re.search(r"Awa Diop\s+Ambassadrice", letter(tmp_path, "emb-dakar.fr.pdf"))
+
+
+def test_header_row_names_the_sheet_row_of_an_xlsx(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _ = batch(capsys, "excel_embassies.xlsx", tmp_path, "--header-row", "4")
+    assert code == 1
+    assert [r["line"] for r in manifest(tmp_path)["rows"]] == [5, 6, 7, 8]
+    code, err = batch(capsys, "excel_embassies.xlsx", tmp_path / "empty", "--header-row", "3")
+    assert (code, err) == (2, f"{CRM / 'excel_embassies.xlsx'}:3: --header-row 3: that row is empty\n")
