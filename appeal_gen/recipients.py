@@ -9,6 +9,12 @@ whole (unreadable, no header, no column to address or sign a letter) raise
 ``RecipientListError`` before anything is produced.
 
 Rows are streamed: the reader holds one row at a time, however long the list.
+
+The rooms around it: ``listfiles`` settles a CSV's encoding, delimiter and
+header line; ``xlsxfiles`` reads a sheet within bounds; ``listheaders`` says
+what each header means (CRM aliases) and joins names and addresses given in
+parts; ``langnames`` reads language cells given by name. Here they meet:
+each row's cells become the values a letter is made from.
 """
 
 from __future__ import annotations
