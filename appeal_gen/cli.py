@@ -303,6 +303,8 @@ def _translate(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
+    import contextlib
+
     from .batch import BatchOptions, run_batch
     from .build import parse_formats
     from .cli_progress import ProgressListener
@@ -310,13 +312,8 @@ def _batch(args: argparse.Namespace) -> int:
 
     if args.jobs < 0:
         raise UsageError(f"--jobs: expected 1 or more (0 for one per CPU), not {args.jobs}")
-    backend = None
-    if args.cluster is not None:
-        if args.jobs:
-            raise UsageError("--jobs: not with --cluster (the cluster's workers render the letters)")
-        from .batch.cluster import cluster_backend
-
-        backend = cluster_backend(args.cluster)
+    if args.cluster is not None and args.jobs:
+        raise UsageError("--jobs: not with --cluster (the cluster's workers render the letters)")
     from .mailheaders import check_addr_spec, shown
 
     for option, value in (("--from", args.sender), ("--reply-to", args.reply_to)):
@@ -337,7 +334,13 @@ def _batch(args: argparse.Namespace) -> int:
     )
     listener = ProgressListener(sys.stderr, enabled=not args.quiet)
     try:
-        result = run_batch(args.spec, args.recipients, Path(args.output), options, events=listener, backend=backend)
+        with contextlib.ExitStack() as stack:
+            backend = None
+            if args.cluster is not None:
+                from .batch.cluster import Cluster
+
+                backend = stack.enter_context(Cluster(args.cluster))
+            result = run_batch(args.spec, args.recipients, Path(args.output), options, events=listener, backend=backend)
     finally:
         listener.close()
     for path in (*result.combined.values(), *result.manifest):

@@ -68,54 +68,66 @@ def dask() -> Any:
     return distributed
 
 
-class ClusterBackend:
-    """The ``backend.Backend`` of ``--cluster ADDRESS``: connects when the first task comes.
+class Cluster:
+    """A connection to a Dask cluster (``--cluster ADDRESS``), its workers checked; the ``run_batch(backend=...)``.
 
-    Not before: a rerun that reuses every letter needs no cluster.
+    Connected before the run touches OUTDIR (``with Cluster(address) as
+    cluster: run_batch(..., backend=cluster)``), so that a cluster that
+    cannot be used is an error with nothing written. ``local:N`` starts a
+    LocalCluster of N worker processes (one thread each) for this run.
     """
 
-    def __init__(self, address: str, spec: Spec, options: BatchOptions) -> None:
+    def __init__(self, address: str) -> None:
         check_address(address)
         self.address = address
-        self.run = Run(hashlib.sha256(pickle.dumps((spec, options))).hexdigest(), spec, options)
-        self.capacity = CHUNK * 8  # until the workers are counted
         self.client: Any = None
-        self.cluster: Any = None
-        self.shared: Any = None  # the Run, on every worker
-        self.name = (
-            f"appeal-gen-{self.run.key[:12]}-{uuid.uuid4().hex[:12]}"  # its tasks' keys: unique on a shared scheduler
-        )
+        self.local: Any = None  # the LocalCluster of local:N
         self.mine = identity()
         self.expected = digest(self.mine)
-        self.batch: list[Task] = []  # submitted, not sent yet
-        self.chunks: dict[int, Any] = {}  # line -> the future of its chunk
-        self.done: dict[int, Outcome] = {}
+        self.threads = 0
 
-    def connect(self) -> None:
+    def __enter__(self) -> Cluster:
         distributed = dask()
         m = LOCAL.fullmatch(self.address)
         try:
             if m:
                 import logging
 
-                self.cluster = distributed.LocalCluster(
+                self.local = distributed.LocalCluster(
                     n_workers=int(m.group(1)),
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",
                     silence_logs=logging.ERROR,
                 )
-                self.client = distributed.Client(self.cluster, set_as_default=False)
+                self.client = distributed.Client(self.local, set_as_default=False)
             else:
                 self.client = distributed.Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
             self.client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+            self.check(self.client.run(worker_identity))
+            self.threads = sum(w["nthreads"] for w in self.client.scheduler_info()["workers"].values())
         except (OSError, TimeoutError) as exc:
             self.close()
             raise ClusterError(f"--cluster {self.address}: {exc}") from None
-        self.check(self.client.run(worker_identity))
-        threads = sum(w["nthreads"] for w in self.client.scheduler_info()["workers"].values())
-        self.capacity = max(threads * PER_THREAD, 2 * CHUNK)
-        self.shared = self.client.scatter(self.run, broadcast=True, hash=False)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Disconnect (and stop the cluster of ``local:N``)."""
+        if self.client is not None:
+            self.client.close()
+        if self.local is not None:
+            self.local.close()
+        self.client = self.local = None
+
+    def __call__(self, spec: Spec, options: BatchOptions) -> ClusterBackend:
+        assert self.client is not None, "use the cluster inside 'with'"
+        return ClusterBackend(self, spec, options)
 
     def check(self, workers: dict[str, dict[str, str]]) -> None:
         """Refuse the first worker (by address) whose ``identity`` is not this machine's."""
@@ -127,9 +139,23 @@ class ClusterBackend:
                     "install the same appeal-gen, libraries and fonts on every worker (docs/cluster.md)"
                 )
 
+
+class ClusterBackend:
+    """The ``backend.Backend`` of one run on a ``Cluster``: the run's spec and options go to the workers once."""
+
+    def __init__(self, cluster: Cluster, spec: Spec, options: BatchOptions) -> None:
+        self.cluster = cluster
+        self.client = cluster.client
+        self.run = Run(hashlib.sha256(pickle.dumps((spec, options))).hexdigest(), spec, options)
+        # Its tasks' keys: unique on a scheduler that several clients share.
+        self.name = f"appeal-gen-{self.run.key[:12]}-{uuid.uuid4().hex[:12]}"
+        self.capacity = max(cluster.threads * PER_THREAD, 2 * CHUNK)
+        self.shared: Any = None  # the Run, on every worker (sent with the first task)
+        self.batch: list[Task] = []  # submitted, not sent yet
+        self.chunks: dict[int, Any] = {}  # line -> the future of its chunk
+        self.done: dict[int, Outcome] = {}
+
     def submit(self, task: Task) -> None:
-        if self.client is None:
-            self.connect()
         self.batch.append(task)
         if len(self.batch) >= CHUNK:
             self._send()
@@ -137,9 +163,12 @@ class ClusterBackend:
     def _send(self) -> None:
         if not self.batch:
             return
+        if self.shared is None:
+            self.shared = self.client.scatter(self.run, broadcast=True, hash=False)
         tasks = pickle.dumps(self.batch, protocol=pickle.HIGHEST_PROTOCOL)
-        key = f"{self.name}-{self.batch[0].line}"
-        future = self.client.submit(render_chunk, self.shared, tasks, key=key, pure=False)
+        future = self.client.submit(
+            render_chunk, self.shared, tasks, key=f"{self.name}-{self.batch[0].line}", pure=False
+        )
         for task in self.batch:
             self.chunks[task.line] = future
         self.batch = []
@@ -170,8 +199,8 @@ class ClusterBackend:
                 f"the cluster lost the task of line {self._first(future)} ({type(exc).__name__}: {exc}); "
                 "the letters written so far are kept: rerun the same command to finish"
             ) from None
-        if chunk.identity != self.expected:
-            self.check(self.client.run(worker_identity, workers=[chunk.worker]))
+        if chunk.identity != self.cluster.expected:
+            self.cluster.check(self.client.run(worker_identity, workers=[chunk.worker]))
         outcomes: list[Outcome] = pickle.loads(chunk.outcomes)
         for out in outcomes:
             self.done[out.line] = out
@@ -181,19 +210,18 @@ class ClusterBackend:
         return min(line for line, f in self.chunks.items() if f is future)
 
     def close(self) -> None:
-        """Every task was taken: disconnect (and stop the cluster of ``local:N``)."""
+        """Every task was taken: the workers may forget the run's spec (they keep its renderer)."""
         self.chunks.clear()
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-        self.client = self.cluster = None
+        if self.shared is not None:
+            self.shared.release()
+            self.shared = None
 
     def kill(self) -> None:
-        """The run stops: cancel what the workers still have, then disconnect."""
-        if self.client is not None and self.chunks:
+        """The run stops: cancel what the workers still have."""
+        if self.chunks:
             try:
                 self.client.cancel(list({id(f): f for f in self.chunks.values()}.values()))
             except Exception:  # noqa: BLE001 - the cluster may be gone already; the run stops anyway
                 pass
+        self.batch = []
         self.close()

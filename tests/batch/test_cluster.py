@@ -1,0 +1,210 @@
+"""The cluster backend (issue 19): letters rendered on Dask workers, the bytes of a local run.
+
+One LocalCluster (2 worker processes, one thread each) serves the module,
+reached through its scheduler's tcp:// address as a real cluster is; the
+acceptance command starts its own (``--cluster local:2``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from appeal_gen.batch import BatchOptions, RowDone, run_batch
+from appeal_gen.batch.cluster import Cluster
+from appeal_gen.batch.events import Event
+
+from ..conftest import EXAMPLE, run
+
+RECIPIENTS = EXAMPLE.parent / "recipients.csv"
+OPTIONS = BatchOptions(formats=("pdf", "docx"), eml=True, jobs=1)
+ROWS = 48
+
+
+def _list(path: Path, n: int) -> Path:
+    """*n* rows of the example list (all seven languages, some with an email), each with an id of its own."""
+    with open(RECIPIENTS, encoding="utf-8", newline="") as fh:
+        header, *body = list(csv.reader(fh))
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows([f"r{i:03d}", *body[i % len(body)][1:]] for i in range(n))
+    return path
+
+
+def _files(outdir: Path) -> dict[str, bytes]:
+    """Every file a run leaves (the lock holds a process id: only its presence counts)."""
+    return {
+        p.relative_to(outdir).as_posix(): b"" if p.name == "lock" else p.read_bytes()
+        for p in sorted(outdir.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[Any]:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+    ) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
+    """The list, and what a local run of it writes."""
+    folder = tmp_path_factory.mktemp("cluster")
+    lst = _list(folder / "list.csv", ROWS)
+    run_batch(str(EXAMPLE), str(lst), folder / "local", OPTIONS)
+    return lst, _files(folder / "local")
+
+
+def test_a_cluster_run_writes_the_bytes_of_a_local_run(dask_cluster, local_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    lst, expected = local_run
+    with Cluster(dask_cluster.scheduler_address) as cluster:
+        result = run_batch(str(EXAMPLE), str(lst), tmp_path / "out", OPTIONS, backend=cluster)
+    assert (result.rows, result.ok, result.failed) == (ROWS, ROWS, 0)
+    files = _files(tmp_path / "out")
+    assert sorted(files) == sorted(expected)
+    assert len([f for f in files if f.endswith(".eml")]) > 0
+    assert [f for f in files if files[f] != expected[f]] == []
+
+
+def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(dask_cluster, local_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    lst, expected = local_run
+    killed: list[int] = []
+    with Cluster(dask_cluster.scheduler_address) as cluster:
+        pids: dict[str, int] = cluster.client.run(os.getpid)
+        done = 0
+
+        def events(event: Event) -> None:
+            nonlocal done
+            done += isinstance(event, RowDone)
+            if done == 8 and not killed:
+                victim = sorted(pids.values())[0]
+                os.kill(victim, signal.SIGKILL)  # both workers have chunks in flight now
+                killed.append(victim)
+
+        result = run_batch(str(EXAMPLE), str(lst), tmp_path / "out", OPTIONS, backend=cluster, events=events)
+        cluster.client.wait_for_workers(2, timeout=30)  # its nanny starts another
+        assert killed[0] not in cluster.client.run(os.getpid).values()
+    assert (result.rows, result.ok, result.failed) == (ROWS, ROWS, 0)
+    files = _files(tmp_path / "out")
+    assert [f for f in files if files.get(f) != expected.get(f)] == []
+    assert sorted(files) == sorted(expected)
+    journal = [json.loads(line) for line in files[".appeal-gen/journal.jsonl"].splitlines()[1:]]
+    assert [e["stem"] for e in journal if "fingerprint" in e] == [f"r{i:03d}" for i in range(ROWS)]  # each row once
+
+
+def test_a_client_killed_mid_run_is_resumed_by_the_same_command(dask_cluster, local_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    lst, expected = local_run
+
+    def stop_at_ten(event: Event) -> None:
+        if isinstance(event, RowDone) and event.line == 11:
+            raise KeyboardInterrupt
+
+    with Cluster(dask_cluster.scheduler_address) as cluster:
+        with pytest.raises(KeyboardInterrupt):
+            run_batch(str(EXAMPLE), str(lst), tmp_path / "out", OPTIONS, backend=cluster, events=stop_at_ten)
+        assert not (tmp_path / "out" / "manifest.csv").exists()
+        result = run_batch(str(EXAMPLE), str(lst), tmp_path / "out", OPTIONS, backend=cluster)
+    assert (result.rows, result.ok, result.reused) == (ROWS, ROWS, 10)
+    files = _files(tmp_path / "out")
+    assert [f for f in files if files.get(f) != expected.get(f)] == []
+    assert sorted(files) == sorted(expected)
+
+
+def test_a_worker_with_other_fonts_is_refused_and_nothing_is_written(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A worker whose font folder adds a Khmer OS file (APPEAL_GEN_FONT_DIRS) would print other Khmer letters."""
+    from appeal_gen import fonts
+
+    distributed = pytest.importorskip("distributed")
+    extra = tmp_path / "fonts"
+    extra.mkdir()
+    khmer = fonts.resolve("khmer").face("regular").path
+    (extra / "KhmerOS-other.ttf").write_bytes(Path(khmer).read_bytes())
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=40,
+        env={"APPEAL_GEN_FONT_DIRS": str(extra)},
+    ) as other:
+        (worker,) = other.scheduler_info["workers"]
+        code, _, err = run(
+            capsys, "batch", str(EXAMPLE), "--recipients", str(RECIPIENTS), "-o", str(tmp_path / "out"),
+            "--cluster", other.scheduler_address,
+        )  # fmt: skip
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"--cluster {other.scheduler_address}: worker {worker} would write other bytes than this machine: "
+        f"font Khmer OS {fonts.fingerprint((str(extra),))['Khmer OS']} (here {fonts.fingerprint()['Khmer OS']}); "
+        "install the same appeal-gen, libraries and fonts on every worker (docs/cluster.md)"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_acceptance_command_on_local_2_writes_the_files_of_a_local_run(tmp_path: Path) -> None:
+    argv = [sys.executable, "-m", "appeal_gen", "batch", str(EXAMPLE), "--recipients", str(RECIPIENTS), "--eml"]
+    local = subprocess.run([*argv, "-o", str(tmp_path / "local")], capture_output=True, text=True, check=False)
+    dask = subprocess.run(
+        [*argv, "-o", str(tmp_path / "dask"), "--cluster", "local:2"], capture_output=True, text=True, check=False
+    )
+    assert (local.returncode, dask.returncode) == (0, 0), dask.stderr
+    assert dask.stdout == local.stdout.replace(str(tmp_path / "local"), str(tmp_path / "dask"))
+    assert _files(tmp_path / "dask") == _files(tmp_path / "local")
+
+
+EXPECTED = "--cluster: expected tcp://HOST:PORT, tls://HOST:PORT or local:N (N >= 1), not"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--cluster", "8786"], f"{EXPECTED} '8786'"),
+        (["--cluster", "local:0"], f"{EXPECTED} 'local:0'"),
+        (
+            ["--cluster", "local:2", "--jobs", "2"],
+            "--jobs: not with --cluster (the cluster's workers render the letters)",
+        ),
+    ],
+)
+def test_bad_cluster_arguments_exit_2_and_write_nothing(argv: list[str], message: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "batch", str(EXAMPLE), "--recipients", str(RECIPIENTS), "-o", str(out), *argv)
+    assert (code, err.strip()) == (2, message)
+    assert not out.exists()
+
+
+def test_without_dask_installed_cluster_says_how_to_install_it(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed raises ImportError
+    out = tmp_path / "out"
+    code, _, err = run(
+        capsys, "batch", str(EXAMPLE), "--recipients", str(RECIPIENTS), "-o", str(out), "--cluster", "local:2"
+    )
+    assert (code, err.strip()) == (2, "--cluster needs Dask, which is not installed: pip install 'appeal-gen[cluster]'")
+    assert not out.exists()
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from appeal_gen.batch.cluster import backend
+
+    monkeypatch.setattr(backend, "CONNECT_TIMEOUT", 1)
+    out = tmp_path / "out"
+    address = "tcp://127.0.0.1:9"  # the discard port: nobody listens
+    code, _, err = run(
+        capsys, "batch", str(EXAMPLE), "--recipients", str(RECIPIENTS), "-o", str(out), "--cluster", address
+    )
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and err.startswith(f"--cluster {address}: ")
+    assert not out.exists()
