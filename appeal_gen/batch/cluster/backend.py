@@ -36,7 +36,7 @@ from .identity import differences, digest, identity
 from .tasks import Chunk, Run, render_chunk, worker_identity
 
 #: Rows per Dask task.
-CHUNK = 4
+CHUNK = 8
 #: Rows in flight per worker thread: enough that a worker never waits for the client.
 PER_THREAD = 16
 #: How long to wait for the scheduler, and for a first worker.
