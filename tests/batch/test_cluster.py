@@ -208,3 +208,40 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path: Path, capsys,
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and err.startswith(f"--cluster {address}: ")
     assert not out.exists()
+
+
+def test_a_worker_that_differs_after_the_handshake_is_refused_at_its_first_letters(  # type: ignore[no-untyped-def]
+    dask_cluster, local_run, tmp_path: Path
+) -> None:
+    """A worker that joins later is checked by the identity each result carries (here: one whose fonts changed)."""
+    from appeal_gen import fonts
+    from appeal_gen.batch.cluster import ClusterError
+
+    lst, expected = local_run
+    extra = tmp_path / "fonts"
+    extra.mkdir()
+    (extra / "KhmerOS-other.ttf").write_bytes(Path(fonts.resolve("khmer").face("regular").path).read_bytes())
+    with Cluster(dask_cluster.scheduler_address) as cluster:
+        client = cluster.client
+        victim = sorted(client.scheduler_info()["workers"])[0]
+
+        def on_victim(change: str) -> None:
+            """Run *change* on the victim (as code: a pickled os.environ is a copy), then forget what depends on it."""
+            forget = "settings.reload(); fonts.fingerprint.cache_clear(); identity.identity.cache_clear()"
+            imports = "import os; from appeal_gen import fonts, settings; from appeal_gen.batch.cluster import identity"
+            client.run(exec, f"{imports}; {change}; {forget}", workers=[victim])
+
+        on_victim(f"os.environ[settings.FONT_DIRS_ENV] = {str(extra)!r}")
+        try:
+            with pytest.raises(ClusterError) as refused:
+                run_batch(str(EXAMPLE), str(lst), tmp_path / "out", OPTIONS, backend=cluster)
+        finally:
+            on_victim("os.environ.pop(settings.FONT_DIRS_ENV)")
+        assert str(refused.value).startswith(
+            f"--cluster {dask_cluster.scheduler_address}: worker {victim} would write other bytes than this machine: "
+            f"font Khmer OS {fonts.fingerprint((str(extra),))['Khmer OS']} (here {fonts.fingerprint()['Khmer OS']}); "
+        )
+        assert refused.value.exit_code == 2
+        run_batch(str(EXAMPLE), str(lst), tmp_path / "out", OPTIONS, backend=cluster)
+    files = _files(tmp_path / "out")
+    assert [f for f in files if files.get(f) != expected.get(f)] == []

@@ -195,8 +195,9 @@ class ClusterBackend:
         try:
             chunk: Chunk = future.result()
         except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost scheduler: the run stops, a rerun resumes
+            why = str(exc).split(". ")[0]  # Dask's messages go on with advice for its own users
             raise BatchWorkerError(
-                f"the cluster lost the task of line {self._first(future)} ({type(exc).__name__}: {exc}); "
+                f"the cluster lost the task of line {self._first(future)} ({type(exc).__name__}: {why}); "
                 "the letters written so far are kept: rerun the same command to finish"
             ) from None
         if chunk.identity != self.cluster.expected:
