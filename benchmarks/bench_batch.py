@@ -284,7 +284,7 @@ def cluster_mode(letters: int, jobs: int, repeat: int) -> int:
     client_ms /= letters - len(LANGS) * 2
     parent_ms = 1000 * statistics.median(r.cpu for r in local) / letters
     print(f"  client CPU per letter: {client_ms:.2f} ms (a ceiling of {1000 / client_ms:.0f} letters/s per client)")
-    print(f"  (--jobs {jobs}: the parent and its workers, CPU per letter: {parent_ms:.2f} ms)")
+    print(f"  (--jobs {jobs}: appeal-gen and the children it reaped, start-up included: {parent_ms:.2f} ms)")
     ratio = local_s / remote_s
     ok = ratio >= TARGET_CLUSTER_RATIO
     print("\ntargets (issue 19)")
