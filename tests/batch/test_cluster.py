@@ -245,3 +245,29 @@ def test_a_worker_that_differs_after_the_handshake_is_refused_at_its_first_lette
         run_batch(str(EXAMPLE), str(lst), tmp_path / "out", OPTIONS, backend=cluster)
     files = _files(tmp_path / "out")
     assert [f for f in files if files.get(f) != expected.get(f)] == []
+
+
+def test_rows_in_flight_stay_within_the_capacity_whatever_the_list(dask_cluster, local_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The client's memory is flat: at most 16 rows per worker thread between being sent and being written."""
+    from appeal_gen.batch.cluster import ClusterBackend
+
+    lst, _ = local_run
+    seen: list[int] = []
+    backends: list[ClusterBackend] = []
+    with Cluster(dask_cluster.scheduler_address) as cluster:
+
+        def make(spec, options):  # type: ignore[no-untyped-def]
+            backend = cluster(spec, options)
+            submit = backend.submit
+
+            def counted(task):  # type: ignore[no-untyped-def]
+                submit(task)
+                seen.append(len(backend.chunks) + len(backend.batch) + len(backend.done))
+
+            backend.submit = counted  # type: ignore[method-assign]
+            backends.append(backend)
+            return backend
+
+        run_batch(str(EXAMPLE), str(lst), tmp_path / "out", BatchOptions(formats=("pdf",), jobs=1), backend=make)
+    assert backends[0].capacity == 2 * 16 < ROWS
+    assert len(seen) == ROWS and max(seen) == backends[0].capacity
