@@ -271,3 +271,26 @@ def test_rows_in_flight_stay_within_the_capacity_whatever_the_list(dask_cluster,
         run_batch(str(EXAMPLE), str(lst), tmp_path / "out", BatchOptions(formats=("pdf",), jobs=1), backend=make)
     assert backends[0].capacity == 2 * 16 < ROWS
     assert len(seen) == ROWS and max(seen) == backends[0].capacity
+
+
+def test_a_worker_without_this_appeal_gen_is_refused_by_name() -> None:
+    """A worker with an older appeal-gen (or none) cannot run the handshake: refused, saying so."""
+    from appeal_gen.batch.cluster import ClusterError
+
+    cluster = Cluster("tcp://10.0.0.5:8786")  # not connected: the check alone
+    older = dict(cluster.mine, **{"appeal-gen": "0.0.9 (code 0123456789ab)"})
+    with pytest.raises(ClusterError) as refused:
+        cluster.check({"tcp://10.0.0.8:4000": cluster.mine, "tcp://10.0.0.7:4000": older})
+    assert str(refused.value) == (
+        "--cluster tcp://10.0.0.5:8786: worker tcp://10.0.0.7:4000 would write other bytes than this machine: "
+        f"appeal-gen 0.0.9 (code 0123456789ab) (here {cluster.mine['appeal-gen']}); "
+        "install the same appeal-gen, libraries and fonts on every worker (docs/cluster.md)"
+    )
+    with pytest.raises(ClusterError) as refused:
+        cluster.check({"tcp://10.0.0.7:4000": ModuleNotFoundError("No module named 'appeal_gen.batch.cluster'")})
+    assert str(refused.value) == (
+        "--cluster tcp://10.0.0.5:8786: worker tcp://10.0.0.7:4000 cannot run appeal-gen's tasks "
+        "(ModuleNotFoundError: No module named 'appeal_gen.batch.cluster'); "
+        "install the same appeal-gen on every worker (docs/cluster.md)"
+    )
+    cluster.check({"tcp://10.0.0.8:4000": cluster.mine})  # the same: accepted

@@ -104,7 +104,7 @@ class Cluster:
             else:
                 self.client = distributed.Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
             self.client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
-            self.check(self.client.run(worker_identity))
+            self.check(self.client.run(worker_identity, on_error="return"))
             self.threads = sum(w["nthreads"] for w in self.client.scheduler_info()["workers"].values())
         except (OSError, TimeoutError) as exc:
             self.close()
@@ -129,9 +129,19 @@ class Cluster:
         assert self.client is not None, "use the cluster inside 'with'"
         return ClusterBackend(self, spec, options)
 
-    def check(self, workers: dict[str, dict[str, str]]) -> None:
-        """Refuse the first worker (by address) whose ``identity`` is not this machine's."""
+    def check(self, workers: dict[str, dict[str, str] | BaseException]) -> None:
+        """Refuse the first worker (by address) whose ``identity`` is not this machine's, or that cannot tell it.
+
+        A worker without appeal-gen, or with a version too old to have this
+        module, cannot even run the handshake: that is a difference too.
+        """
         for address, theirs in sorted(workers.items()):
+            if isinstance(theirs, BaseException):
+                raise ClusterError(
+                    f"--cluster {self.address}: worker {address} cannot run appeal-gen's tasks "
+                    f"({type(theirs).__name__}: {theirs}); "
+                    "install the same appeal-gen on every worker (docs/cluster.md)"
+                )
             diff = differences(self.mine, theirs)
             if diff:
                 raise ClusterError(
@@ -201,7 +211,7 @@ class ClusterBackend:
                 "the letters written so far are kept: rerun the same command to finish"
             ) from None
         if chunk.identity != self.cluster.expected:
-            self.cluster.check(self.client.run(worker_identity, workers=[chunk.worker]))
+            self.cluster.check(self.client.run(worker_identity, workers=[chunk.worker], on_error="return"))
         outcomes: list[Outcome] = pickle.loads(chunk.outcomes)
         for out in outcomes:
             self.done[out.line] = out
