@@ -51,10 +51,17 @@ def _files(outdir: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def dask_cluster() -> Iterator[Any]:
+def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     distributed = pytest.importorskip("distributed")
+    scratch = tmp_path_factory.mktemp("dask")
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=40,
+        local_directory=str(scratch),
+        scheduler_kwargs={"local_directory": str(scratch)},
     ) as cluster:
         yield cluster
 
@@ -139,6 +146,8 @@ def test_a_worker_with_other_fonts_is_refused_and_nothing_is_written(tmp_path: P
         dashboard_address=":0",
         silence_logs=40,
         env={"APPEAL_GEN_FONT_DIRS": str(extra)},
+        local_directory=str(tmp_path / "dask"),
+        scheduler_kwargs={"local_directory": str(tmp_path / "dask")},
     ) as other:
         (worker,) = other.scheduler_info["workers"]
         code, _, err = run(
@@ -157,12 +166,19 @@ def test_a_worker_with_other_fonts_is_refused_and_nothing_is_written(tmp_path: P
 def test_the_acceptance_command_on_local_2_writes_the_files_of_a_local_run(tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "appeal_gen", "batch", str(EXAMPLE), "--recipients", str(RECIPIENTS), "--eml"]
     local = subprocess.run([*argv, "-o", str(tmp_path / "local")], capture_output=True, text=True, check=False)
+    temp = tmp_path / "temp"  # where local:2 keeps its workers' scratch folder, removed at the end
+    temp.mkdir()
     dask = subprocess.run(
-        [*argv, "-o", str(tmp_path / "dask"), "--cluster", "local:2"], capture_output=True, text=True, check=False
+        [*argv, "-o", str(tmp_path / "dask"), "--cluster", "local:2"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "TMPDIR": str(temp)},
     )
     assert (local.returncode, dask.returncode) == (0, 0), dask.stderr
     assert dask.stdout == local.stdout.replace(str(tmp_path / "local"), str(tmp_path / "dask"))
     assert _files(tmp_path / "dask") == _files(tmp_path / "local")
+    assert list(temp.iterdir()) == []
 
 
 EXPECTED = "--cluster: expected tcp://HOST:PORT, tls://HOST:PORT or local:N (N >= 1), not"

@@ -82,6 +82,7 @@ class Cluster:
         self.address = address
         self.client: Any = None
         self.local: Any = None  # the LocalCluster of local:N
+        self.scratch: Any = None  # its workers' scratch folder
         self.mine = identity()
         self.expected = digest(self.mine)
         self.threads = 0
@@ -92,8 +93,13 @@ class Cluster:
         try:
             if m:
                 import logging
+                import tempfile
 
+                # The scheduler's and workers' scratch folder (Dask's default: one shared in /tmp); removed at the end.
+                self.scratch = tempfile.TemporaryDirectory(prefix="appeal-gen-dask-")
                 self.local = distributed.LocalCluster(
+                    local_directory=self.scratch.name,
+                    scheduler_kwargs={"local_directory": self.scratch.name},
                     n_workers=int(m.group(1)),
                     threads_per_worker=1,
                     processes=True,
@@ -123,7 +129,9 @@ class Cluster:
             self.client.close()
         if self.local is not None:
             self.local.close()
-        self.client = self.local = None
+        if self.scratch is not None:
+            self.scratch.cleanup()
+        self.client = self.local = self.scratch = None
 
     def __call__(self, spec: Spec, options: BatchOptions) -> ClusterBackend:
         assert self.client is not None, "use the cluster inside 'with'"
