@@ -189,6 +189,7 @@ EXPECTED = "--cluster: expected tcp://HOST:PORT, tls://HOST:PORT or local:N (N >
     [
         (["--cluster", "8786"], f"{EXPECTED} '8786'"),
         (["--cluster", "local:0"], f"{EXPECTED} 'local:0'"),
+        (["--cluster", "tcp://a:1\nb"], f"{EXPECTED} 'tcp://a:1\\nb'"),
         (
             ["--cluster", "local:2", "--jobs", "2"],
             "--jobs: not with --cluster (the cluster's workers render the letters)",

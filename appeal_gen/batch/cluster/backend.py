@@ -30,6 +30,7 @@ import uuid
 from typing import Any
 
 from ...errors import InputError
+from ...mailheaders import shown
 from ...spec import Spec
 from ..model import BatchOptions, BatchWorkerError, Outcome, Task
 from .identity import differences, digest, identity
@@ -56,7 +57,9 @@ def check_address(address: str) -> None:
         return
     if re.fullmatch(r"(tcp|tls)://[^\s/]+:[0-9]+", address):
         return
-    raise ClusterError(f"--cluster: expected tcp://HOST:PORT, tls://HOST:PORT or local:N (N >= 1), not '{address}'")
+    raise ClusterError(
+        f"--cluster: expected tcp://HOST:PORT, tls://HOST:PORT or local:N (N >= 1), not '{shown(address)}'"
+    )
 
 
 def dask() -> Any:
