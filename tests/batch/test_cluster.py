@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -113,19 +114,29 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(dask_cluster, loca
 
 
 def test_a_client_killed_mid_run_is_resumed_by_the_same_command(dask_cluster, local_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """kill -9 of the client (the CLI) while the cluster renders; the same command finishes the run."""
     lst, expected = local_run
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "appeal_gen", "batch", str(EXAMPLE), "--recipients", str(lst), "-o", str(out)]
+    argv += ["--eml", "--quiet", "--cluster", dask_cluster.scheduler_address]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    journal = out / ".appeal-gen" / "journal.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if journal.exists() and journal.read_bytes().count(b"\n") >= 8:
+            break
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL
+    assert not (out / "manifest.csv").exists()
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    finished = len([line for line in lines if line.endswith("}") and "fingerprint" in json.loads(line)])
+    assert 8 <= finished < ROWS
 
-    def stop_at_ten(event: Event) -> None:
-        if isinstance(event, RowDone) and event.line == 11:
-            raise KeyboardInterrupt
-
-    with Cluster(dask_cluster.scheduler_address) as cluster:
-        with pytest.raises(KeyboardInterrupt):
-            run_batch(str(EXAMPLE), str(lst), tmp_path / "out", OPTIONS, backend=cluster, events=stop_at_ten)
-        assert not (tmp_path / "out" / "manifest.csv").exists()
-        result = run_batch(str(EXAMPLE), str(lst), tmp_path / "out", OPTIONS, backend=cluster)
-    assert (result.rows, result.ok, result.reused) == (ROWS, ROWS, 10)
-    files = _files(tmp_path / "out")
+    rerun = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{ROWS} letters ({finished} reused)" in rerun.stderr.splitlines()[-1]
+    files = _files(out)
     assert [f for f in files if files.get(f) != expected.get(f)] == []
     assert sorted(files) == sorted(expected)
 
