@@ -322,3 +322,13 @@ def test_a_worker_without_this_appeal_gen_is_refused_by_name() -> None:
         "install the same appeal-gen on every worker (docs/cluster.md)"
     )
     cluster.check({"tcp://10.0.0.8:4000": cluster.mine})  # the same: accepted
+
+
+def test_appeal_gen_imports_no_dask_until_a_run_connects() -> None:
+    """Dask is an optional extra: the CLI and the cluster package import without it (a fresh interpreter)."""
+    code = (
+        "import sys, appeal_gen.cli, appeal_gen.batch, appeal_gen.batch.cluster; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
