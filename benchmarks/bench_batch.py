@@ -250,29 +250,40 @@ def run_batch(
     return BatchRun(label, n, seconds, sorted(workers, reverse=True)[:jobs], parent, cpu)
 
 
+def _cluster_runs(
+    address: str, work: Path, letters: int, jobs: int, repeat: int
+) -> tuple[list[BatchRun], list[BatchRun], BatchRun, list[BatchRun]]:
+    """--jobs and --cluster runs, alternately; the cluster's first (cold) run; cluster runs of a few letters."""
+    lst = write_list(work / "list.csv", letters)
+    few = write_list(work / "few.csv", len(LANGS) * 2)
+    print(f"appeal-gen batch, {letters} letters over {len(LANGS)} languages, both formats, {repeat} runs each")
+    first = run_batch("cluster", lst, letters, jobs, "pdf,docx", work, address)
+    local, remote = [], []
+    for _ in range(repeat):
+        local.append(run_batch("local", lst, letters, jobs, "pdf,docx", work))
+        remote.append(run_batch("cluster", lst, letters, jobs, "pdf,docx", work, address))
+    small = [run_batch("cluster", few, len(LANGS) * 2, jobs, "pdf,docx", work, address) for _ in range(repeat)]
+    return local, remote, first, small
+
+
 def cluster_mode(letters: int, jobs: int, repeat: int) -> int:
     """``--jobs J`` against ``--cluster`` on a LocalCluster of J workers, alternately; the client's CPU per letter."""
     import logging
 
     from distributed import LocalCluster
 
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-appeal-gen-") as tmp,
-        LocalCluster(
-            n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
-        ) as cluster,
-    ):
+    with tempfile.TemporaryDirectory(prefix="bench-appeal-gen-") as tmp:
         work = Path(tmp)
-        lst = write_list(work / "list.csv", letters)
-        few = write_list(work / "few.csv", len(LANGS) * 2)
-        address = cluster.scheduler_address
-        print(f"appeal-gen batch, {letters} letters over {len(LANGS)} languages, both formats, {repeat} runs each")
-        first = run_batch("cluster", lst, letters, jobs, "pdf,docx", work, address)
-        local, remote = [], []
-        for _ in range(repeat):
-            local.append(run_batch("local", lst, letters, jobs, "pdf,docx", work))
-            remote.append(run_batch("cluster", lst, letters, jobs, "pdf,docx", work, address))
-        small = [run_batch("cluster", few, len(LANGS) * 2, jobs, "pdf,docx", work, address) for _ in range(repeat)]
+        with LocalCluster(
+            n_workers=jobs,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+            local_directory=tmp,  # not Dask's /tmp/dask-scratch-space, which would outlive the run
+            scheduler_kwargs={"local_directory": tmp},
+        ) as cluster:
+            local, remote, first, small = _cluster_runs(cluster.scheduler_address, work, letters, jobs, repeat)
     local_s = statistics.median(r.seconds for r in local)
     remote_s = statistics.median(r.seconds for r in remote)
     print(f"  --jobs {jobs}                      {local_s:7.2f} s  {letters / local_s:7.1f} letters/s")
