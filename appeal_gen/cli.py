@@ -121,7 +121,17 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--from", dest="sender", metavar="ADDRESS", help="the drafts' From (default: the spec's issuer's)")
     m.add_argument("--reply-to", metavar="ADDRESS", help="the drafts' Reply-To (default: none)")
     m.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default: guessed from the header line)")
-    m.add_argument("--encoding", default="utf-8", help="CSV encoding (default: utf-8, with or without BOM)")
+    m.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="CSV encoding, e.g. cp1252 (default: utf-8, with or without BOM; UTF-16 with a BOM is read as such)",
+    )
+    m.add_argument(
+        "--header-row",
+        type=int,
+        metavar="N",
+        help="the line (CSV) or row (XLSX) that names the columns (default: the first naming known columns)",
+    )
     m.add_argument(
         "--allow-fallback",
         action="store_true",
@@ -331,6 +341,7 @@ def _batch(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         delimiter=args.delimiter,
         encoding=args.encoding,
+        header_row=args.header_row,
     )
     listener = ProgressListener(sys.stderr, enabled=not args.quiet)
     try:
