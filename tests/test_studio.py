@@ -435,3 +435,46 @@ def test_each_language_tab_sets_how_that_language_is_written(client: TestClient,
     assert text.endswith("conventions:\n  fr:\n    authorities: les autorités du Cambodge\n    typography: false\n")
     conventions = parse_spec(text, "case.yaml").conventions["fr"]
     assert (conventions.authorities, conventions.typography) == ("les autorités du Cambodge", False)
+
+
+# -- a spec whose YAML does not parse ------------------------------------------
+
+
+def test_a_yaml_syntax_error_shows_checks_message_and_the_text_never_an_empty_form(
+    client: TestClient, folder: Path
+) -> None:
+    original = (folder / "case.yaml").read_text()
+    broken = original.replace("country: KH", 'country: "KH', 1)
+    (folder / "case.yaml").write_text(broken)
+    with pytest.raises(SpecErrors) as info:
+        parse_spec(broken, "case.yaml")
+    message = info.value.errors[0].format()
+    assert message.startswith("case.yaml:") and "YAML syntax error" in message
+    line = info.value.errors[0].line
+
+    page = client.get("/edit?spec=case.yaml").text
+    assert f"<code>{message}</code>".replace('"', "&#34;") in page
+    assert "/api/field" not in page and "/api/save" not in page  # no form that could overwrite the file
+    assert f'data-line="{line}"' in page
+    assert f"<mark>{broken.splitlines()[line - 1]}</mark>".replace('"', "&#34;") in page
+
+    # Still not YAML: the message again, nothing saved anywhere.
+    r = client.post("/api/raw?spec=case.yaml", data={"text": broken + "\n"}, headers=CSRF)
+    assert r.status_code == 200 and "YAML syntax error" in r.text and "HX-Redirect" not in r.headers
+    assert "/api/field" not in client.get("/edit?spec=case.yaml").text
+
+    # Fixed: the form opens with it as a draft; the file changes only on Save.
+    fixed = broken.replace('country: "KH', "country: KH", 1)
+    r = client.post("/api/raw?spec=case.yaml", data={"text": fixed.replace("\n", "\r\n")}, headers=CSRF)
+    assert (r.status_code, r.headers["HX-Redirect"]) == (204, "/edit?spec=case.yaml")
+    assert (folder / "case.yaml").read_text() == broken
+    assert 'id="f-country"' in client.get("/edit?spec=case.yaml").text
+    client.post("/api/save?spec=case.yaml", data={}, headers=CSRF)
+    assert (folder / "case.yaml").read_text() == original
+
+
+def test_a_spec_that_is_not_a_mapping_opens_as_text(client: TestClient, folder: Path) -> None:
+    (folder / "list.yaml").write_text("- a\n- b\n")
+    page = client.get("/edit?spec=list.yaml").text
+    assert "<code>list.yaml:1:1: expected a mapping, found a list</code>" in page
+    assert "/api/field" not in page

@@ -196,3 +196,25 @@ def test_every_field_is_labelled_focus_is_visible_and_200_percent_zoom_reflows(s
             assert outline == "solid"
         finally:
             browser.close()
+
+
+def test_a_yaml_syntax_error_is_fixed_in_the_text_with_the_keyboard(studio, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    running, folder = studio
+    original = (DATA / "studio" / "commented.yaml").read_text()
+    (folder / "case.yaml").write_text(original.replace("country: KH", 'country: "KH', 1))
+    pg = page
+    pg.goto(running.url)
+    pg.goto(running.base + "edit?spec=case.yaml")
+    assert "case.yaml:9:10: YAML syntax error" in pg.locator("#raw-problems").inner_text()
+    assert pg.locator("#raw-problems mark").inner_text() == 'country: "KH'
+    # The cursor waits on the error line, that line selected: typing replaces it.
+    assert pg.evaluate("document.activeElement.id") == "raw-text"
+    pg.screenshot(path=str(tmp_path / "raw.png"))
+    pg.keyboard.type("country: KH")
+    pg.keyboard.press("Tab")
+    pg.keyboard.press("Enter")  # "Check and continue in the form"
+    pg.wait_for_selector("#f-country")
+    assert pg.locator("#f-country").input_value() == "KH"
+    pg.get_by_role("button", name="Save").click()
+    pg.get_by_text("Saved case.yaml").wait_for()
+    assert (folder / "case.yaml").read_text() == original

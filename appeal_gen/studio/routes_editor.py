@@ -17,7 +17,7 @@ from starlette.routing import Route
 from .. import edit
 from ..errors import AppealGenError
 from .core import Studio, spec_name
-from .views import LANGUAGES, Problem, belongs, check_text, editor_context, quote_name
+from .views import LANGUAGES, Problem, belongs, check_text, editor_context, quote_name, unreadable
 from .workspace import Draft, digest
 
 
@@ -28,6 +28,9 @@ def routes(studio: Studio) -> list[Route]:
         name = spec_name(request)
         text, base, restored = studio.working_text(name)
         lang = request.query_params.get("lang", "")
+        broken = unreadable(text, name)
+        if broken is not None:
+            return studio.page("raw.html", name=name, q=quote_name(name), text=text, broken=broken, restored=restored)
         return studio.page("editor.html", **editor_context(name, text, base, lang, restored=restored))
 
     async def set_field(request: Request) -> Response:
@@ -101,6 +104,18 @@ def routes(studio: Studio) -> list[Route]:
         studio.ws.save_draft(name, Draft(new, base))
         return Response(status_code=204, headers={"HX-Redirect": f"/edit?spec={quote_name(name)}&lang={lang}"})
 
+    async def raw(request: Request) -> Response:
+        """The spec's text saved from the raw editor: into the draft once it reads as a spec's fields."""
+        name = spec_name(request)
+        data = await request.form()
+        new = str(data.get("text", "")).replace("\r\n", "\n")
+        _text, base, _ = studio.working_text(name)
+        broken = unreadable(new, name)
+        if broken is not None:
+            return studio.page("raw_problems.html", name=name, text=new, broken=broken)
+        studio.ws.save_draft(name, Draft(new, base))
+        return Response(status_code=204, headers={"HX-Redirect": f"/edit?spec={quote_name(name)}"})
+
     async def problems(request: Request) -> Response:
         name = spec_name(request)
         text, _base, _ = studio.working_text(name)
@@ -133,4 +148,5 @@ def routes(studio: Studio) -> list[Route]:
         Route("/api/save", save, methods=["POST"]),
         Route("/api/discard", discard, methods=["POST"]),
         Route("/problems", problems),
+        Route("/api/raw", raw, methods=["POST"]),
     ]

@@ -85,6 +85,48 @@ def parse(text: str, name: str) -> Spec:
     return hit
 
 
+@dataclass
+class Unreadable:
+    """A spec text the form cannot show: its YAML does not parse, or is not a mapping of fields.
+
+    The editor shows *errors* as ``check`` prints them and the text itself to
+    fix, never an empty form (whose next edit or save could overwrite the file).
+    """
+
+    errors: list[str]
+    line: int | None  #: the first error's line (1-based), highlighted in the text
+
+    def excerpt(self, text: str, around: int = 3) -> list[tuple[int, str]]:
+        """The lines near the error, numbered, for the page to show with the error line marked."""
+        lines = text.split("\n")
+        at = (self.line or 1) - 1
+        lo, hi = max(0, at - around), min(len(lines), at + around + 1)
+        return [(n + 1, lines[n]) for n in range(lo, hi)]
+
+
+def unreadable(text: str, name: str) -> Unreadable | None:
+    """Why the form cannot show *text* (``check``'s messages), or None when it can.
+
+    Only a text that is not YAML, or not a mapping, is unreadable: a spec
+    with wrong or missing fields is shown in the form with the problems at
+    their fields.
+    """
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        if isinstance(data, dict):
+            return None
+    except yaml.YAMLError:
+        pass
+    try:
+        parse(text, name)
+    except SpecErrors as exc:
+        errors = exc.errors or [exc]
+        return Unreadable([e.format() for e in errors], errors[0].line)
+    except AppealGenError as exc:
+        return Unreadable([exc.format()], exc.line)
+    return Unreadable([f"{name}: the spec is not a mapping of fields"], None)
+
+
 def check_text(text: str, name: str, only: str | None = None) -> Checked:
     """``appeal-gen check``'s problems for *text*: the spec's own, then every language's (validate.py).
 

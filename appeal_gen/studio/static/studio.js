@@ -21,6 +21,24 @@
       htmx.ajax("GET", el.dataset.result, "#batch-result");
     });
   }
+  // The raw-text editor of a spec that does not read as YAML: the cursor
+  // starts on the line check names.
+  function toLine(area) {
+    var line = parseInt(area.dataset.line, 10);
+    if (!line || area.dataset.placed) return;
+    area.dataset.placed = "1";
+    var lines = area.value.split("\n");
+    var start = 0;
+    for (var i = 0; i < line - 1 && i < lines.length; i++) start += lines[i].length + 1;
+    var end = start + (lines[line - 1] || "").length;
+    area.focus();
+    area.setSelectionRange(start, end);
+    var lineHeight = area.scrollHeight / Math.max(lines.length, 1);
+    area.scrollTop = Math.max(0, (line - 4) * lineHeight);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("textarea[data-line]").forEach(toLine);
+  });
   document.addEventListener("htmx:afterSettle", function () {
     document.querySelectorAll("[data-events]").forEach(follow);
   });
