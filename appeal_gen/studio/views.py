@@ -120,8 +120,9 @@ def unreadable(text: str, name: str) -> Unreadable | None:
     try:
         parse(text, name)
     except SpecErrors as exc:
-        errors = exc.errors or [exc]
-        return Unreadable([e.format() for e in errors], errors[0].line)
+        if exc.errors:
+            return Unreadable([e.format() for e in exc.errors], exc.errors[0].line)
+        return Unreadable([exc.format()], exc.line)
     except AppealGenError as exc:
         return Unreadable([exc.format()], exc.line)
     return Unreadable([f"{name}: the spec is not a mapping of fields"], None)
