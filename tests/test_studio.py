@@ -478,3 +478,20 @@ def test_a_spec_that_is_not_a_mapping_opens_as_text(client: TestClient, folder: 
     page = client.get("/edit?spec=list.yaml").text
     assert "<code>list.yaml:1:1: expected a mapping, found a list</code>" in page
     assert "/api/field" not in page
+
+
+def test_clearing_an_optional_field_removes_its_key_and_keeps_the_rest(client: TestClient, folder: Path) -> None:
+    original = (folder / "case.yaml").read_text()
+    client.post("/api/field?spec=case.yaml", data={"path": "deadline", "value": "2024-04-01"}, headers=CSRF)
+    client.post("/api/field?spec=case.yaml", data={"path": "title", "lang": "fr", "value": "Détenu"}, headers=CSRF)
+    client.post(
+        "/api/field?spec=case.yaml", data={"path": "authorities.0.salutation", "lang": "en", "value": ""}, headers=CSRF
+    )
+    client.post("/api/field?spec=case.yaml", data={"path": "deadline", "value": ""}, headers=CSRF)
+    r = client.post("/api/field?spec=case.yaml", data={"path": "title", "lang": "fr", "value": ""}, headers=CSRF)
+    assert r.status_code == 200
+    client.post("/api/save?spec=case.yaml", data={}, headers=CSRF)
+    saved = (folder / "case.yaml").read_text()
+    expected = original.replace("    salutation: Dear Minister\n", "")
+    expected = expected.replace("title: 'A defender detained'", "title:\n  en: 'A defender detained'")
+    assert saved == expected  # no deadline, no French title and no record of one, no ""

@@ -40,7 +40,9 @@ def routes(studio: Studio) -> list[Route]:
         value = value.replace("\r\n", "\n")
         text, base, _ = studio.working_text(name)
         try:
-            if lang:
+            if value == "":
+                new = edit.clear(text, name, path, lang)
+            elif lang:
                 new = edit.set_text(text, name, path, lang, value)
             else:
                 new = edit.set_value(text, name, path, value)
