@@ -218,3 +218,48 @@ def test_a_yaml_syntax_error_is_fixed_in_the_text_with_the_keyboard(studio, page
     pg.get_by_role("button", name="Save").click()
     pg.get_by_text("Saved case.yaml").wait_for()
     assert (folder / "case.yaml").read_text() == original
+
+
+def focused(pg) -> str:  # type: ignore[no-untyped-def]
+    """The focused element's id once an htmx swap has settled, and that its focus ring shows."""
+    pg.wait_for_function("() => !document.getElementById('form-focus') && !document.querySelector('.htmx-request')")
+    assert pg.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    return str(pg.evaluate("document.activeElement.id"))
+
+
+def test_keyboard_focus_follows_list_add_remove_and_move(studio, page) -> None:  # type: ignore[no-untyped-def]
+    running, folder = studio
+    shutil.copy(DATA / "studio" / "commented.yaml", folder / "case.yaml")
+    pg = page
+    pg.goto(running.url)
+    pg.goto(running.base + "edit?spec=case.yaml")
+    pg.locator("#f-demands-2-en").focus()
+    pg.keyboard.press("Tab")  # -> "Add demand"
+    assert pg.evaluate("document.activeElement.id") == "add-demands"
+    pg.keyboard.press("Enter")
+    assert focused(pg) == "f-demands-3-en"  # the new demand's field, ready to type in
+    pg.keyboard.type("Stop the harassment.")
+    preview_has(pg, "Stop the harassment.")
+
+    # Move demand 2 down: focus stays on the moved demand's "down" button, now in place 3.
+    pg.locator("#f-demands-1-en").focus()
+    pg.keyboard.press("Shift+Tab")  # Remove
+    pg.keyboard.press("Shift+Tab")  # down
+    assert pg.evaluate("document.activeElement.id") == "btn-demands-1-down"
+    pg.keyboard.press("Enter")
+    assert focused(pg) == "btn-demands-2-down"
+    assert pg.locator("#f-demands-2-en").input_value() == "Guarantee her access to a lawyer;"
+    pg.keyboard.press("Enter")  # down again, to the end: its "down" is disabled, so "up" has the focus
+    assert focused(pg) == "btn-demands-3-up"
+    assert pg.locator("#f-demands-3-en").input_value() == "Guarantee her access to a lawyer;"
+
+    # Remove the last demand: the focus goes to the one before it; remove the first: to the next.
+    pg.keyboard.press("Tab")  # from "up", past "down" (disabled), to Remove
+    assert pg.evaluate("document.activeElement.id") == "btn-demands-3-remove"
+    pg.keyboard.press("Enter")
+    assert focused(pg) == "f-demands-2-en"
+    assert pg.locator("#f-demands-2-en").input_value() == "Stop the harassment."
+    pg.locator("#btn-demands-0-remove").focus()
+    pg.keyboard.press("Enter")
+    assert focused(pg) == "f-demands-0-en"
+    assert pg.locator("#f-demands-0-en").input_value() == "Ensure that all defenders can work without fear."

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from .. import edit
 from ..errors import AppealGenError
 from .core import Studio, spec_name
-from .views import LANGUAGES, Problem, belongs, check_text, editor_context, quote_name, unreadable
+from .views import LANGUAGES, Problem, belongs, check_text, editor_context, focus_after, quote_name, unreadable
 from .workspace import Draft, digest
 
 
@@ -81,7 +81,8 @@ def routes(studio: Studio) -> list[Route]:
             ctx = editor_context(name, text, base, lang, notice=message)
             return studio.page("form.html", **ctx)
         studio.ws.save_draft(name, Draft(new, base))
-        response = studio.page("form.html", **editor_context(name, new, base, lang))
+        focus = focus_after(new, path, op, index)
+        response = studio.page("form.html", **editor_context(name, new, base, lang, focus=focus))
         response.headers["HX-Trigger"] = "changed"
         return response
 

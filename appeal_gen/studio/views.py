@@ -264,7 +264,7 @@ def _text_value(value: Any, lang: str, source: str) -> str:
 
 
 def editor_context(
-    name: str, text: str, base: str, lang: str, *, restored: bool = False, notice: str = ""
+    name: str, text: str, base: str, lang: str, *, restored: bool = False, notice: str = "", focus: str = ""
 ) -> dict[str, Any]:
     """What ``editor.html`` and ``form.html`` show for *text* in the *lang* tab."""
     try:
@@ -288,8 +288,33 @@ def editor_context(
         "at": checked.at(),
         "restored": restored,
         "notice": notice,
+        "focus": focus,
         "q": quote_name(name),
     }
+
+
+def focus_after(text: str, path: str, op: str, index: int) -> str:
+    """The id of what has the keyboard focus once a list operation's new form is in place.
+
+    Added: the new item (its first field). Removed: the item now in its place,
+    else the one before it, else the list's Add button. Moved: the same move
+    button of the moved item (``studio.js`` steps to its other button when
+    that one is disabled at either end of the list).
+    """
+    try:
+        items = _get(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)), path)
+    except yaml.YAMLError:
+        items = None
+    count = len(items) if isinstance(items, list) else 0
+    ident = path.replace(".", "-")
+    if op == "add" and count:
+        return f"item-{ident}-{count - 1}"
+    if op == "remove":
+        return f"item-{ident}-{min(index, count - 1)}" if count else f"add-{ident}"
+    if op in ("up", "down"):
+        to = index - 1 if op == "up" else index + 1
+        return f"btn-{ident}-{max(0, min(to, count - 1))}-{op}"
+    return ""
 
 
 def _input(f: form.Field, prefix: str, value: Any, lang: str, source: str) -> Input:
@@ -304,9 +329,12 @@ def _input(f: form.Field, prefix: str, value: Any, lang: str, source: str) -> In
 
 def _get(data: Any, dotted: str) -> Any:
     for part in dotted.split("."):
-        if not isinstance(data, dict):
+        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        elif isinstance(data, dict):
+            data = data.get(part)
+        else:
             return None
-        data = data.get(part)
     return data
 
 

@@ -39,7 +39,26 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("textarea[data-line]").forEach(toLine);
   });
+  // After a list's add, remove or move the form is new: the keyboard focus
+  // goes where the server says (views.focus_after), not back to the top.
+  function refocus() {
+    var marker = document.getElementById("form-focus");
+    if (!marker) return;
+    var target = document.getElementById(marker.dataset.focus);
+    marker.remove();
+    if (!target) return;
+    if (target.tagName === "BUTTON" && target.disabled) {
+      target = target.parentNode.querySelector("button:not([disabled])");
+    } else if (target.tagName !== "BUTTON") {
+      target = target.querySelector("input, textarea, select") || target.querySelector("button:not([disabled])");
+    }
+    if (target) {
+      target.focus();
+      target.scrollIntoView({ block: "nearest" });
+    }
+  }
   document.addEventListener("htmx:afterSettle", function () {
+    refocus();
     document.querySelectorAll("[data-events]").forEach(follow);
   });
 })();
