@@ -495,3 +495,93 @@ def test_clearing_an_optional_field_removes_its_key_and_keeps_the_rest(client: T
     expected = original.replace("    salutation: Dear Minister\n", "")
     expected = expected.replace("title: 'A defender detained'", "title:\n  en: 'A defender detained'")
     assert saved == expected  # no deadline, no French title and no record of one, no ""
+
+
+# -- translators ---------------------------------------------------------------
+
+
+def stale_french(folder: Path) -> str:
+    """case.yaml with a French title, then its English title changed: the French one is stale."""
+    from appeal_gen import edit
+
+    text = (folder / "case.yaml").read_text()
+    text = edit.set_text(text, "case.yaml", "title", "fr", "Un défenseur détenu")
+    text = edit.add_key(text, "case.yaml", "", "languages", ["en", "fr"])
+    text = edit.set_text(text, "case.yaml", "title", "en", "Two defenders detained")
+    (folder / "case.yaml").write_text(text)
+    return text
+
+
+def test_a_stale_translation_shows_the_new_source_beside_it_and_is_confirmed(client: TestClient, folder: Path) -> None:
+    from appeal_gen.staleness import stale
+
+    stale_french(folder)
+    page = client.get("/edit?spec=case.yaml&lang=fr").text
+    assert '<span class="badge">1 stale</span>' in page
+    assert "1 Français translation is stale" in page
+    block = page[page.index('<label for="f-title-fr">') :].split('<div class="field-problems"')[0]
+    assert '<span class="source-tag">New source text: </span>Two defenders detained</div>' in block
+    assert "Stale: the en text changed since the fr translation was made." in block
+    assert 'value="Un défenseur détenu"' in block
+    assert "Stale:" not in page[page.index('<label for="f-summary-fr">') :]  # only the title
+
+    r = client.post("/api/accept?spec=case.yaml", data={"path": "title", "lang": "fr"}, headers=CSRF)
+    assert r.status_code == 200 and r.headers["HX-Trigger"] == "changed"
+    assert "Stale:" not in r.text and 'data-focus="f-title-fr"' in r.text
+    client.post("/api/save?spec=case.yaml", data={}, headers=CSRF)
+    assert stale(parse_spec((folder / "case.yaml").read_text(), "case.yaml"), "fr") == []
+
+
+def test_confirm_all_stale_translations_of_a_language(client: TestClient, folder: Path) -> None:
+    from appeal_gen.staleness import stale
+
+    stale_french(folder)
+    r = client.post("/api/accept?spec=case.yaml", data={"lang": "fr"}, headers=CSRF)
+    assert "stale" not in r.text.lower().replace("stale-", "")
+    draft_text = client.get("/edit?spec=case.yaml&lang=fr").text
+    assert "1 stale" not in draft_text
+    client.post("/api/save?spec=case.yaml", data={}, headers=CSRF)
+    assert stale(parse_spec((folder / "case.yaml").read_text(), "case.yaml"), "fr") == []
+
+
+def test_a_language_po_is_downloaded_translated_and_uploaded(client: TestClient, folder: Path, tmp_path: Path) -> None:
+    from .conftest import fill_po
+
+    text = (folder / "case.yaml").read_text()
+    from appeal_gen import edit
+
+    (folder / "case.yaml").write_text(edit.add_key(text, "case.yaml", "", "languages", ["en", "fr"]))
+    r = client.get("/translate/po?spec=case.yaml&lang=fr")
+    assert r.headers["content-disposition"] == 'attachment; filename="case.fr.po"'
+    po = tmp_path / "case.fr.po"
+    po.write_bytes(r.content)
+    assert 'msgctxt "title"' in r.text and 'msgid "A defender detained"' in r.text
+    fill_po(po, {"title": "Un défenseur détenu", "concern": "Nous sommes inquiets pour sa sécurité."}, key="context")
+    r = client.post(
+        "/api/po?spec=case.yaml",
+        data={"lang": "fr"},
+        files={"po": ("case.fr.po", po.read_bytes(), "text/x-gettext-translation")},
+        headers=CSRF,
+    )
+    assert r.status_code == 200 and r.headers["HX-Trigger"] == "changed"
+    assert "<p>case.fr.po: 2 translations imported, 6 not finished; 6 fields still lack fr</p>" in r.text
+    assert '<p class="warning">case.fr.po:39: summary: not translated yet</p>' in r.text
+    assert 'value="Un défenseur détenu"' in r.text
+    assert "Nous sommes inquiets pour sa sécurité." in client.get("/preview/text?spec=case.yaml&lang=fr").text
+    client.post("/api/save?spec=case.yaml", data={}, headers=CSRF)
+    assert parse_spec((folder / "case.yaml").read_text(), "case.yaml").title.values["fr"] == "Un défenseur détenu"
+
+
+def test_a_broken_po_is_refused_with_the_clis_message(client: TestClient, folder: Path) -> None:
+    original = (folder / "case.yaml").read_text()
+    r = client.post(
+        "/api/po?spec=case.yaml",
+        data={"lang": "fr"},
+        files={"po": ("../x/bad.po", b'msgid "a"\nmsgstr "b\n', "text/x-gettext-translation")},
+        headers=CSRF,
+    )
+    assert r.status_code == 200 and "HX-Trigger" not in r.headers
+    notice = r.text[r.text.index('<p class="notice" role="alert">') :].split("</p>")[0]
+    assert notice.startswith('<p class="notice" role="alert">bad.po:')
+    assert (folder / "case.yaml").read_text() == original
+    assert client.get("/edit?spec=case.yaml").text.count("restored") == 0

@@ -220,11 +220,15 @@ def test_a_yaml_syntax_error_is_fixed_in_the_text_with_the_keyboard(studio, page
     assert (folder / "case.yaml").read_text() == original
 
 
-def focused(pg) -> str:  # type: ignore[no-untyped-def]
-    """The focused element's id once an htmx swap has settled, and that its focus ring shows."""
-    pg.wait_for_function("() => !document.getElementById('form-focus') && !document.querySelector('.htmx-request')")
-    assert pg.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
-    return str(pg.evaluate("document.activeElement.id"))
+def focused(pg, expected: str) -> str:  # type: ignore[no-untyped-def]
+    """The focused element's id once an htmx swap has put the focus on *expected*; its focus ring shows."""
+    try:
+        pg.wait_for_function("id => document.activeElement.id === id", arg=expected, timeout=10000)
+    except sync_api.TimeoutError:
+        pass
+    state = pg.evaluate("[document.activeElement.id, getComputedStyle(document.activeElement).outlineStyle]")
+    assert state[1] == "solid", state
+    return str(state[0])
 
 
 def test_keyboard_focus_follows_list_add_remove_and_move(studio, page) -> None:  # type: ignore[no-untyped-def]
@@ -237,7 +241,7 @@ def test_keyboard_focus_follows_list_add_remove_and_move(studio, page) -> None: 
     pg.keyboard.press("Tab")  # -> "Add demand"
     assert pg.evaluate("document.activeElement.id") == "add-demands"
     pg.keyboard.press("Enter")
-    assert focused(pg) == "f-demands-3-en"  # the new demand's field, ready to type in
+    assert focused(pg, "f-demands-3-en") == "f-demands-3-en"  # the new demand's field, ready to type in
     pg.keyboard.type("Stop the harassment.")
     preview_has(pg, "Stop the harassment.")
 
@@ -247,19 +251,59 @@ def test_keyboard_focus_follows_list_add_remove_and_move(studio, page) -> None: 
     pg.keyboard.press("Shift+Tab")  # down
     assert pg.evaluate("document.activeElement.id") == "btn-demands-1-down"
     pg.keyboard.press("Enter")
-    assert focused(pg) == "btn-demands-2-down"
+    assert focused(pg, "btn-demands-2-down") == "btn-demands-2-down"
     assert pg.locator("#f-demands-2-en").input_value() == "Guarantee her access to a lawyer;"
     pg.keyboard.press("Enter")  # down again, to the end: its "down" is disabled, so "up" has the focus
-    assert focused(pg) == "btn-demands-3-up"
+    assert focused(pg, "btn-demands-3-up") == "btn-demands-3-up"
     assert pg.locator("#f-demands-3-en").input_value() == "Guarantee her access to a lawyer;"
 
     # Remove the last demand: the focus goes to the one before it; remove the first: to the next.
     pg.keyboard.press("Tab")  # from "up", past "down" (disabled), to Remove
     assert pg.evaluate("document.activeElement.id") == "btn-demands-3-remove"
     pg.keyboard.press("Enter")
-    assert focused(pg) == "f-demands-2-en"
+    assert focused(pg, "f-demands-2-en") == "f-demands-2-en"
     assert pg.locator("#f-demands-2-en").input_value() == "Stop the harassment."
     pg.locator("#btn-demands-0-remove").focus()
     pg.keyboard.press("Enter")
-    assert focused(pg) == "f-demands-0-en"
+    assert focused(pg, "f-demands-0-en") == "f-demands-0-en"
     assert pg.locator("#f-demands-0-en").input_value() == "Ensure that all defenders can work without fear."
+
+
+def test_a_translator_confirms_a_stale_translation_and_uploads_a_po(studio, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from appeal_gen import edit
+
+    from .conftest import fill_po
+
+    running, folder = studio
+    text = (DATA / "studio" / "commented.yaml").read_text()
+    text = edit.add_key(text, "case.yaml", "", "languages", ["en", "ru"])
+    text = edit.set_text(text, "case.yaml", "title", "ru", "Задержан правозащитник")
+    text = edit.set_text(text, "case.yaml", "title", "en", "Defender detained")
+    (folder / "case.yaml").write_text(text)
+    pg = page
+    pg.goto(running.url)
+    pg.goto(running.base + "edit?spec=case.yaml&lang=ru")
+    assert pg.locator(".tabs a[lang=ru] .badge").inner_text() == "1 stale"
+    assert "New source text: Defender detained" in pg.locator("#f-title-ru").locator("xpath=..").inner_text()
+    pg.screenshot(path=str(tmp_path / "stale.png"), full_page=False)
+    pg.get_by_role("button", name="Still right: confirm this translation").focus()
+    pg.keyboard.press("Enter")
+    assert focused(pg, "f-title-ru") == "f-title-ru"
+    assert pg.locator(".stale").count() == 0
+
+    # The .po for Poedit: downloaded, translated, uploaded.
+    with pg.expect_download() as info:
+        pg.get_by_role("link", name="Download the ru .po (Poedit, Weblate)").click()
+    po = tmp_path / info.value.suggested_filename
+    info.value.save_as(po)
+    assert po.name == "case.ru.po"
+    fill_po(po, {"concern": "Мы обеспокоены её безопасностью."}, key="context")
+    pg.get_by_label("Translated .po file").set_input_files(str(po))
+    pg.get_by_role("button", name="Import the .po").click()
+    pg.locator(".po-report").wait_for()
+    assert pg.locator(".po-report p").first.inner_text().startswith("case.ru.po: 1 translations imported")
+    assert pg.locator("#f-concern-ru").input_value() == "Мы обеспокоены её безопасностью."
+    preview_has(pg, "Мы обеспокоены её безопасностью.")
+    pg.get_by_role("button", name="Save").click()
+    pg.get_by_text("Saved case.yaml").wait_for()
+    assert "Мы обеспокоены её безопасностью." in (folder / "case.yaml").read_text()

@@ -6,7 +6,8 @@ library (``edit`` to change a field in place, ``spec.parse_spec`` and
 ``staleness`` for stale translations) and shows the answer; nothing here
 validates or renders by itself. The areas have rooms of their own:
 ``routes_appeals`` (the list, new, follow-up), ``routes_editor``,
-``routes_preview`` (preview and downloads) and ``routes_batch``; what their
+``routes_preview`` (preview and downloads), ``routes_batch`` and
+``routes_translate`` (.po files, stale translations); what their
 pages show is worked out in ``views``.
 """
 
@@ -21,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from . import routes_appeals, routes_batch, routes_editor, routes_preview
+from . import routes_appeals, routes_batch, routes_editor, routes_preview, routes_translate
 from .core import Studio
 from .security import Guard
 from .workspace import NotInFolderError
@@ -40,6 +41,7 @@ def create_app(folder: Path | str, token: str, hosts: list[str]) -> Any:
         *routes_editor.routes(studio),
         *routes_preview.routes(studio),
         *routes_batch.routes(studio),
+        *routes_translate.routes(studio),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={NotInFolderError: not_in_folder})

@@ -264,7 +264,15 @@ def _text_value(value: Any, lang: str, source: str) -> str:
 
 
 def editor_context(
-    name: str, text: str, base: str, lang: str, *, restored: bool = False, notice: str = "", focus: str = ""
+    name: str,
+    text: str,
+    base: str,
+    lang: str,
+    *,
+    restored: bool = False,
+    notice: str = "",
+    focus: str = "",
+    report: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """What ``editor.html`` and ``form.html`` show for *text* in the *lang* tab."""
     try:
@@ -277,6 +285,7 @@ def editor_context(
     langs = [str(x) for x in (data.get("languages") or [source])]
     lang = lang if lang in langs or lang in LANGUAGES else source
     checked = check_text(text, name)
+    stale = stale_translations(checked.spec, langs) if checked.spec is not None else {}
     return {
         "name": name,
         "base": base,
@@ -289,8 +298,22 @@ def editor_context(
         "restored": restored,
         "notice": notice,
         "focus": focus,
+        "report": report or [],
+        "stale": stale.get(lang, {}),
+        "stale_counts": {code: len(paths) for code, paths in stale.items() if paths},
         "q": quote_name(name),
     }
+
+
+def stale_translations(spec: Spec, langs: list[str]) -> dict[str, dict[str, str]]:
+    """Language -> field path -> why its translation is stale (``staleness.stale``), for the tabs."""
+    from ..staleness import stale
+
+    out: dict[str, dict[str, str]] = {}
+    for lang in langs:
+        if lang != spec.language:
+            out[lang] = {s.text.path: s.message() for s in stale(spec, lang) if s.lang == lang}
+    return out
 
 
 def focus_after(text: str, path: str, op: str, index: int) -> str:

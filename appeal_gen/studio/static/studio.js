@@ -49,7 +49,7 @@
     if (!target) return;
     if (target.tagName === "BUTTON" && target.disabled) {
       target = target.parentNode.querySelector("button:not([disabled])");
-    } else if (target.tagName !== "BUTTON") {
+    } else if (!target.matches("button, input, textarea, select")) {
       target = target.querySelector("input, textarea, select") || target.querySelector("button:not([disabled])");
     }
     if (target) {
