@@ -8,7 +8,7 @@ loader is used: a spec can never construct Python objects.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -35,8 +35,8 @@ class _Limit(yaml.MarkedYAMLError):
     field: str | None = None
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """The safe loader's composer with a bound on nodes (aliases expanded) and depth.
+class _Bounded:
+    """A composer with a bound on nodes (aliases expanded) and depth, over either parser.
 
     Each anchored node remembers how many nodes it stands for, so an alias
     adds its whole expansion to the count in O(1): a billion-laughs spec is
@@ -44,8 +44,9 @@ class _BoundedLoader(yaml.SafeLoader):
     are used, keys included.
     """
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
+    peek_event: Any
+
+    def _start_counting(self) -> None:
         self._nodes = 0
         self._depth = 0
         self._weight: dict[int, int] = {}
@@ -80,7 +81,7 @@ class _BoundedLoader(yaml.SafeLoader):
     def _compose_counted(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
-            node = super().compose_node(parent, index)
+            node = yaml.composer.Composer.compose_node(self, parent, index)  # type: ignore[arg-type]
             # An alias of a node still being composed (``&a [*a]``) counts as one.
             self._add(self._weight.get(id(node), 1), event.start_mark)
             return node
@@ -89,17 +90,67 @@ class _BoundedLoader(yaml.SafeLoader):
             raise self._limit(f"nested more than {MAX_COMPOSED_DEPTH} levels deep", event.start_mark)
         before = self._nodes
         self._add(1, event.start_mark)
-        node = super().compose_node(parent, index)
+        node = yaml.composer.Composer.compose_node(self, parent, index)  # type: ignore[arg-type]
         self._depth -= 1
         if getattr(event, "anchor", None) is not None:
             self._weight[id(node)] = self._nodes - before
         return node
 
 
+class _BoundedLoader(_Bounded, yaml.SafeLoader):
+    """The safe loader, pure Python, bounded: its messages are the ones ``check`` prints."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.SafeLoader.__init__(self, stream)
+        self._start_counting()
+
+
+#: libyaml's parser, when PyYAML was built with it (else the pure loader alone).
+_CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
+
+if _CParser is not None:
+
+    class _FastBoundedLoader(
+        _Bounded, yaml.composer.Composer, _CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+    ):
+        """libyaml's scanner and parser under the same bounded Python composer and resolver.
+
+        The scanner is where the pure loader spends nine tenths of a spec's
+        parse; the nodes built here (tags, marks, styles) are the pure
+        loader's, and every limit is counted the same way. A text libyaml
+        refuses is parsed again by the pure loader, whose message ``check``
+        prints.
+        """
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self._start_counting()
+
+        def compose_scalar_node(self, anchor: Any) -> yaml.ScalarNode:
+            node = yaml.composer.Composer.compose_scalar_node(self, anchor)
+            if node.style == "":
+                node.style = None  # a plain scalar, as the pure parser marks it
+            return node
+
+
+def _compose_bounded(text: str) -> yaml.Node | None:
+    if _CParser is not None and not text.startswith("\ufeff"):
+        try:
+            return yaml.compose(text, Loader=cast(Any, _FastBoundedLoader))
+        except _Limit:
+            raise
+        except yaml.YAMLError:
+            pass  # the pure loader's message is the one check gives
+    return yaml.compose(text, Loader=_BoundedLoader)
+
+
 def compose(text: str, file: str) -> yaml.Node | None:
     """Parse *text* into a node tree, turning syntax errors into ``SpecError``."""
     try:
-        return yaml.compose(text, Loader=_BoundedLoader)
+        return _compose_bounded(text)
     except _Limit as exc:
         mark = exc.problem_mark
         assert mark is not None
