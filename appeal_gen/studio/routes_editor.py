@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import json
 
-import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -17,7 +16,7 @@ from starlette.routing import Route
 from .. import edit
 from ..errors import AppealGenError
 from .core import Studio, spec_name
-from .views import LANGUAGES, Problem, belongs, check_text, editor_context, focus_after, quote_name, unreadable
+from .views import LANGUAGES, Problem, belongs, check_text, editor_context, focus_after, load, quote_name, unreadable
 from .workspace import Draft, digest
 
 
@@ -93,10 +92,13 @@ def routes(studio: Studio) -> list[Route]:
         text, base, _ = studio.working_text(name)
         if lang not in LANGUAGES:
             return Response("unknown language", status_code=400)
-        spec_langs = yaml.safe_load(text).get("languages") or []
+        data = load(text)
+        if not isinstance(data, dict):
+            return Response(f"{name}: the spec is not a mapping of fields", status_code=400)
+        spec_langs = data.get("languages") or []
         try:
             if not spec_langs:
-                source = yaml.safe_load(text).get("language", "en")
+                source = data.get("language", "en")
                 new = edit.add_key(text, name, "", "languages", [source, lang] if lang != source else [source])
             elif lang not in spec_langs:
                 new = edit.list_append(text, name, "languages", lang)

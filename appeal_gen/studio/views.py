@@ -64,6 +64,15 @@ _parsed: OrderedDict[str, Spec | SpecErrors] = OrderedDict()
 _parsed_lock = threading.Lock()
 
 
+#: libyaml's safe loader where PyYAML has it: the form reads the spec's values on every edit.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load(text: str) -> Any:
+    """The spec's plain values (no marks), for the form; ``parse`` gives the checked spec."""
+    return yaml.load(text, Loader=_LOADER)
+
+
 def parse(text: str, name: str) -> Spec:
     """``spec.parse_spec``, remembered for the last few texts: an edit's check, preview and list share one parse."""
     key = digest(f"{name}\0{text}")
@@ -112,7 +121,7 @@ def unreadable(text: str, name: str) -> Unreadable | None:
     their fields.
     """
     try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = load(text)
         if isinstance(data, dict):
             return None
     except yaml.YAMLError:
@@ -161,7 +170,7 @@ def quote_name(name: str) -> str:
 
 def source_language(text: str) -> str:
     try:
-        data = yaml.safe_load(text)
+        data = load(text)
     except yaml.YAMLError:
         return "en"
     return str(data.get("language", "en")) if isinstance(data, dict) else "en"
@@ -276,7 +285,7 @@ def editor_context(
 ) -> dict[str, Any]:
     """What ``editor.html`` and ``form.html`` show for *text* in the *lang* tab."""
     try:
-        data = yaml.safe_load(text)
+        data = load(text)
     except yaml.YAMLError:
         data = None
     if not isinstance(data, dict):
@@ -325,7 +334,7 @@ def focus_after(text: str, path: str, op: str, index: int) -> str:
     that one is disabled at either end of the list).
     """
     try:
-        items = _get(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)), path)
+        items = _get(load(text), path)
     except yaml.YAMLError:
         items = None
     count = len(items) if isinstance(items, list) else 0
