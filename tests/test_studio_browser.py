@@ -307,3 +307,77 @@ def test_a_translator_confirms_a_stale_translation_and_uploads_a_po(studio, page
     pg.get_by_role("button", name="Save").click()
     pg.get_by_text("Saved case.yaml").wait_for()
     assert "Мы обеспокоены её безопасностью." in (folder / "case.yaml").read_text()
+
+
+#: The news of the walk-through in docs/studio.md, in the six languages of the example besides English.
+NEWS = {
+    "fr": ("Le tribunal a rejeté l’appel du CCHR", "Le 2 décembre, le tribunal a rejeté l’appel du CCHR."),
+    "es": (
+        "El tribunal rechaza la apelación del CCHR",
+        "El 2 de diciembre, el tribunal rechazó la apelación del CCHR.",
+    ),
+    "ru": ("Суд отклонил апелляцию CCHR", "2 декабря суд отклонил апелляцию CCHR."),
+    "ar": ("المحكمة ترفض استئناف المركز", "في 2 ديسمبر، رفضت المحكمة استئناف المركز."),
+    "km": ("តុលាការច្រានចោលបណ្តឹងឧទ្ធរណ៍", "នៅថ្ងៃទី២ ខែធ្នូ តុលាការបានច្រានចោលបណ្តឹងឧទ្ធរណ៍របស់ CCHR។"),
+    "zh": ("法院驳回柬埔寨人权中心的上诉", "12月2日，法院驳回了柬埔寨人权中心的上诉。"),
+}
+
+
+def test_the_docs_walk_through_the_examples_follow_up_in_seven_languages(studio, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """docs/studio.md's walk-through, as a person does it: no YAML, the Russian through a .po."""
+    import zipfile
+
+    from .conftest import EXAMPLE, fill_po
+
+    running, folder = studio
+    shutil.copy(EXAMPLE, folder / "appeal.yaml")
+    pg = page
+    pg.goto(running.url)
+    pg.get_by_role("button", name="Follow-up of appeal.yaml").click()
+    pg.wait_for_url("**/edit?spec=appeal.followup-2.yaml")
+    assert pg.get_by_label("Follow-up number").input_value() == "2"
+    headline = pg.get_by_label("Headline en").first
+    assert headline.get_attribute("aria-invalid") == "true"  # check: must not be empty
+    headline.fill("Court rejects CCHR's appeal")
+    # Fixed: the red outline and aria-invalid go with the message.
+    pg.wait_for_function("() => !document.querySelector('#f-updates-0-headline-en').hasAttribute('aria-invalid')")
+    assert pg.locator(".field.has-problem #f-updates-0-headline-en").count() == 0
+    pg.get_by_label("Body en").first.fill("On 2 December, the court rejected CCHR's appeal.")
+    preview_has(pg, "On 2 December, the court rejected CCHR's appeal.")
+
+    for lang, (headline, body) in NEWS.items():
+        pg.locator(f".tabs a[lang={lang}]").click()
+        pg.wait_for_url(f"**lang={lang}")
+        if lang == "ru":
+            with pg.expect_download() as info:
+                pg.get_by_role("link", name="Download the ru .po (Poedit, Weblate)").click()
+            po = tmp_path / "appeal.followup-2.ru.po"
+            info.value.save_as(po)
+            fill_po(po, {"updates.0.headline": headline, "updates.0.body": body}, key="context")
+            pg.get_by_label("Translated .po file").set_input_files(str(po))
+            pg.get_by_role("button", name="Import the .po").click()
+            pg.locator(".po-report").wait_for()
+            assert pg.locator(".po-report p").first.inner_text() == (
+                "appeal.followup-2.ru.po: 2 translations imported; every field has ru"
+            )
+        else:
+            pg.locator(f"#f-updates-0-headline-{lang}").fill(headline)
+            pg.locator(f"#f-updates-0-body-{lang}").fill(body)
+        pg.wait_for_function(
+            "l => !document.querySelector('#problems').innerText.includes(`'${l}' text`)", arg=lang, timeout=20000
+        )
+    pg.get_by_text("No problems: check passes.").wait_for(timeout=20000)
+    pg.get_by_role("button", name="Save").click()
+    pg.get_by_text("Saved appeal.followup-2.yaml").wait_for()
+
+    with pg.expect_download(timeout=180000) as info:
+        pg.get_by_role("link", name="All languages (zip)").click()
+    with zipfile.ZipFile(info.value.path()) as z:
+        names = sorted(z.namelist())
+        assert names == sorted(f"fld-kh-cchr-2017.{lang}.{fmt}" for lang in ["en", *NEWS] for fmt in ("pdf", "docx"))
+        for lang in ("en", "fr", "ru", "zh"):
+            doc = pypdfium2.PdfDocument(z.read(f"fld-kh-cchr-2017.{lang}.pdf"))
+            text = "".join(p.get_textpage().get_text_range() for p in doc).replace("\r\n", "\n")
+            doc.close()
+            body = "On 2 December, the court rejected CCHR's appeal." if lang == "en" else NEWS[lang][1]
+            assert body in text.replace("\n", " ") or body in text.replace("\n", ""), lang

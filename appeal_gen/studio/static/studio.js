@@ -57,7 +57,19 @@
       target.scrollIntoView({ block: "nearest" });
     }
   }
-  document.addEventListener("htmx:afterSettle", function () {
+  // A field's problems were replaced: its outline and aria-invalid follow them.
+  function markField(box) {
+    var field = box.closest(".field");
+    var input = field && field.querySelector("[data-path]");
+    if (!input) return;
+    var bad = !!box.querySelector("p.problem");
+    field.classList.toggle("has-problem", bad);
+    if (bad) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  }
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var target = e.detail && e.detail.target;
+    if (target && target.classList && target.classList.contains("field-problems")) markField(target);
     refocus();
     document.querySelectorAll("[data-events]").forEach(follow);
   });
