@@ -46,6 +46,7 @@ class Problem:
     where: str
     message: str
     warning: bool = False
+    lang: str = ""  #: the language a stale translation's problem is about (``staleness.StaleError``)
 
 
 @dataclass
@@ -146,7 +147,7 @@ def check_text(text: str, name: str, only: str | None = None) -> Checked:
 
     def problem(e: AppealGenError, warning: bool = False) -> Problem:
         where = ":".join(str(x) for x in (e.line, e.column) if x is not None)
-        return Problem(e.field, where, e.message, warning)
+        return Problem(e.field, where, e.message, warning, getattr(e, "lang", ""))
 
     try:
         spec = parse(text, name)
