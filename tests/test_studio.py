@@ -585,3 +585,23 @@ def test_a_broken_po_is_refused_with_the_clis_message(client: TestClient, folder
     assert notice.startswith('<p class="notice" role="alert">bad.po:')
     assert (folder / "case.yaml").read_text() == original
     assert client.get("/edit?spec=case.yaml").text.count("restored") == 0
+
+
+def test_preview_pages_are_images_at_addresses_that_change_only_with_the_page(client: TestClient) -> None:
+    import re
+
+    from PIL import Image
+
+    first = re.findall(
+        r'<img src="/preview/page\?key=([0-9a-f]{32})"', client.get("/preview?spec=case.yaml&lang=en").text
+    )
+    assert len(first) == 1
+    r = client.get(f"/preview/page?key={first[0]}")
+    assert r.headers["content-type"] == "image/png" and "immutable" in r.headers["cache-control"]
+    assert Image.open(io.BytesIO(r.content)).size == (596, 842)  # A4 at 72 dpi, rounded up
+    client.post("/api/field?spec=case.yaml", data={"path": "title", "lang": "en", "value": "Changed"}, headers=CSRF)
+    second = re.findall(
+        r'<img src="/preview/page\?key=([0-9a-f]{32})"', client.get("/preview?spec=case.yaml&lang=en").text
+    )
+    assert second != first and client.get(f"/preview/page?key={second[0]}").status_code == 200
+    assert client.get("/preview/page?key=" + "0" * 32).status_code == 404

@@ -6,7 +6,7 @@ closes over it; nothing else is shared between requests.
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import json
 from collections import OrderedDict
 from pathlib import Path
@@ -48,9 +48,11 @@ class Studio:
             form=form,
             json=json.dumps,
         )
-        self.env.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")
         self.jobs: dict[str, Any] = {}
         self._previews: OrderedDict[str, tuple[list[bytes], str]] = OrderedDict()
+        #: The page images of recent previews by the digest of their PNG, served at /preview/page:
+        #: a page that did not change keeps its address, so the browser shows it from its cache.
+        self.images: OrderedDict[str, bytes] = OrderedDict()
 
     # -- helpers ---------------------------------------------------------
 
@@ -65,7 +67,20 @@ class Studio:
         text = self.ws.read(name)
         return text, digest(text), False
 
-    def preview(self, text: str, name: str, lang: str) -> tuple[list[bytes], str]:
+    def preview(self, text: str, name: str, lang: str) -> tuple[list[str], str]:
+        """The keys of the page images (``images``) of the *lang* PDF of *text*, and the PDF's text."""
+        pages, pdf_text = self._preview(text, name, lang)
+        keys = []
+        for png in pages:
+            k = hashlib.sha256(png).hexdigest()[:32]
+            self.images[k] = png
+            self.images.move_to_end(k)
+            keys.append(k)
+        while len(self.images) > 64:
+            self.images.popitem(last=False)
+        return keys, pdf_text
+
+    def _preview(self, text: str, name: str, lang: str) -> tuple[list[bytes], str]:
         """PNG page images of the *lang* PDF of *text*, and the PDF's text (cached by content)."""
         key = digest(f"{lang}\0{name}\0{text}")
         if key in self._previews:

@@ -44,6 +44,13 @@ def routes(studio: Studio) -> list[Route]:
         _pages, pdf_text = studio.preview(text, name, lang)
         return Response(pdf_text, media_type="text/plain; charset=utf-8")
 
+    async def page_image(request: Request) -> Response:
+        """One page image of a recent preview; its address is its content's digest, so it never changes."""
+        png = studio.images.get(request.query_params.get("key", ""))
+        if png is None:
+            return Response("no such page image (the preview was redrawn)", status_code=404)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400, immutable"})
+
     async def download(request: Request) -> Response:
         from ..build import build
 
@@ -75,5 +82,6 @@ def routes(studio: Studio) -> list[Route]:
     return [
         Route("/preview", preview),
         Route("/preview/text", preview_text),
+        Route("/preview/page", page_image),
         Route("/download", download),
     ]
