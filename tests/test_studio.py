@@ -518,7 +518,7 @@ def test_a_stale_translation_shows_the_new_source_beside_it_and_is_confirmed(cli
     stale_french(folder)
     page = client.get("/edit?spec=case.yaml&lang=fr").text
     assert '<bdi class="badge" lang="en">1 stale</bdi>' in page
-    assert "1 Français translation is stale" in page
+    assert "1 translation in this tab is stale" in page
     block = page[page.index('<label for="f-title-fr">') :].split('<div class="field-problems"')[0]
     assert '<span class="source-tag">New source text: </span>Two defenders detained</div>' in block
     assert "Stale: the en text changed since the fr translation was made." in block
