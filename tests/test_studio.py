@@ -605,3 +605,14 @@ def test_preview_pages_are_images_at_addresses_that_change_only_with_the_page(cl
     )
     assert second != first and client.get(f"/preview/page?key={second[0]}").status_code == 200
     assert client.get("/preview/page?key=" + "0" * 32).status_code == 404
+
+
+def test_checking_the_same_text_again_reuses_the_answer(folder: Path) -> None:
+    """The problems list, the form and the editor page ask about one text after each edit: one check."""
+    from appeal_gen.studio.views import check_text
+
+    text = (folder / "case.yaml").read_text()
+    first = check_text(text, "case.yaml")
+    assert check_text(text, "case.yaml") is first
+    assert check_text(text, "case.yaml", only="en") is not first
+    assert check_text(text + "\n", "case.yaml") is not first

@@ -138,11 +138,32 @@ def unreadable(text: str, name: str) -> Unreadable | None:
     return Unreadable([f"{name}: the spec is not a mapping of fields"], None)
 
 
+_checked: OrderedDict[str, Checked] = OrderedDict()
+_checked_lock = threading.Lock()
+
+
 def check_text(text: str, name: str, only: str | None = None) -> Checked:
     """``appeal-gen check``'s problems for *text*: the spec's own, then every language's (validate.py).
 
     *only* limits the second part to one language (what one field's edit can change there).
+    Remembered for the last few texts: after an edit, the list of problems, the
+    form and the editor page ask about the same text.
     """
+    key = digest(f"{name}\0{only or ''}\0{text}")
+    with _checked_lock:
+        hit = _checked.get(key)
+        if hit is not None:
+            _checked.move_to_end(key)
+            return hit
+    checked = _check(text, name, only)
+    with _checked_lock:
+        _checked[key] = checked
+        while len(_checked) > 8:
+            _checked.popitem(last=False)
+    return checked
+
+
+def _check(text: str, name: str, only: str | None) -> Checked:
     from ..validate import validate
 
     def problem(e: AppealGenError, warning: bool = False) -> Problem:
