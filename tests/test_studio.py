@@ -616,3 +616,17 @@ def test_checking_the_same_text_again_reuses_the_answer(folder: Path) -> None:
     assert check_text(text, "case.yaml") is first
     assert check_text(text, "case.yaml", only="en") is not first
     assert check_text(text + "\n", "case.yaml") is not first
+
+
+@pytest.mark.parametrize("route", ["/api/raw", "/api/po", "/api/accept"])
+def test_the_translator_and_text_routes_need_csrf_and_stay_in_the_folder(
+    client: TestClient, folder: Path, route: str
+) -> None:
+    before = (folder / "case.yaml").read_text()
+    r = client.post(f"{route}?spec=case.yaml", data={"text": "spec_version: 1\n", "lang": "fr"})
+    assert (r.status_code, r.text) == (403, "missing or wrong CSRF token: reload the page\n")
+    r = client.post(f"{route}?spec=../secret.yaml", data={"text": "x: 1\n", "lang": "fr"}, headers=CSRF)
+    assert (r.status_code, r.text) == (404, "'../secret.yaml': not a spec file name inside the folder\n")
+    assert (folder / "case.yaml").read_text() == before
+    assert (folder.parent / "secret.yaml").read_text() == "outside: the folder\n"
+    assert client.get("/translate/po?spec=../secret.yaml&lang=fr").status_code == 404
