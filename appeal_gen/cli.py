@@ -292,23 +292,7 @@ def _translate(args: argparse.Namespace) -> int:
     res = translate.import_file(args.spec, args.po, args.lang)
     for problem in (*res.refused, *res.skipped):
         print(problem.format(), file=sys.stderr)
-    parts = [f"{len(res.imported)} translations imported"]
-    if res.replaced:
-        parts.append(f"{len(res.replaced)} of them replacing stale ones")
-    if res.confirmed:
-        parts.append(f"{len(res.confirmed)} stale ones confirmed unchanged")
-    if res.unchanged:
-        parts.append(f"{res.unchanged} already there")
-    if res.skipped:
-        parts.append(f"{len(res.skipped)} not finished")
-    if res.refused:
-        parts.append(f"{len(res.refused)} refused")
-    tail = (
-        f"; {res.still_missing} fields still lack {res.lang}" if res.still_missing else f"; every field has {res.lang}"
-    )
-    if res.added_to_languages:
-        tail += f"; added {res.lang} to languages"
-    print(f"{args.spec}: {', '.join(parts)}{tail}")
+    print(res.summary(args.spec))
     return 2 if res.refused else 0
 
 
