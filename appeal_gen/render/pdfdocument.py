@@ -21,6 +21,7 @@ from .furniture import page_canvas
 from .paragraphs import Writer
 from .pdffonts import forget_shaped_glyphs
 from .pdfstyles import ACCENT, FRAME_PADDING, MARGIN, MM, PAGE_H, PAGE_W, layout_grid, line_start_rules
+from .pdftree import tag
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,17 @@ def slot_class() -> type:
 
         def draw(self) -> None:
             from .compose import marker
+            from .pdftags import recorder
             from .subsets import append_code
 
             self.sizes[self.name] = (self.width, self.height)
+            # The personal part painted here is one element of the structure tree.
+            rec = recorder(self.canv)
+            if rec is not None:
+                append_code(self.canv, rec.begin(self.canv, self, "P"))
             append_code(self.canv, marker(self.name))
+            if rec is not None:
+                append_code(self.canv, "EMC")
 
     return Slot
 
@@ -223,7 +231,7 @@ def _body(w: Writer, width: float) -> list[Any]:
             )
             story.append(table)
         else:
-            story.append(w.paragraph(w.markup(demand, "demand"), "demand", bullet=number))
+            story.append(w.para(demand, "demand", bullet=number))
     if letter.demands:
         # "We urge the authorities:" never ends a page without its first demand.
         story.insert(story.index(urge), keep_with_lines(urge, story[story.index(urge) + 1], w.width))
@@ -323,11 +331,18 @@ def _build(w: Writer, options: PdfOptions, story: list[Any], seed: Any) -> bytes
     from reportlab.platypus.doctemplate import LayoutError as ReportlabLayoutError
 
     laid = list(story)  # build() pops what it lays out: kept to find the field of a failure
+    canvases: list[Any] = []
+    canvas_class = page_canvas(w, pages, seed, page_width=options.page_size[0])
+
+    def canvasmaker(*args: Any, **kwargs: Any) -> Any:
+        canvases.append(canvas_class(*args, **kwargs))
+        return canvases[-1]
+
     try:
-        doc.build(story, canvasmaker=page_canvas(w, pages, seed, page_width=options.page_size[0]))
+        doc.build(story, canvasmaker=canvasmaker)
     except ReportlabLayoutError as exc:
         raise layout_error(str(exc), laid) from None
-    return buf.getvalue()
+    return tag(buf.getvalue(), canvases[-1].ag_structure)
 
 
 def layout_error(message: str, story: list[Any]) -> Exception:

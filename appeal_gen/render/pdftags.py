@@ -1,0 +1,209 @@
+"""Marked content: what each piece of a page's text is, and what it says.
+
+A PDF page is a stream of glyphs; a screen reader, a search box or a copy
+needs to know which glyphs form a heading or a demand, in what language,
+and what text they spell. reportlab writes none of that, so the letter's
+paragraphs are drawn by ``tagged_paragraph_class``, which wraps each one in
+a marked-content sequence:
+
+- ``/H1 <</MCID 3>> BDC ... EMC``: the paragraph's place in the structure
+  tree (a ``Recorder`` on the canvas numbers them per page; render/pdftree.py
+  writes the tree when the document is saved);
+- ``/ActualText``: the logical text of Arabic and Khmer lines. Those are
+  drawn as shaped glyphs in visual order (presentation forms right to left,
+  Khmer vowels before their consonant, subscripts as private-use glyphs),
+  which no reader can turn back into the source text; the span carries it.
+
+The page furniture (footer, rules, page numbers) is marked ``/Artifact``:
+not part of the letter's text. Text drawn on a canvas without a
+``Recorder`` (the personal parts of a batch letter, drawn into Form
+XObjects) carries only its ``/ActualText``: the slot it is painted into is
+the element (render/pdfdocument.py's ``Slot``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from .linebreak import Spans
+
+#: A paragraph style -> its structure role. Headings: the appeal's title is
+#: the document's H1, its sections H2, their subsections H3. The numbers and
+#: texts of demands are a list's labels and bodies (see ``pdftree``).
+ROLES = {
+    "title": "H1",
+    "h1": "H2",
+    "h2": "H3",
+    "demand": "LBody",
+    "number": "Lbl",
+}
+#: A heading style -> its level in the bookmarks.
+OUTLINE_LEVELS = {"title": 0, "h1": 1, "h2": 2}
+#: Styles drawn as page furniture: artifacts, not the letter's text.
+ARTIFACT_STYLES = frozenset({"footer"})
+_LINE_BREAKS = re.compile(r"[\t\n\r\v\f\u2028\u2029]+")
+
+
+@dataclass
+class Element:
+    """One structure element: its role, language, and its marked content as (page, MCID)."""
+
+    role: str
+    lang: str | None = None
+    parts: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Recorder:
+    """The structure elements of one document, in reading order (the order they are drawn in).
+
+    Kept on the canvas (``canvas.ag_structure``); page numbers are
+    reportlab's, from 1.
+    """
+
+    lang: str
+    elements: list[Element] = field(default_factory=list)
+    by_key: dict[object, Element] = field(default_factory=dict)
+    next_mcid: dict[int, int] = field(default_factory=dict)
+    outline_level: int = -1
+    bookmarks: int = 0
+    pending: list[tuple[int, str, int, float, float]] = field(default_factory=list)
+    artifact: int = 0  # depth of artifact sequences being drawn
+
+    def begin(self, canvas: Any, key: object, role: str, lang: str | None = None) -> str:
+        """The BDC operator opening the next piece of *key*'s element on the canvas's page."""
+        page = canvas.getPageNumber()
+        mcid = self.next_mcid.get(page, 0)
+        self.next_mcid[page] = mcid + 1
+        element = self.by_key.get(key)
+        if element is None:
+            element = self.by_key[key] = Element(role, lang if lang != self.lang else None)
+            self.elements.append(element)
+        element.parts.append((page, mcid))
+        return f"/{role} <</MCID {mcid}>> BDC"
+
+    def outline(self, canvas: Any, title: str, level: int, top: float) -> None:
+        """A bookmark to *title*, at *top* above the current origin; never more than one level deeper.
+
+        Placed when its page is written (``place_bookmarks``): the canvas
+        holds pages back until the end, to number them "of M".
+        """
+        level = min(level, self.outline_level + 1)
+        self.outline_level = level
+        x, y = canvas.absolutePosition(0, top)
+        self.pending.append((canvas.getPageNumber(), title, level, x, y))
+
+    def place_bookmarks(self, canvas: Any, page: int) -> None:
+        """The bookmarks of *page*, on the canvas about to write it."""
+        for at, title, level, x, y in self.pending:
+            if at != page:
+                continue
+            self.bookmarks += 1
+            key = f"ag-heading-{self.bookmarks}"
+            canvas.bookmarkHorizontalAbsolute(key, y, left=x)
+            canvas.addOutlineEntry(title, key, level=level)
+            if self.bookmarks == 1:
+                canvas.showOutline()
+
+
+def recorder(canvas: Any) -> Recorder | None:
+    return getattr(canvas, "ag_structure", None)
+
+
+def actual_text(text: str) -> str:
+    """A PDF text string for a property list: UTF-16BE with its byte-order mark, in hex."""
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+
+
+@contextmanager
+def artifact(canvas: Any, kind: str = "/Pagination /Subtype /Footer") -> Iterator[None]:
+    """Whatever is drawn inside is page furniture (PDF 32000-1, 14.8.2.2)."""
+    from .subsets import append_code
+
+    rec = recorder(canvas)
+    append_code(canvas, f"/Artifact <</Type {kind}>> BDC")
+    if rec is not None:
+        rec.artifact += 1
+    try:
+        yield
+    finally:
+        if rec is not None:
+            rec.artifact -= 1
+        append_code(canvas, "EMC")
+
+
+@functools.lru_cache(maxsize=1)
+def tagged_paragraph_class() -> type:
+    """reportlab's Paragraph, drawn inside its marked content (and its bookmark, for a heading)."""
+    from reportlab.platypus import Paragraph
+
+    from .subsets import append_code
+
+    class TaggedParagraph(Paragraph):
+        """A paragraph that knows its role, its source text and which lines of it it holds.
+
+        ``ag_text`` is the logical text, ``ag_spans`` where each line of
+        it is (Arabic and Khmer: broken by render/linebreak.py), so that a
+        paragraph split across pages carries the text of its own lines.
+        """
+
+        ag_style = "body"
+        ag_text: str | None = None
+        ag_spans: Spans | None = None
+        ag_shaped = False
+        ag_lang: str | None = None
+        ag_key: object = None
+        ag_first = True
+
+        def split(self, avail_width: float, avail_height: float) -> list[Any]:
+            parts: list[Any] = super().split(avail_width, avail_height)
+            if len(parts) == 2:
+                first, second = parts
+                held = len(first.blPara.lines)
+                for part in parts:
+                    part.ag_style, part.ag_text, part.ag_key = self.ag_style, self.ag_text, self.ag_key
+                    part.ag_shaped, part.ag_lang = self.ag_shaped, self.ag_lang
+                spans = self.ag_spans
+                if spans is not None and len(spans) == len(self.blPara.lines):
+                    first.ag_spans, second.ag_spans = spans[:held], spans[held:]
+                first.ag_first, second.ag_first = self.ag_first, False
+            return parts
+
+        def _actual(self) -> str | None:
+            """The logical text these lines show, or None where the glyphs read back as they are."""
+            text, spans = self.ag_text, self.ag_spans
+            if text is None or not self.ag_shaped:
+                return None
+            if spans:
+                text = text[spans[0][0] : spans[-1][1]]
+            bullet = self.bulletText if self.ag_first else None
+            return f"{bullet} {text}" if bullet else text
+
+        def draw(self) -> None:
+            canvas = self.canv
+            rec = recorder(canvas)
+            actual = self._actual()
+            props = f"/ActualText {actual_text(actual)}" if actual else ""
+            if rec is not None and rec.artifact == 0 and self.ag_style not in ARTIFACT_STYLES:
+                if self.ag_first and self.ag_style in OUTLINE_LEVELS:
+                    title = self.ag_text if self.ag_text is not None else self.getPlainText()
+                    rec.outline(canvas, _LINE_BREAKS.sub(" ", title), OUTLINE_LEVELS[self.ag_style], self.height)
+                key = self.ag_key if self.ag_key is not None else self
+                append_code(canvas, rec.begin(canvas, key, ROLES.get(self.ag_style, "P"), self.ag_lang))
+                ends = 1
+            else:
+                ends = 0
+            if props:
+                # A Span of its own: poppler reads /ActualText only on /Span.
+                append_code(canvas, f"/Span <<{props}>> BDC")
+                ends += 1
+            super().draw()
+            for _ in range(ends):
+                append_code(canvas, "EMC")
+
+    return TaggedParagraph
