@@ -293,7 +293,7 @@ class _Run:
             assert files is not None
             res.ok += 1
             record["files"] = {fmt: {"path": rel, "sha256": digest} for fmt, (rel, digest) in files.items()}
-            self.sink.done(out, files)
+            self.sink.done(out, files, name)
         manifest.add(record)
         status = "error" if out.error is not None else "ok" if out.reused is None else "reused"
         self.listener(RowDone(row.line, status))

@@ -89,15 +89,19 @@ class Sink:
         digest = sha256_file(path)
         return digest == self.owned.get(rel) or (size == len(data) and digest == hashlib.sha256(data).hexdigest())
 
-    def done(self, out: Outcome, files: dict[str, list[str]]) -> None:
-        """A row's letter is in place (written or reused): it is kept, and joins its language's combined PDF."""
+    def done(self, out: Outcome, files: dict[str, list[str]], name: str = "") -> None:
+        """A row's letter is in place (written or reused): it is kept, and joins its language's combined PDF.
+
+        Its bookmark there says *name* (the manifest's) and the letter's file name.
+        """
         self.produced.update(rel for rel, _ in files.values())
         if COMBINED_FORMAT in files:
             rel, digest = files[COMBINED_FORMAT]
             pdf = out.files.get(COMBINED_FORMAT)
             if pdf is None:  # reused: read back from the letter the journal vouched for
                 pdf = safe_path(self.outdir, *rel.split("/"), make_folders=False).read_bytes()
-            self.combined.add(out.lang, pdf, f"{rel}:{digest}")
+            title = f"{name} ({out.stem})" if name else out.stem
+            self.combined.add(out.lang, pdf, f"{rel}:{digest}", title)
 
     def remove_stale(self, result: BatchResult) -> None:
         """Letters and combined PDFs of rows no longer in the list (or now failing).
@@ -156,10 +160,10 @@ class Combined:
         #: language -> its combined PDF, written as the letters finish (in list order).
         self.combined: dict[str, CombinedPdf] = {}
 
-    def add(self, lang: str, pdf: bytes, label: str) -> None:
+    def add(self, lang: str, pdf: bytes, label: str, title: str | None = None) -> None:
         combined = self._pdf(lang)
         try:
-            combined.add(pdf, label)
+            combined.add(pdf, label, title)
         except OSError as exc:
             raise OutputError.from_os(exc, str(combined.path)) from None
 
