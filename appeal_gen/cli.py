@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import AppealGenError
+from .render.pdfa import STANDARDS as PDF_STANDARDS
 from .render.registry import DEFAULT_FORMATS, formats
 
 if TYPE_CHECKING:
@@ -51,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
         help="print the spec's own language where a translation is missing (reported as a warning)",
     )
     b.add_argument("--template", metavar="DOCX", help="a DOCX template to use instead of the default")
+    b.add_argument(
+        "--pdf-standard",
+        choices=PDF_STANDARDS,
+        default=None,
+        help="make the PDFs archivable: pdfa-2b (PDF/A-2b, with an sRGB output intent; docs/accessibility.md)",
+    )
     b.add_argument(
         "--allow-stale",
         action="store_true",
@@ -122,6 +129,12 @@ def _parser() -> argparse.ArgumentParser:
         help="print the spec's own language where a row's language lacks a translation",
     )
     m.add_argument("--template", metavar="DOCX", help="a DOCX template to use instead of the default")
+    m.add_argument(
+        "--pdf-standard",
+        choices=PDF_STANDARDS,
+        default=None,
+        help="make the PDFs archivable: pdfa-2b (PDF/A-2b, with an sRGB output intent; docs/accessibility.md)",
+    )
     m.add_argument(
         "--allow-stale",
         action="store_true",
@@ -199,6 +212,7 @@ def _build(args: argparse.Namespace) -> int:
         allow_fallback=args.allow_fallback,
         template=Path(args.template) if args.template else None,
         allow_stale=args.allow_stale,
+        pdf_standard=args.pdf_standard,
     )
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -318,6 +332,7 @@ def _batch(args: argparse.Namespace) -> int:
         allow_fallback=args.allow_fallback,
         allow_stale=args.allow_stale,
         template=args.template,
+        pdf_standard=args.pdf_standard,
         jobs=args.jobs,
         delimiter=args.delimiter,
         encoding=args.encoding,

@@ -16,6 +16,7 @@ with ``ValueError``, never joined wrongly.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import os
 import re
@@ -24,6 +25,8 @@ from array import array
 from pathlib import Path
 
 from .output import new_file_mode
+from .render.pdfa import Facts, catalog_objects
+from .render.pdfa import info as info_dictionary
 from .render.pdfsyntax import PARENT, SUBSET_NAME, TOKEN, ReportlabPdf, pdf_object, references, xref_and_trailer
 
 
@@ -40,9 +43,12 @@ class CombinedPdf:
     The PDF syntax itself is in ``render.pdfsyntax``.
     """
 
-    def __init__(self, path: Path, *, title: str) -> None:
+    def __init__(self, path: Path, *, title: str, standard: str | None = None, date: _dt.date | None = None) -> None:
         self.path = path
         self.title = title
+        #: "pdfa-2b": the file gets the metadata and output intent its letters have (render/pdfa.py).
+        self.standard = standard
+        self.date = date
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
         self.fh = os.fdopen(fd, "wb")
@@ -221,10 +227,20 @@ class CombinedPdf:
         kids = b" ".join(b"%d 0 R" % k for k in self.kids)
         lang = b" /Lang %s" % self.lang if self.lang else b""
         outline = self._outline()
+        info = b"<< /Creator (appeal-gen) /Producer (appeal-gen) /Title %s >>" % _pdf_string(self.title)
+        if self.standard:
+            facts = Facts(self.title, "", "", "", "", self.date, self.standard, producer="appeal-gen")
+            info = info_dictionary(facts)
+            entries, objects = catalog_objects(facts, len(self.offsets) + 1)
+            for n, obj in sorted(objects.items()):
+                assert self._reserve() == n
+                self.offsets[n - 1] = self.size
+                self._write(pdf_object(n, obj))
+            outline += entries
         tail = [
             b"<< /Type /Catalog /Pages 2 0 R%s%s >>" % (lang, outline),
             b"<< /Type /Pages /Count %d /Kids [ %s ] >>" % (len(self.kids), kids),
-            b"<< /Creator (appeal-gen) /Producer (appeal-gen) /Title %s >>" % _pdf_string(self.title),
+            info,
         ]
         for i, obj in enumerate(tail, start=1):
             self.offsets[i - 1] = self.size

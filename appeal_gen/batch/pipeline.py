@@ -190,7 +190,7 @@ class _Run:
             self.result.warnings.append(message)
             self.say(f"warning: {message}")
         self.planner = Planner(self.spec, self.spec_text, self.outdir, self.options, journal.entries, self.say)
-        self.sink = Sink(self.outdir, self.spec, journal, self.say)
+        self.sink = Sink(self.outdir, self.spec, journal, self.say, pdf_standard=self.options.pdf_standard)
 
     def execute(self) -> None:
         safe_path(self.outdir, LETTERS_DIR, make_folders=False).mkdir(exist_ok=True)

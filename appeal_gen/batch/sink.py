@@ -31,7 +31,14 @@ COMBINED_FORMAT = "pdf"
 class Sink:
     """Where finished rows' files go: letters written (or kept), combined PDFs grown, stale files removed."""
 
-    def __init__(self, outdir: Path, spec: Spec, journal: JournalRecord, report: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        outdir: Path,
+        spec: Spec,
+        journal: JournalRecord,
+        report: Callable[[str], None],
+        pdf_standard: str | None = None,
+    ) -> None:
         self.outdir = outdir
         self.spec = spec
         #: The files the last run's journal recorded: path -> sha256.
@@ -41,7 +48,7 @@ class Sink:
         self.produced: set[str] = set()
         #: Files this run kept because they are not what appeal-gen wrote there.
         self.kept: list[str] = []
-        self.combined = Combined(outdir, spec, journal, self.kept, report)
+        self.combined = Combined(outdir, spec, journal, self.kept, report, pdf_standard)
 
     def write(self, out: Outcome) -> dict[str, list[str]] | None:
         """A rendered row's files put in place: format -> [path, sha256]; None when the row failed (its error set).
@@ -147,9 +154,16 @@ class Combined:
     """Each language's combined PDF: grown as its letters are written, put in place at the end if it may be."""
 
     def __init__(
-        self, outdir: Path, spec: Spec, journal: JournalRecord, kept: list[str], report: Callable[[str], None]
+        self,
+        outdir: Path,
+        spec: Spec,
+        journal: JournalRecord,
+        kept: list[str],
+        report: Callable[[str], None],
+        pdf_standard: str | None = None,
     ) -> None:
         self.outdir = outdir
+        self.pdf_standard = pdf_standard
         self.spec = spec
         self.owned = journal.owned
         self.journal_old = bool(journal.entries)
@@ -171,7 +185,12 @@ class Combined:
         if lang not in self.combined:
             path = safe_path(self.outdir, COMBINED_DIR, f"{self.spec.slug}.{lang}.pdf")
             try:
-                self.combined[lang] = CombinedPdf(path, title=f"{self.spec.reference.code} ({lang})")
+                self.combined[lang] = CombinedPdf(
+                    path,
+                    title=f"{self.spec.reference.code} ({lang})",
+                    standard=self.pdf_standard,
+                    date=self.spec.date,
+                )
             except OSError as exc:
                 raise OutputError.from_os(exc, str(path)) from None
         return self.combined[lang]

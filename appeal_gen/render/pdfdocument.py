@@ -7,6 +7,7 @@ it is the appeal as its issuer sends it.
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import io
 import re
@@ -19,6 +20,7 @@ from ..markup import Para
 from .context import PdfContext
 from .furniture import page_canvas
 from .paragraphs import Writer
+from .pdfa import Facts
 from .pdffonts import forget_shaped_glyphs
 from .pdfstyles import ACCENT, FRAME_PADDING, MARGIN, MM, PAGE_H, PAGE_W, layout_grid, line_start_rules
 from .pdftree import tag
@@ -27,6 +29,10 @@ from .pdftree import tag
 @dataclass(frozen=True)
 class PdfOptions:
     page_size: tuple[float, float] = (PAGE_W, PAGE_H)
+    #: The appeal's date: the document's creation date (render/pdfa.py).
+    date: _dt.date | None = None
+    #: "pdfa-2b" for an archivable PDF (``--pdf-standard``), or None.
+    standard: str | None = None
 
 
 #: Lines the address field holds, like the window of an envelope.
@@ -342,7 +348,16 @@ def _build(w: Writer, options: PdfOptions, story: list[Any], seed: Any) -> bytes
         doc.build(story, canvasmaker=canvasmaker)
     except ReportlabLayoutError as exc:
         raise layout_error(str(exc), laid) from None
-    return tag(buf.getvalue(), canvases[-1].ag_structure)
+    facts = Facts(
+        title=letter.title.text,
+        author=letter.issuer_names,
+        subject=letter.meta_subject,
+        keywords=", ".join(letter.meta_keywords),
+        lang=letter.bcp47,
+        date=options.date,
+        standard=options.standard,
+    )
+    return tag(buf.getvalue(), canvases[-1].ag_structure, facts)
 
 
 def layout_error(message: str, story: list[Any]) -> Exception:

@@ -23,6 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .pdfa import Facts, catalog_objects, info
 from .pdfsyntax import ReportlabPdf, pdf_object, xref_and_trailer
 from .pdftags import Element, Recorder
 
@@ -67,8 +68,8 @@ def _string(text: str) -> bytes:
     )
 
 
-def tag(data: bytes, rec: Recorder) -> bytes:
-    """*data* (a reportlab PDF whose pages *rec* recorded) with its structure tree."""
+def tag(data: bytes, rec: Recorder, facts: Facts) -> bytes:
+    """*data* (a reportlab PDF whose pages *rec* recorded) with its structure tree and metadata (render/pdfa.py)."""
     doc = ReportlabPdf(data)
     first_new = max(doc.offsets) + 1
     numbers: dict[int, int] = {}  # id(node) -> object number
@@ -119,19 +120,33 @@ def tag(data: bytes, rec: Recorder) -> bytes:
         tree_n,
         len(doc.pages),
     )
+    metadata, extra = catalog_objects(facts, next_n)
+    objects.update(extra)
     edits = {
-        doc.root: b" /MarkInfo << /Marked true >> /StructTreeRoot %d 0 R" % root_n,
+        doc.root: b" /MarkInfo << /Marked true >> /StructTreeRoot %d 0 R%s" % (root_n, metadata),
         **{page: b" /StructParents %d /Tabs /S" % i for i, page in enumerate(doc.pages)},
     }
-    return rewrite(doc, edits, objects)
+    replace = {doc.info: info(facts)} if doc.info is not None else {}
+    if facts.standard:
+        for n in doc.offsets:
+            head = doc.dictionary(n)
+            if n in doc.pages:
+                # reportlab's empty page transition, which PDF/A validators do not know.
+                replace[n] = re.sub(rb"/Trans <<\s*>>\s*", b"", head)
+            elif b"/Subtype /Link" in head and b"/F " not in head:
+                edits[n] = b" /F 4"  # printed: PDF/A wants every annotation printable
+    return rewrite(doc, edits, objects, replace)
 
 
-def rewrite(doc: ReportlabPdf, edits: dict[int, bytes], new: dict[int, bytes]) -> bytes:
-    """*doc* with entries added to some dictionaries (*edits*) and objects appended (*new*).
+def rewrite(
+    doc: ReportlabPdf, edits: dict[int, bytes], new: dict[int, bytes], replace: dict[int, bytes] | None = None
+) -> bytes:
+    """*doc* with entries added to some dictionaries (*edits*), some replaced (*replace*), objects appended (*new*).
 
     The header, every other object and the trailer's ID are kept as they
     are, so the output stays as deterministic as reportlab's.
     """
+    replace = replace or {}
     data = doc.data
     start = min(doc.offsets.values())
     out = [data[:start]]
@@ -139,6 +154,7 @@ def rewrite(doc: ReportlabPdf, edits: dict[int, bytes], new: dict[int, bytes]) -
     offsets: dict[int, int] = {}
     for n in sorted(doc.offsets):
         head, stream = doc.parts(n)
+        head = replace.get(n, head)
         if n in edits:
             head = head[: head.rindex(b">>")].rstrip() + edits[n] + b" >>"
         obj = pdf_object(n, head, stream)

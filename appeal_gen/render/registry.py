@@ -31,6 +31,8 @@ class RenderRequest:
     template: Path | None = None
     #: The language's gettext, for strings a template marks for translation.
     gettext: Callable[[str], str] | None = None
+    #: The PDF standard asked for (``--pdf-standard``: "pdfa-2b"), or None.
+    pdf_standard: str | None = None
 
 
 Renderer = Callable[[RenderRequest], bytes]

@@ -251,6 +251,27 @@ def ttfont_class() -> type:
     makeToUnicodeCMap = logical_to_unicode()  # noqa: N806 - reportlab's name
 
     class SharingTTFont(TTFont):
+        def hbFont(self, fontSize: float = 10) -> Any:  # noqa: N802, N803 - reportlab's names
+            """reportlab's HarfBuzz font, its shaped glyphs given their widths in PDF units.
+
+            reportlab records a glyph that shaping makes without a character
+            of its own (a Khmer subscript) with the advance HarfBuzz gave it
+            in font units, 2.048 times the PDF's, and writes that into the
+            font's /Widths; it moves the text back by the difference, so the
+            page looked right, but the widths disagreed with the font program
+            (PDF/A-2, 6.2.11.5). The glyph's own advance, scaled, is what it
+            gets now; its positioning still comes from HarfBuzz.
+            """
+            font = super().hbFont(fontSize)
+            add = vars(self)["hbAddPrivate"]  # set on the font by reportlab's hbFont
+            face = self.face
+
+            def add_private(name: str, gid: int, advance: float) -> int:
+                return int(add(name, gid, self.pdfScale(face.hmetrics[min(gid, len(face.hmetrics) - 1)][0])))
+
+            self.hbAddPrivate = add_private
+            return font
+
         def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> Any:  # noqa: N802 - reportlab's name
             chunks = super().splitString(text, doc, encoding)
             limit = getattr(doc, "_ag_limits", {}).get(self.fontName)
