@@ -148,8 +148,10 @@ def _last_page(tail: list[Any]) -> Any:
 def _head(w: Writer, width: float) -> Any:
     """The letterhead: issuers and contacts on one side, "URGENT APPEAL" and the reference on the other."""
     from reportlab.lib.colors import HexColor
-    from reportlab.platypus import Table
 
+    from .pdftags import table_class
+
+    Table = table_class()  # noqa: N806 - its rules and backgrounds are artifacts
     letter, T = w.letter, w.text  # noqa: N806
     lw, rw = width * 0.55, width * 0.45
     head_left = [T(letter.issuer_names, "org", "issuers", lw)] + [
@@ -200,8 +202,9 @@ def _opening(w: Writer) -> list[Any]:
 
 def _body(w: Writer, width: float) -> list[Any]:
     """The sections, the concern, the urge and the numbered demands."""
-    from reportlab.platypus import Table
+    from .pdftags import table_class
 
+    Table = table_class()  # noqa: N806 - its rules and backgrounds are artifacts
     letter, P, T = w.letter, w.para, w.text  # noqa: N806
     story: list[Any] = []
     for section in letter.sections:
@@ -289,7 +292,11 @@ def _instructions(w: Writer, width: float) -> tuple[list[Any], list[Any]]:
 def _deadline(w: Writer, deadline: Para, width: float) -> list[Any]:
     """The deadline in a tinted box with a rule on the reading side."""
     from reportlab.lib.colors import HexColor
-    from reportlab.platypus import Spacer, Table, TableStyle
+    from reportlab.platypus import Spacer, TableStyle
+
+    from .pdftags import table_class
+
+    Table = table_class()  # noqa: N806 - its rules and backgrounds are artifacts
 
     box = Table([[w.para(deadline, "deadline", width - 20)]], colWidths=[width])
     side = "LINEAFTER" if w.rtl else "LINEBEFORE"

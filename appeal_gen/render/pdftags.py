@@ -207,3 +207,20 @@ def tagged_paragraph_class() -> type:
                 append_code(canvas, "EMC")
 
     return TaggedParagraph
+
+
+@functools.lru_cache(maxsize=1)
+def table_class() -> type:
+    """reportlab's Table, its rules and backgrounds drawn as layout artifacts (its cells are tagged paragraphs)."""
+    from reportlab.platypus import Table
+
+    class ArtifactRulesTable(Table):
+        def _drawBkgrnd(self) -> None:  # noqa: N802 - reportlab's name
+            with artifact(self.canv, "/Layout"):
+                super()._drawBkgrnd()
+
+        def _drawLines(self) -> None:  # noqa: N802 - reportlab's name
+            with artifact(self.canv, "/Layout"):
+                super()._drawLines()
+
+    return ArtifactRulesTable

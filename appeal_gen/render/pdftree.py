@@ -28,6 +28,7 @@ from .pdfsyntax import ReportlabPdf, pdf_object, xref_and_trailer
 from .pdftags import Element, Recorder
 
 _ID = re.compile(rb"/ID\s*\[\s*<([0-9a-fA-F]+)>")
+_URI = re.compile(rb"/URI (\((?:\\.|[^\\()])*\))")
 
 
 @dataclass
@@ -107,7 +108,8 @@ def tag(data: bytes, rec: Recorder, facts: Facts) -> bytes:
                     kids.append(b"<< /Type /MCR /Pg %d 0 R /MCID %d >>" % (page_of[page], mcid))
             if element.lang:
                 entries.append(b"/Lang %s" % _string(element.lang))
-        entries.append(b"/K [ %s ]" % b" ".join(kids))
+        # One kid is written alone, as most writers do (a checker, pdfua 0.1, fails on a heading's one-item array).
+        entries.append(b"/K %s" % kids[0] if len(kids) == 1 else b"/K [ %s ]" % b" ".join(kids))
         objects[n] = b"<< %s >>" % b" ".join(entries)
     nums = []
     for index in range(len(doc.pages)):
@@ -127,14 +129,18 @@ def tag(data: bytes, rec: Recorder, facts: Facts) -> bytes:
         **{page: b" /StructParents %d /Tabs /S" % i for i, page in enumerate(doc.pages)},
     }
     replace = {doc.info: info(facts)} if doc.info is not None else {}
-    if facts.standard:
-        for n in doc.offsets:
-            head = doc.dictionary(n)
-            if n in doc.pages:
-                # reportlab's empty page transition, which PDF/A validators do not know.
-                replace[n] = re.sub(rb"/Trans <<\s*>>\s*", b"", head)
-            elif b"/Subtype /Link" in head and b"/F " not in head:
-                edits[n] = b" /F 4"  # printed: PDF/A wants every annotation printable
+    for n in doc.offsets:
+        head = doc.dictionary(n)
+        if facts.standard and n in doc.pages:
+            # reportlab's empty page transition, which PDF/A validators do not know.
+            replace[n] = re.sub(rb"/Trans <<\s*>>\s*", b"", head)
+        elif b"/Subtype /Link" in head:
+            # A link says where it goes (PDF/UA 7.18.5), and is printable (PDF/A).
+            uri = _URI.search(head)
+            extra = b" /Contents %s" % uri.group(1) if uri and b"/Contents" not in head else b""
+            extra += b" /F 4" if facts.standard and b"/F " not in head else b""
+            if extra:
+                edits[n] = extra
     return rewrite(doc, edits, objects, replace)
 
 

@@ -227,6 +227,28 @@ def test_catalog_says_tagged_with_title_shown(pdfs) -> None:  # type: ignore[no-
         assert all(page.obj.Tabs == "/S" for page in pdf.pages)
 
 
+def test_paragraphs_in_another_script_say_their_language(pdfs) -> None:  # type: ignore[no-untyped-def]
+    """The Latin letterhead of a Khmer letter is read with an English voice; the Khmer text with the document's."""
+    pikepdf = pytest.importorskip("pikepdf")
+    with pikepdf.open(pdfs["km"]) as pdf:
+        assert str(pdf.Root.Lang) == "km"
+        document = pdf.Root.StructTreeRoot.K[0]
+        langs = [(str(k.S), str(k.get("/Lang", ""))) for k in document.K][:6]
+    assert langs == [("/P", "en")] * 4 + [("/P", ""), ("/P", "")]
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "km", "zh"])
+def test_pdfua_checker_finds_nothing(lang: str, pdfs) -> None:  # type: ignore[no-untyped-def]
+    """pdfua's machine-checkable PDF/UA-1 rules: tree, Marked, content tagged or artifact, language, headings, links."""
+    pytest.importorskip("pdfua")
+    import sys
+
+    found = subprocess.run([sys.executable, "-m", "pdfua", "check", str(pdfs[lang])], capture_output=True, text=True)
+    assert "result: PASS (no findings)" in found.stdout, found.stdout
+    assert "[skip" not in found.stdout
+    assert found.returncode == 0
+
+
 def test_pdf_bytes_do_not_depend_on_the_process(letters) -> None:  # type: ignore[no-untyped-def]
     first = pdf_module.render_pdf(letters["km"])
     assert pdf_module.render_pdf(letters["km"]) == first
