@@ -137,10 +137,10 @@ def tag(data: bytes, rec: Recorder, facts: Facts) -> bytes:
         elif b"/Subtype /Link" in head:
             # A link says where it goes (PDF/UA 7.18.5), and is printable (PDF/A).
             uri = _URI.search(head)
-            extra = b" /Contents %s" % uri.group(1) if uri and b"/Contents" not in head else b""
-            extra += b" /F 4" if facts.standard and b"/F " not in head else b""
-            if extra:
-                edits[n] = extra
+            added = b" /Contents %s" % uri.group(1) if uri and b"/Contents" not in head else b""
+            added += b" /F 4" if facts.standard and b"/F " not in head else b""
+            if added:
+                edits[n] = added
     return rewrite(doc, edits, objects, replace)
 
 
