@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..locale import substitute, to_digits
+from ..scripts import written_script
 from .pdfstyles import MARGIN, MM, PAGE_W
-from .pdftags import Recorder, artifact
+from .pdftags import Recorder, artifact, text_marker
 
 if TYPE_CHECKING:
     from .paragraphs import Writer
@@ -35,7 +36,8 @@ def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, page_w
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._saved: list[dict[str, object]] = []
-            self.ag_structure = Recorder(letter.bcp47)
+            self.ag_structure = Recorder(letter.bcp47, written_script(letter.lang))
+            self.ag_mark = text_marker(self, letter.lang)
             if seed is not None:
                 from .subsets import document_of, record
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..document import REFERENCE_SEPARATOR, Letter
 from ..markup import Para, Run
-from ..scripts import SCRIPT_LANGUAGES, base_script, foreign_spans, has_rtl, letter_script, written_script
+from ..scripts import base_script, has_rtl
 from .context import PdfContext
 from .linebreak import BREAK_SPACE, paragraph_layout, text_width
 from .pdffonts import register
@@ -54,21 +54,7 @@ class Writer:
             # Khmer only: extractors reorder right-to-left text themselves,
             # and reverse an /ActualText given in reading order (poppler, pdfium).
             flow.ag_shaped = self.base == "khmer" and not has_rtl(text)
-            flow.ag_lang = self.language_of(text)
         return flow
-
-    def language_of(self, text: str) -> str | None:
-        """The language of *text* when all of its letters are in one script that is not the letter's own.
-
-        Digits, spaces and punctuation around them belong to no script
-        ("+353 1 212 3750 · info@example.org" is Latin).
-        """
-        pieces = foreign_spans(text, written_script(self.letter.lang))
-        scripts = {script for _, script in pieces if script is not None}
-        own = any(letter_script(c) is not None for piece, script in pieces if script is None for c in piece)
-        if len(scripts) == 1 and not own:
-            return SCRIPT_LANGUAGES.get(scripts.pop())
-        return None
 
     def text(self, text: str, style: str, field: str | None = None, width: float | None = None) -> Any:
         return self.para(Para((Run(text),), field), style, width)

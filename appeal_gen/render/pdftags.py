@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..scripts import SCRIPT_LANGUAGES, foreign_spans, letter_script, written_script
 from .linebreak import Spans
 
 #: A paragraph style -> its structure role. Headings: the appeal's title is
@@ -67,6 +68,8 @@ class Recorder:
     """
 
     lang: str
+    #: The script the letter's own language is written in (``scripts.written_script``).
+    script: str = "latin"
     elements: list[Element] = field(default_factory=list)
     by_key: dict[object, Element] = field(default_factory=dict)
     next_mcid: dict[int, int] = field(default_factory=dict)
@@ -74,9 +77,17 @@ class Recorder:
     bookmarks: int = 0
     pending: list[tuple[int, str, int, float, float]] = field(default_factory=list)
     artifact: int = 0  # depth of artifact sequences being drawn
+    #: The element whose paragraph is being drawn (key, role, language), and whether each
+    #: piece of its text is a marked-content sequence of its own (else the paragraph is one).
+    current: tuple[object, str, str | None] | None = None
+    pieces: bool = False
 
     def begin(self, canvas: Any, key: object, role: str, lang: str | None = None) -> str:
         """The BDC operator opening the next piece of *key*'s element on the canvas's page."""
+        return f"/{role} <</MCID {self.mcid(canvas, key, role, lang)}>> BDC"
+
+    def mcid(self, canvas: Any, key: object, role: str, lang: str | None = None) -> int:
+        """The next MCID of the canvas's page, given to *key*'s element (made on its first piece)."""
         page = canvas.getPageNumber()
         mcid = self.next_mcid.get(page, 0)
         self.next_mcid[page] = mcid + 1
@@ -85,7 +96,7 @@ class Recorder:
             element = self.by_key[key] = Element(role, lang if lang != self.lang else None)
             self.elements.append(element)
         element.parts.append((page, mcid))
-        return f"/{role} <</MCID {mcid}>> BDC"
+        return mcid
 
     def outline(self, canvas: Any, title: str, level: int, top: float) -> None:
         """A bookmark to *title*, at *top* above the current origin; never more than one level deeper.
@@ -109,6 +120,20 @@ class Recorder:
             canvas.addOutlineEntry(title, key, level=level)
             if self.bookmarks == 1:
                 canvas.showOutline()
+
+
+@functools.lru_cache(maxsize=4096)
+def text_language(text: str, own: str) -> str | None:
+    """The language of *text* when all of its letters are in one script other than *own*, else None.
+
+    Digits, spaces and punctuation belong to no script ("+353 1 212 3750 ·
+    info@example.org" in a Khmer letter is English). Memoised: asked of the
+    same paragraphs letter after letter.
+    """
+    pieces = foreign_spans(text, own)
+    scripts = {script for _, script in pieces if script is not None}
+    mixed = any(letter_script(c) is not None for piece, script in pieces if script is None for c in piece)
+    return SCRIPT_LANGUAGES.get(scripts.pop()) if len(scripts) == 1 and not mixed else None
 
 
 def recorder(canvas: Any) -> Recorder | None:
@@ -156,7 +181,6 @@ def tagged_paragraph_class() -> type:
         ag_text: str | None = None
         ag_spans: Spans | None = None
         ag_shaped = False
-        ag_lang: str | None = None
         ag_key: object = None
         ag_first = True
 
@@ -167,7 +191,7 @@ def tagged_paragraph_class() -> type:
                 held = len(first.blPara.lines)
                 for part in parts:
                     part.ag_style, part.ag_text, part.ag_key = self.ag_style, self.ag_text, self.ag_key
-                    part.ag_shaped, part.ag_lang = self.ag_shaped, self.ag_lang
+                    part.ag_shaped = self.ag_shaped
                 spans = self.ag_spans
                 if spans is not None and len(spans) == len(self.blPara.lines):
                     first.ag_spans, second.ag_spans = spans[:held], spans[held:]
@@ -185,26 +209,42 @@ def tagged_paragraph_class() -> type:
             return f"{bullet} {text}" if bullet else text
 
         def draw(self) -> None:
+            """Drawn inside its marked content.
+
+            No marked content is nested in another (poppler's structure
+            reader ends a sequence at the first EMC inside it): a paragraph
+            with ``/ActualText`` (Khmer) is one ``/Span`` sequence carrying
+            its MCID, and in any other each piece of text is a sequence of
+            its own (``mark_text``), with its language where that differs.
+            """
             canvas = self.canv
             rec = recorder(canvas)
             actual = self._actual()
-            props = f"/ActualText {actual_text(actual)}" if actual else ""
-            if rec is not None and rec.artifact == 0 and self.ag_style not in ARTIFACT_STYLES:
-                if self.ag_first and self.ag_style in OUTLINE_LEVELS:
-                    title = self.ag_text if self.ag_text is not None else self.getPlainText()
-                    rec.outline(canvas, _LINE_BREAKS.sub(" ", title), OUTLINE_LEVELS[self.ag_style], self.height)
-                key = self.ag_key if self.ag_key is not None else self
-                append_code(canvas, rec.begin(canvas, key, ROLES.get(self.ag_style, "P"), self.ag_lang))
-                ends = 1
-            else:
-                ends = 0
-            if props:
-                # A Span of its own: poppler reads /ActualText only on /Span.
-                append_code(canvas, f"/Span <<{props}>> BDC")
-                ends += 1
-            super().draw()
-            for _ in range(ends):
-                append_code(canvas, "EMC")
+            props = f" /ActualText {actual_text(actual)}" if actual else ""
+            if rec is None or rec.artifact or self.ag_style in ARTIFACT_STYLES:
+                # A personal part's Form XObject (its slot is the element) or page furniture.
+                if props:
+                    append_code(canvas, f"/Span <<{props}>> BDC")
+                super().draw()
+                if props:
+                    append_code(canvas, "EMC")
+                return
+            if self.ag_first and self.ag_style in OUTLINE_LEVELS:
+                title = self.ag_text if self.ag_text is not None else self.getPlainText()
+                rec.outline(canvas, _LINE_BREAKS.sub(" ", title), OUTLINE_LEVELS[self.ag_style], self.height)
+            key = self.ag_key if self.ag_key is not None else self
+            role = ROLES.get(self.ag_style, "P")
+            lang = text_language(self.ag_text, rec.script) if self.ag_text else None
+            rec.current, rec.pieces = (key, role, lang), not props
+            try:
+                if props:
+                    # /Span: poppler reads /ActualText only there.
+                    append_code(canvas, f"/Span <</MCID {rec.mcid(canvas, key, role, lang)}{props}>> BDC")
+                super().draw()
+                if props:
+                    append_code(canvas, "EMC")
+            finally:
+                rec.current = None
 
     return TaggedParagraph
 
@@ -224,3 +264,37 @@ def table_class() -> type:
                 super()._drawLines()
 
     return ArtifactRulesTable
+
+
+def text_marker(canvas: Any, lang: str) -> Callable[[str, str, str | None], str]:
+    """What ``subsets.stroking_canvas`` calls for every piece of text *canvas* draws (``canvas.ag_mark``).
+
+    A piece of a paragraph being tagged becomes a marked-content sequence
+    of its own, with its element's next MCID; its properties: ``/Lang``
+    where its letters are all in one script other than the letter's (an
+    Arabic name in an English sentence, "CCHR" in a Khmer one: a screen
+    reader switches voice; PDF 32000-1, 14.9.2), and ``/ActualText`` for a
+    ligature (``subsets``). Elsewhere (a personal part's Form XObject, the
+    footer) a piece with properties is a ``/Span`` without MCID.
+    """
+    own = written_script(lang)
+
+    def mark(text: str, code: str, actual: str | None = None) -> str:
+        rec = recorder(canvas)
+        current = rec.current if rec is not None else None
+        if current is not None and not rec.pieces:  # type: ignore[union-attr]
+            return code  # inside a paragraph that is one sequence (its /ActualText says its text)
+        props = f" /ActualText {actual_text(actual)}" if actual else ""
+        scripts = {script for script in map(letter_script, text) if script is not None}
+        if len(scripts) == 1:
+            script = scripts.pop()
+            tag = SCRIPT_LANGUAGES.get(script) if script != own else None
+            if tag and (current is None or tag != current[2]):
+                props += f" /Lang ({tag})"
+        if current is not None:
+            key, role, element_lang = current
+            mcid = rec.mcid(canvas, key, role, element_lang)  # type: ignore[union-attr]
+            return f"/{'Span' if props else role} <</MCID {mcid}{props}>> BDC {code} EMC"
+        return f"/Span <<{props}>> BDC {code} EMC" if props else code
+
+    return mark

@@ -413,7 +413,7 @@ def stroking_canvas(base: type) -> type:
 
     class StrokingText(PDFTextObject):
         def _formatText(self, text: str) -> str:  # noqa: N802 - reportlab's name
-            if _LIGATURE.search(text) and not hasattr(text, "__shapeData__"):
+            if not text.isascii() and _LIGATURE.search(text) and not hasattr(text, "__shapeData__"):
                 return " ".join(
                     self._ligature(piece) if _LIGATURE.fullmatch(piece) else self._stroked(piece)
                     for piece in _LIGATURE.split(text)
@@ -421,17 +421,23 @@ def stroking_canvas(base: type) -> type:
                 )
             return self._stroked(text)
 
-        def _stroked(self, text: str) -> str:
+        def _stroked(self, text: str, actual: str | None = None) -> str:
             code: str = super()._formatText(text)
             em = SYNTHETIC_BOLD.get(self._fontname)
-            if em is None or not code:
-                return code
             canvas = self._canvas
-            fill = getattr(self, "_fillColorObj", canvas._fillColorObj)
-            return (
-                f"2 Tr {fp_str(em * self._fontsize)} w {stroke_op(fill)} {code} "
-                f"0 Tr {fp_str(canvas._lineWidth)} w {stroke_op(canvas._strokeColorObj)}"
-            )
+            if em is not None and code:
+                fill = getattr(self, "_fillColorObj", canvas._fillColorObj)
+                code = (
+                    f"2 Tr {fp_str(em * self._fontsize)} w {stroke_op(fill)} {code} "
+                    f"0 Tr {fp_str(canvas._lineWidth)} w {stroke_op(canvas._strokeColorObj)}"
+                )
+            mark = getattr(canvas, "ag_mark", None)
+            if mark is not None and code:
+                return str(mark(text, code, actual))  # its marked content (pdftags.text_marker)
+            if actual:
+                hexed = actual.encode("utf-16-be").hex().upper()
+                return f"/Span <</ActualText <FEFF{hexed}>>> BDC {code} EMC"
+            return code
 
         def _ligature(self, glyph: str) -> str:
             """One ligature of letters, its text the letters as an extractor reads visual order back.
@@ -442,9 +448,7 @@ def stroking_canvas(base: type) -> type:
             read ``/ActualText`` on a ``/Span`` instead of the map, so the span
             gives the letters in visual order, for them to reverse back.
             """
-            letters = _logical(ord(glyph))[::-1]
-            hexed = letters.encode("utf-16-be").hex().upper()
-            return f"/Span <</ActualText <FEFF{hexed}>>> BDC {self._stroked(glyph)} EMC"
+            return self._stroked(glyph, actual=_logical(ord(glyph))[::-1])
 
     class StrokingCanvas(base):
         def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> Any:  # noqa: N802 - reportlab's name
