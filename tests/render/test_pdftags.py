@@ -279,6 +279,24 @@ def test_a_name_in_another_script_inside_a_sentence_says_its_language(personal: 
     assert len(langs) >= (3 if personal else 2)
 
 
+def test_a_batch_letters_personal_parts_are_in_the_tree_and_read_back(example_spec, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The shared layout keeps its tags; the address, drawn in a Form XObject, is an element of its own."""
+    from appeal_gen.document import Correspondent, personalise
+
+    for lang, name in (("km", "លោក សុខ ចាន់ធា"), ("en", "Margaret Holloway")):
+        loc = LocaleInfo(lang)
+        who = Correspondent(name=name, office="Office", address=("1 Road",), signatory_name="Signer")
+        path = tmp_path / f"{lang}.pdf"
+        path.write_bytes(pdf_module.render_pdf(personalise(build_letter(example_spec, loc), example_spec, loc, who)))
+        assert name in unicodedata.normalize("NFC", poppler_text(path))
+        tree = struct_text(path)
+        assert tree.startswith("Document") and "H1 (block)" in tree
+        if lang == "en":
+            paragraphs = tree.split("  P (block)")
+            assert any("Margaret Holloway" in p and "1 Road" in p for p in paragraphs)
+        assert outline(path)[0][0] == 0
+
+
 def test_pdf_bytes_do_not_depend_on_the_process(letters) -> None:  # type: ignore[no-untyped-def]
     first = pdf_module.render_pdf(letters["km"])
     assert pdf_module.render_pdf(letters["km"]) == first
