@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import AppealGenError
-from .render.pdfa import STANDARDS as PDF_STANDARDS
-from .render.registry import DEFAULT_FORMATS, formats
+from .render.registry import DEFAULT_FORMATS, PDF_STANDARDS, formats
 
 if TYPE_CHECKING:
     from .spec import Spec

@@ -22,10 +22,12 @@ import datetime as _dt
 import functools
 import zlib
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+from html import escape as _escape
 
-#: The standards ``--pdf-standard`` accepts.
-STANDARDS = ("pdfa-2b",)
+
+def escape(text: str) -> str:
+    """*text* as XML element content (``&``, ``<``, ``>``)."""
+    return _escape(text, quote=False)
 
 
 @dataclass(frozen=True)

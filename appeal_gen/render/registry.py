@@ -37,6 +37,9 @@ class RenderRequest:
 
 Renderer = Callable[[RenderRequest], bytes]
 
+#: The standards ``--pdf-standard`` accepts (render/pdfa.py makes them).
+PDF_STANDARDS = ("pdfa-2b",)
+
 #: Format -> its renderer, in the order builds make them and ``--format`` lists them.
 _BUILTIN: dict[str, str] = {
     "pdf": "appeal_gen.render.pdf:render_request",
