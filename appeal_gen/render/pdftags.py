@@ -3,22 +3,26 @@
 A PDF page is a stream of glyphs; a screen reader, a search box or a copy
 needs to know which glyphs form a heading or a demand, in what language,
 and what text they spell. reportlab writes none of that, so the letter's
-paragraphs are drawn by ``tagged_paragraph_class``, which wraps each one in
-a marked-content sequence:
+paragraphs are drawn by ``tagged_paragraph_class`` and every piece of text
+goes through ``text_marker`` (``subsets.stroking_canvas`` calls it):
 
-- ``/H1 <</MCID 3>> BDC ... EMC``: the paragraph's place in the structure
-  tree (a ``Recorder`` on the canvas numbers them per page; render/pdftree.py
-  writes the tree when the document is saved);
-- ``/ActualText``: the logical text of Arabic and Khmer lines. Those are
-  drawn as shaped glyphs in visual order (presentation forms right to left,
-  Khmer vowels before their consonant, subscripts as private-use glyphs),
-  which no reader can turn back into the source text; the span carries it.
+- each piece of a paragraph's text is a marked-content sequence of its own,
+  ``/P <</MCID 3>> BDC ... EMC``, numbered per page by the ``Recorder`` on
+  the canvas, which remembers the paragraph's element; render/pdftree.py
+  writes the structure tree when the document is saved. Sequences are never
+  nested (poppler's structure reader ends one at the first ``EMC`` inside);
+- a piece in another script than the letter's is a ``/Span`` with its
+  ``/Lang``; an Arabic ligature one with ``/ActualText`` (see ``subsets``);
+- a Khmer paragraph is one ``/Span`` sequence with ``/ActualText``: its
+  glyphs are shaped (vowels drawn before their consonant, subscripts as
+  private-use glyphs), which no reader can turn back into the source text.
 
-The page furniture (footer, rules, page numbers) is marked ``/Artifact``:
-not part of the letter's text. Text drawn on a canvas without a
-``Recorder`` (the personal parts of a batch letter, drawn into Form
-XObjects) carries only its ``/ActualText``: the slot it is painted into is
-the element (render/pdfdocument.py's ``Slot``).
+The page furniture (footer, rules, tints) is marked ``/Artifact``. Text
+drawn on a canvas without a ``Recorder`` (the personal parts of a batch
+letter, drawn into Form XObjects) carries only its ``/Lang`` and
+``/ActualText`` spans: the slot it is painted into is the element
+(render/pdfdocument.py's ``Slot``). Bookmarks are recorded as headings are
+drawn and placed when their page is written.
 """
 
 from __future__ import annotations
