@@ -50,6 +50,17 @@ def test_pdfa_2b_passes_the_validator(lang: str, archived: Path) -> None:
         assert meta["xmp:CreateDate"].startswith("2017-12-06")
 
 
+def test_pdfa_bytes_are_the_same_from_run_to_run(archived: Path, tmp_path: Path) -> None:
+    """The sRGB profile is made at run time: its creation date is fixed, or each run would differ."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "appeal_gen", "build", str(EXAMPLE), "--lang", "km", "--format", "pdf"]
+    subprocess.run([*command, "--pdf-standard", "pdfa-2b", "-o", str(tmp_path)], check=True, capture_output=True)
+    name = "fld-kh-cchr-2017.km.pdf"
+    assert (tmp_path / name).read_bytes() == (archived / name).read_bytes()
+
+
 def test_an_ordinary_pdf_says_pdfua_and_the_appeals_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, _ = run(capsys, "build", str(EXAMPLE), "--lang", "ar", "--format", "pdf", "-o", str(tmp_path))
     assert code == 0
