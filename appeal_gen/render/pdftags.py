@@ -85,6 +85,8 @@ class Recorder:
     #: piece of its text is a marked-content sequence of its own (else the paragraph is one).
     current: tuple[object, str, str | None] | None = None
     pieces: bool = False
+    #: The element the next piece of text alone belongs to: a demand's number (its ``Lbl``), drawn first.
+    label: tuple[object, str, str | None] | None = None
 
     def begin(self, canvas: Any, key: object, role: str, lang: str | None = None) -> str:
         """The BDC operator opening the next piece of *key*'s element on the canvas's page."""
@@ -240,6 +242,8 @@ def tagged_paragraph_class() -> type:
             role = ROLES.get(self.ag_style, "P")
             lang = text_language(self.ag_text, rec.script) if self.ag_text else None
             rec.current, rec.pieces = (key, role, lang), not props
+            if self.bulletText and self.ag_first and role == "LBody" and not props:
+                rec.label = (object(), "Lbl", lang)  # reportlab draws the bullet before the text
             try:
                 if props:
                     # /Span: poppler reads /ActualText only there.
@@ -248,7 +252,7 @@ def tagged_paragraph_class() -> type:
                 if props:
                     append_code(canvas, "EMC")
             finally:
-                rec.current = None
+                rec.current = rec.label = None
 
     return TaggedParagraph
 
@@ -295,6 +299,8 @@ def text_marker(canvas: Any, lang: str) -> Callable[[str, str, str | None], str]
             tag = SCRIPT_LANGUAGES.get(script) if script != own else None
             if tag and (current is None or tag != current[2]):
                 props += f" /Lang ({tag})"
+        if current is not None and rec.label is not None:  # type: ignore[union-attr]
+            current, rec.label = rec.label, None  # type: ignore[union-attr]
         if current is not None:
             key, role, element_lang = current
             mcid = rec.mcid(canvas, key, role, element_lang)  # type: ignore[union-attr]

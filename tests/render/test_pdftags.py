@@ -213,7 +213,10 @@ def test_demands_are_a_list_of_labels_and_bodies(letters, pdfs) -> None:  # type
         block = tree[tree.index("  L (block)") :]
         items = re.findall(r"^    LI", block, re.M)
         assert len(items) == len(letters[lang].demands)
-    assert "      Lbl" in struct_text(pdfs["ar"])
+    for lang in ("en", "ar"):
+        tree = struct_text(pdfs[lang])
+        assert tree.count("      Lbl") == len(letters[lang].demands), lang
+    assert '      Lbl (block)\n        "1."' in struct_text(pdfs["en"])
 
 
 def test_catalog_says_tagged_with_title_shown(pdfs) -> None:  # type: ignore[no-untyped-def]
