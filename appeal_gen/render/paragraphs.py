@@ -40,6 +40,10 @@ class Writer:
     def para(self, para: Para, style: str, width: float | None = None, bullet: str | None = None) -> Any:
         markup, spans = paragraph_layout(self.base, self.rtl, para, style, width or self.width)
         flow = self.paragraph(markup, style, bullet, text=para.text, spans=spans)
+        # A paragraph that is one link is a Link element (render/pdftree.py gives it its annotation).
+        flow.ag_link = len({r.url for r in para.runs if r.text.strip()}) == 1 and all(
+            r.url for r in para.runs if r.text.strip()
+        )
         flow.ag_field = para.field  # named in the error if it cannot be laid out (pdfdocument.layout_error)
         return flow
 

@@ -187,6 +187,7 @@ def tagged_paragraph_class() -> type:
         ag_text: str | None = None
         ag_spans: Spans | None = None
         ag_shaped = False
+        ag_link = False
         ag_key: object = None
         ag_first = True
 
@@ -197,7 +198,7 @@ def tagged_paragraph_class() -> type:
                 held = len(first.blPara.lines)
                 for part in parts:
                     part.ag_style, part.ag_text, part.ag_key = self.ag_style, self.ag_text, self.ag_key
-                    part.ag_shaped = self.ag_shaped
+                    part.ag_shaped, part.ag_link = self.ag_shaped, self.ag_link
                 spans = self.ag_spans
                 if spans is not None and len(spans) == len(self.blPara.lines):
                     first.ag_spans, second.ag_spans = spans[:held], spans[held:]
@@ -239,7 +240,7 @@ def tagged_paragraph_class() -> type:
                 title = self.ag_text if self.ag_text is not None else self.getPlainText()
                 rec.outline(canvas, _LINE_BREAKS.sub(" ", title), OUTLINE_LEVELS[self.ag_style], self.height)
             key = self.ag_key if self.ag_key is not None else self
-            role = ROLES.get(self.ag_style, "P")
+            role = "Link" if self.ag_link else ROLES.get(self.ag_style, "P")
             lang = text_language(self.ag_text, rec.script) if self.ag_text else None
             rec.current, rec.pieces = (key, role, lang), not props
             if self.bulletText and self.ag_first and role == "LBody" and not props:

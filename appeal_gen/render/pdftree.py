@@ -47,6 +47,9 @@ def _nest(elements: Sequence[Element]) -> list[_Node]:
     """
     top: list[_Node] = []
     for element in elements:
+        if element.role == "Link":  # a paragraph that is one link: P > Link
+            top.append(_Node("P", kids=[_Node("Link", element)]))
+            continue
         if element.role not in ("Lbl", "LBody"):
             top.append(_Node(element.role, element))
             continue
@@ -92,6 +95,8 @@ def tag(data: bytes, rec: Recorder, facts: Facts) -> bytes:
     page_of = {i + 1: n for i, n in enumerate(doc.pages)}
     parents: dict[int, dict[int, int]] = {}  # page -> MCID -> element's object number
     objects: dict[int, bytes] = {}
+    annotations = _link_annotations(doc, rec.elements)  # id(element) -> [(annotation, page object)]
+    owners: list[tuple[int, int]] = []  # (annotation, its Link element's object number), parent-tree keys on
     for node, parent in nodes:
         n = numbers[id(node)]
         entries = [b"/Type /StructElem /S /%s /P %d 0 R" % (node.role.encode(), parent)]
@@ -106,6 +111,9 @@ def tag(data: bytes, rec: Recorder, facts: Facts) -> bytes:
                     kids.append(b"%d" % mcid)
                 else:
                     kids.append(b"<< /Type /MCR /Pg %d 0 R /MCID %d >>" % (page_of[page], mcid))
+            for annotation, page_n in annotations.get(id(element), ()):
+                kids.append(b"<< /Type /OBJR /Obj %d 0 R /Pg %d 0 R >>" % (annotation, page_n))
+                owners.append((annotation, n))
             if element.lang:
                 entries.append(b"/Lang %s" % _string(element.lang))
         # One kid is written alone, as most writers do (a checker, pdfua 0.1, fails on a heading's one-item array).
@@ -116,11 +124,12 @@ def tag(data: bytes, rec: Recorder, facts: Facts) -> bytes:
         mcids = parents.get(index + 1, {})
         refs = b" ".join(b"%d 0 R" % mcids[m] for m in sorted(mcids))
         nums.append(b"%d [ %s ]" % (index, refs))
+    nums += [b"%d %d 0 R" % (len(doc.pages) + i, owner) for i, (_, owner) in enumerate(owners)]
     objects[tree_n] = b"<< /Nums [ %s ] >>" % b" ".join(nums)
     objects[root_n] = b"<< /Type /StructTreeRoot /K [ %d 0 R ] /ParentTree %d 0 R /ParentTreeNextKey %d >>" % (
         numbers[id(document)],
         tree_n,
-        len(doc.pages),
+        len(doc.pages) + len(owners),
     )
     metadata, extra = catalog_objects(facts, next_n)
     objects.update(extra)
@@ -141,7 +150,34 @@ def tag(data: bytes, rec: Recorder, facts: Facts) -> bytes:
             added += b" /F 4" if facts.standard and b"/F " not in head else b""
             if added:
                 edits[n] = added
+    for i, (annotation, _) in enumerate(owners):
+        edits[annotation] = edits.get(annotation, b"") + b" /StructParent %d" % (len(doc.pages) + i)
     return rewrite(doc, edits, objects, replace)
+
+
+_ANNOTS = re.compile(rb"/Annots \[([^\]]*)\]")
+
+
+def _link_annotations(doc: ReportlabPdf, elements: Sequence[Element]) -> dict[int, list[tuple[int, int]]]:
+    """Each Link element's annotations (PDF/UA 7.18.5: a link's annotation sits in its Link element).
+
+    reportlab writes a page's link annotations in the order it draws the
+    links, one per line of a link; a page whose link annotations are as many
+    as the Link elements that start on it has them matched in order. A page
+    where they differ (a link broken over two lines) keeps its annotations
+    outside the tree, described by their ``/Contents`` only.
+    """
+    out: dict[int, list[tuple[int, int]]] = {}
+    links = [e for e in elements if e.role == "Link"]
+    for index, page in enumerate(doc.pages, start=1):
+        found = _ANNOTS.search(doc.dictionary(page))
+        refs = [int(r) for r in re.findall(rb"(\d+) 0 R", found.group(1))] if found else []
+        annots = [a for a in refs if b"/Subtype /Link" in doc.dictionary(a)]
+        starting = [e for e in links if e.parts[0][0] == index]
+        if annots and len(annots) == len(starting):
+            for element, annotation in zip(starting, annots, strict=True):
+                out[id(element)] = [(annotation, page)]
+    return out
 
 
 def rewrite(

@@ -219,6 +219,18 @@ def test_demands_are_a_list_of_labels_and_bodies(letters, pdfs) -> None:  # type
     assert '      Lbl (block)\n        "1."' in struct_text(pdfs["en"])
 
 
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_a_link_is_a_link_element_holding_its_annotation(lang: str, letters, pdfs) -> None:  # type: ignore[no-untyped-def]
+    pikepdf = pytest.importorskip("pikepdf")
+    tree = struct_text(pdfs[lang])
+    assert re.search(r"^  P \(block\)\n    Link \(inline\)\n(      \".*\"\n)+      Object \d+ 0$", tree, re.M)
+    with pikepdf.open(pdfs[lang]) as pdf:
+        annots = [a for page in pdf.pages for a in page.get("/Annots", []) if a.Subtype == "/Link"]
+        assert annots and all("/StructParent" in a and str(a.Contents).startswith("https://") for a in annots)
+        tree_root = pdf.Root.StructTreeRoot
+        assert int(tree_root.ParentTreeNextKey) == len(pdf.pages) + len(annots)
+
+
 def test_catalog_says_tagged_with_title_shown(pdfs) -> None:  # type: ignore[no-untyped-def]
     pikepdf = pytest.importorskip("pikepdf")
     with pikepdf.open(pdfs["ar"]) as pdf:
