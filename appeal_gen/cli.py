@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import AppealGenError
-from .render.registry import DEFAULT_FORMATS, formats
+from .render.registry import DEFAULT_FORMATS, PDF_STANDARDS, formats
 
 if TYPE_CHECKING:
     from .spec import Spec
@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
         help="print the spec's own language where a translation is missing (reported as a warning)",
     )
     b.add_argument("--template", metavar="DOCX", help="a DOCX template to use instead of the default")
+    b.add_argument(
+        "--pdf-standard",
+        choices=PDF_STANDARDS,
+        default=None,
+        help="make the PDFs archivable: pdfa-2b (PDF/A-2b, with an sRGB output intent; docs/accessibility.md)",
+    )
     b.add_argument(
         "--allow-stale",
         action="store_true",
@@ -139,6 +145,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     m.add_argument("--template", metavar="DOCX", help="a DOCX template to use instead of the default")
     m.add_argument(
+        "--pdf-standard",
+        choices=PDF_STANDARDS,
+        default=None,
+        help="make the PDFs archivable: pdfa-2b (PDF/A-2b, with an sRGB output intent; docs/accessibility.md)",
+    )
+    m.add_argument(
         "--allow-stale",
         action="store_true",
         help="print translations made from a source text the spec no longer has (noted in the manifest)",
@@ -215,6 +227,7 @@ def _build(args: argparse.Namespace) -> int:
         allow_fallback=args.allow_fallback,
         template=Path(args.template) if args.template else None,
         allow_stale=args.allow_stale,
+        pdf_standard=args.pdf_standard,
     )
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -322,6 +335,7 @@ def _batch(args: argparse.Namespace) -> int:
         allow_fallback=args.allow_fallback,
         allow_stale=args.allow_stale,
         template=args.template,
+        pdf_standard=args.pdf_standard,
         jobs=args.jobs,
         delimiter=args.delimiter,
         encoding=args.encoding,

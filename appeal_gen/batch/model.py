@@ -33,6 +33,7 @@ class BatchOptions:
     eml: bool = False
     allow_fallback: bool = False
     template: str | None = None
+    pdf_standard: str | None = None  #: --pdf-standard ("pdfa-2b"), or None
     jobs: int = 0  # 0: one per CPU
     delimiter: str | None = None
     encoding: str = "utf-8"

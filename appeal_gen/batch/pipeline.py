@@ -198,7 +198,7 @@ class _Run:
             self.result.warnings.append(message)
             self.say(f"warning: {message}")
         self.planner = Planner(self.spec, self.spec_text, self.outdir, self.options, journal.entries, self.say)
-        self.sink = Sink(self.outdir, self.spec, journal, self.say)
+        self.sink = Sink(self.outdir, self.spec, journal, self.say, pdf_standard=self.options.pdf_standard)
 
     def execute(self) -> None:
         safe_path(self.outdir, LETTERS_DIR, make_folders=False).mkdir(exist_ok=True)
@@ -304,7 +304,7 @@ class _Run:
             assert files is not None
             res.ok += 1
             record["files"] = {fmt: {"path": rel, "sha256": digest} for fmt, (rel, digest) in files.items()}
-            self.sink.done(out, files)
+            self.sink.done(out, files, name)
         manifest.add(record)
         status = "error" if out.error is not None else "ok" if out.reused is None else "reused"
         self.listener(RowDone(row.line, status))

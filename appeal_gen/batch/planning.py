@@ -191,6 +191,8 @@ def environment_hash(spec_text: str, lang: str, options: BatchOptions) -> str:
     h.update(spec_text.encode())
     if options.sender or options.reply_to:
         h.update(f"{options.sender}\0{options.reply_to}\0".encode())
+    if options.pdf_standard:
+        h.update(f"pdf-standard\0{options.pdf_standard}\0".encode())
     h.update(code_hash().encode())
     for code in fallback_chain(lang):
         p = catalog_path(code)
