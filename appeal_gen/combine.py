@@ -168,7 +168,7 @@ class CombinedPdf:
             if page:
                 head = head.replace(b"/Parent @", b"/Parent 2 0 R")
             if own and tree is not None and old == tree.document:
-                head = self._part(head, letter, title)
+                head = self._part(head, letter)
             if b"+" in head:
                 head = self._unique_subset_name(head, stream, renamed)
             busy.discard(old)
@@ -198,7 +198,7 @@ class CombinedPdf:
             self.marks.append((self.kids[-len(letter.pages)], title))
         if tree is not None:
             own = True
-            self._tree(letter, tree, place, numbers, written, title)
+            self._tree(letter, tree, place, numbers, written)
         if remember:
             self.first = first
         self.letters += 1
@@ -211,7 +211,6 @@ class CombinedPdf:
         place: Callable[[int], int],
         numbers: dict[int, int],
         written: list[tuple[int, int]],
-        title: str | None,
     ) -> None:
         """Copy *letter*'s elements (its Document as a Part of the combined one) and its parent tree's leaf.
 
@@ -230,7 +229,7 @@ class CombinedPdf:
             at = self.size
             for old, new, head in template.heads(start, numbers):
                 numbers[old] = new
-                obj = pdf_object(new, self._part(head, letter, title) if old == tree.document else head)
+                obj = pdf_object(new, self._part(head, letter) if old == tree.document else head)
                 self.offsets[new - 1] = at
                 at += len(obj)
                 objects.append(obj)
@@ -249,9 +248,9 @@ class CombinedPdf:
         self.leaves.append(n)
         self.next_key += max(self.leaf[1].last + 1, tree.next_key)
 
-    def _part(self, head: bytes, letter: ReportlabPdf, title: str | None) -> bytes:
-        """The letter's Document element as its Part: its language when not the file's, its bookmark's title."""
-        return part(head, letter.lang if letter.lang != self.lang else None, _pdf_string(title) if title else None)
+    def _part(self, head: bytes, letter: ReportlabPdf) -> bytes:
+        """The letter's Document element as its Part, with its language when not the file's."""
+        return part(head, letter.lang if letter.lang != self.lang else None)
 
     def _unique_subset_name(self, head: bytes, stream: bytes, renamed: dict[bytes, bytes]) -> bytes:
         """A font subset keeps its name unless another subset in the file has it.

@@ -71,17 +71,19 @@ def shift_keys(head: bytes, base: int) -> bytes:
     return STRUCT_PARENT.sub(lambda m: m.group(1) + b"%d" % (int(m.group(2)) + base), head)
 
 
-def part(head: bytes, lang: bytes | None, title: bytes | None) -> bytes:
-    """A letter's ``Document`` element as its ``Part`` of the combined one (its language, its title).
+def part(head: bytes, lang: bytes | None) -> bytes:
+    """A letter's ``Document`` element as its ``Part`` of the combined one, with its language if not the file's.
 
-    >>> part(b"<< /Type /StructElem /S /Document /P 9 0 R /K [ 4 0 R ] >>", b"(fr)", None)
+    No ``/T`` (title): the bookmarks name the letters, and poppler's
+    ``pdfinfo -struct-text`` prints a title's bytes undecoded (UTF-16 there).
+
+    >>> part(b"<< /Type /StructElem /S /Document /P 9 0 R /K [ 4 0 R ] >>", b"(fr)")
     b'<< /Type /StructElem /S /Part /P 9 0 R /K [ 4 0 R ] /Lang (fr) >>'
     """
     if b"/S /Document " not in head:
         raise ValueError("not a PDF written by appeal-gen: its structure tree has no Document element")
     head = head.replace(b"/S /Document ", b"/S /Part ", 1)
-    extra = (b" /Lang %s" % lang if lang else b"") + (b" /T %s" % title if title else b"")
-    return head[: head.rindex(b">>")].rstrip() + extra + b" >>" if extra else head
+    return head[: head.rindex(b">>")].rstrip() + b" /Lang %s >>" % lang if lang else head
 
 
 @dataclass(frozen=True)
