@@ -99,10 +99,12 @@ class ParentLeaf:
 
     #: The leaf, with ``%d`` for each key and reference.
     fmt: bytes
-    #: What each ``%d`` is: (True, a key of the letter's) or (False, the letter's number of an element).
-    slots: tuple[tuple[bool, int], ...]
     #: The letter's last key.
     last: int
+    #: The elements it names (the letter's numbers).
+    olds: tuple[int, ...]
+    #: Where each ``%d``'s value is in ``write``'s table: the keys 0 to ``last`` moved on, then ``olds`` renumbered.
+    indices: tuple[int, ...]
 
     @classmethod
     def parse(cls, head: bytes) -> ParentLeaf:
@@ -129,16 +131,20 @@ class ParentLeaf:
         if not keys or keys != sorted(keys):
             raise ValueError("not a PDF written by appeal-gen: a parent tree's keys out of order")
         fmt = b"<< /Limits [ %%d %%d ] /Nums [ %s ] >>" % b" ".join(out)
-        return cls(fmt, ((True, keys[0]), (True, keys[-1]), *slots), keys[-1])
+        slots = [(True, keys[0]), (True, keys[-1]), *slots]
+        olds = tuple(sorted({value for key, value in slots if not key}))
+        at = {old: keys[-1] + 1 + i for i, old in enumerate(olds)}
+        return cls(fmt, keys[-1], olds, tuple(value if key else at[value] for key, value in slots))
 
     def write(self, base: int, numbers: dict[int, int]) -> bytes:
         """The leaf with its keys moved *base* on and its references renumbered by *numbers*."""
         try:
-            return self.fmt % tuple(base + value if key else numbers[value] for key, value in self.slots)
+            table = [*range(base, base + self.last + 1), *map(numbers.__getitem__, self.olds)]
         except KeyError as exc:
             raise ValueError(
                 f"not a PDF written by appeal-gen: its parent tree names object {exc}, not in its tree"
             ) from None
+        return self.fmt % tuple(map(table.__getitem__, self.indices))
 
 
 def tree_objects(
@@ -193,6 +199,11 @@ class TreeTemplate:
         self.size = max(c.rel for c in copied) + 1
         #: The letter's objects outside the tree that it refers to (its pages, its links, the tree's root).
         self.outside = frozenset(ref for c in copied for inside, ref in c.refs if not inside)
+        #: ``heads`` numbers a copy through one table: the copy's numbers, then those of ``order``'s objects.
+        self.order = tuple(sorted(self.outside))
+        at = {old: self.size + i for i, old in enumerate(self.order)}
+        #: For each object, where each of its references' numbers is in that table.
+        self.slots = [tuple(ref if inside else at[ref] for inside, ref in c.refs) for c in copied]
 
     @classmethod
     def record(
@@ -245,7 +256,9 @@ class TreeTemplate:
 
     def heads(self, start: int, numbers: dict[int, int]) -> list[tuple[int, int, bytes]]:
         """(the letter's number, the combined file's, the dictionary) of each object, in the order to write them."""
+        table = [*range(start, start + self.size), *map(numbers.__getitem__, self.order)]
+        get = table.__getitem__
         return [
-            (c.old, start + c.rel, c.fmt % tuple(start + ref if inside else numbers[ref] for inside, ref in c.refs))
-            for c in self.copied
+            (c.old, start + c.rel, c.fmt % tuple(map(get, slots)))
+            for c, slots in zip(self.copied, self.slots, strict=True)
         ]
