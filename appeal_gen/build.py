@@ -17,6 +17,7 @@ from .locale import LocaleInfo, canonical_language
 from .output import safe_path, write_all
 from .render import registry
 from .spec import Spec
+from .theme import Theme, resolve_theme
 from .validate import Report, validate
 
 FORMATS = registry.DEFAULT_FORMATS
@@ -64,10 +65,13 @@ def render(
     allow_fallback: bool = False,
     template: Path | None = None,
     warnings: list[str] | None = None,
+    theme: Theme | None = None,
 ) -> bytes:
     """One document as bytes: the pure core of every build and batch."""
     try:
-        return _render(spec, lang, fmt, allow_fallback=allow_fallback, template=template, warnings=warnings)
+        return _render(
+            spec, lang, fmt, allow_fallback=allow_fallback, template=template, warnings=warnings, theme=theme
+        )
     except InputError as exc:
         # Renderers know the field; the spec knows where that field is written.
         if exc.file is None and exc.field:
@@ -84,12 +88,13 @@ def _render(
     allow_fallback: bool,
     template: Path | None,
     warnings: list[str] | None,
+    theme: Theme | None = None,
 ) -> bytes:
     loc = LocaleInfo(lang)
     letter = build_letter(spec, loc, allow_fallback=allow_fallback)
     if warnings is not None:
         warnings.extend(f"{lang}: {w}" for w in letter.warnings)
-    request = registry.RenderRequest(letter, date=spec.date, template=template, gettext=loc._)
+    request = registry.RenderRequest(letter, date=spec.date, template=template, gettext=loc._, theme=theme)
     return registry.renderer(fmt)(request)
 
 
@@ -102,14 +107,17 @@ def build(
     allow_fallback: bool = False,
     template: Path | None = None,
     allow_stale: bool = False,
+    theme: Path | None = None,
 ) -> BuildResult:
     """Check, render every language and format, then write them all or nothing.
 
     The check is ``check``'s own pass (``preflight``): among what it refuses
     is a translation made from a source text the spec no longer has, since
     the letters would then say different things; *allow_stale* prints it,
-    with a warning per field.
+    with a warning per field. *theme* (``--theme``) wins over the spec's
+    ``theme:``; a theme is read and checked before anything is rendered.
     """
+    look = resolve_theme(spec, theme)
     langs = list(dict.fromkeys(_language(v) for v in languages or (spec.language,)))
     validation = preflight(
         spec,
@@ -124,7 +132,13 @@ def build(
         for fmt in formats:
             path = safe_path(outdir, f"{spec.slug}.{lang}.{fmt}")
             files[path] = render(
-                spec, lang, fmt, allow_fallback=allow_fallback, template=template, warnings=result.warnings
+                spec,
+                lang,
+                fmt,
+                allow_fallback=allow_fallback,
+                template=template,
+                warnings=result.warnings,
+                theme=look,
             )
     write_all(files)
     result.files = list(files)

@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--template", metavar="DOCX", help="a DOCX template to use instead of the default")
     b.add_argument(
+        "--theme", metavar="YAML", help="the organisation's look (docs/theme.md); wins over the spec's 'theme:'"
+    )
+    b.add_argument(
         "--allow-stale",
         action="store_true",
         help="print translations made from a source text the spec no longer has (a warning per field)",
@@ -122,6 +125,9 @@ def _parser() -> argparse.ArgumentParser:
         help="print the spec's own language where a row's language lacks a translation",
     )
     m.add_argument("--template", metavar="DOCX", help="a DOCX template to use instead of the default")
+    m.add_argument(
+        "--theme", metavar="YAML", help="the organisation's look (docs/theme.md); wins over the spec's 'theme:'"
+    )
     m.add_argument(
         "--allow-stale",
         action="store_true",
@@ -199,6 +205,7 @@ def _build(args: argparse.Namespace) -> int:
         allow_fallback=args.allow_fallback,
         template=Path(args.template) if args.template else None,
         allow_stale=args.allow_stale,
+        theme=Path(args.theme) if args.theme else None,
     )
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -318,6 +325,7 @@ def _batch(args: argparse.Namespace) -> int:
         allow_fallback=args.allow_fallback,
         allow_stale=args.allow_stale,
         template=args.template,
+        theme=args.theme,
         jobs=args.jobs,
         delimiter=args.delimiter,
         encoding=args.encoding,

@@ -33,6 +33,8 @@ class BatchOptions:
     eml: bool = False
     allow_fallback: bool = False
     template: str | None = None
+    #: The theme file (theme.py): ``--theme``, or the spec's, resolved by ``run_batch`` before anything starts.
+    theme: str | None = None
     jobs: int = 0  # 0: one per CPU
     delimiter: str | None = None
     encoding: str = "utf-8"

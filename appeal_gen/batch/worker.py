@@ -16,6 +16,7 @@ from ..errors import AppealGenError
 from ..locale import LocaleInfo
 from ..render import registry
 from ..spec import Spec
+from ..theme import load_theme
 from .model import BatchOptions, Outcome, Task
 
 #: The format whose bytes an .eml draft attaches (and the combined PDFs gather).
@@ -31,6 +32,8 @@ class LetterRenderer:
         self._letters: dict[str, tuple[LocaleInfo, Letter]] = {}
         #: The registry's batch renderer of each format, looked up once.
         self._renderers: dict[str, registry.Renderer] = {}
+        #: The organisation's look, read once per process (run_batch checked it before any worker started).
+        self.theme = load_theme(options.theme) if options.theme else None
 
     def base(self, lang: str) -> tuple[LocaleInfo, Letter]:
         if lang not in self._letters:
@@ -74,7 +77,10 @@ class LetterRenderer:
         if render is None:
             render = self._renderers[fmt] = registry.batch_renderer(fmt)
         template = Path(self.options.template) if self.options.template else None
-        return render(registry.RenderRequest(letter, date=self.spec.date, template=template, gettext=loc._))
+        request = registry.RenderRequest(
+            letter, date=self.spec.date, template=template, gettext=loc._, theme=self.theme
+        )
+        return render(request)
 
     def prepare(self, lang: str) -> None:
         """Everything a letter in *lang* needs but its recipient: the letter, its fonts, its DOCX template."""
@@ -86,7 +92,7 @@ class LetterRenderer:
         if "docx" in self.options.formats:
             from ..render.docx import prepare_batch
 
-            prepare_batch(base, Path(self.options.template) if self.options.template else None)
+            prepare_batch(base, Path(self.options.template) if self.options.template else None, self.theme)
 
 
 def row_message(exc: AppealGenError, spec: Spec) -> tuple[str, str | None]:

@@ -21,8 +21,10 @@ from typing import Any
 from .. import ooxml, resources
 from ..document import Letter, shared_values
 from ..errors import TemplateError
+from ..theme import Theme
 from .context import DocxContext, default_docx_context
 from .docxcontext import DocxOptions, LinkLog, add_recipient, context, fresh, gettext_in_context, shared_context
+from .docxtheme import apply_theme
 from .docxzip import Deflated, deflate, normalise_zip, write_zip
 from .ooxmlpatch import (
     apply_direction,
@@ -84,6 +86,9 @@ def render_straight(letter: Letter, options: DocxOptions | None = None) -> bytes
     sandbox.check_template_file(Path(path))
     try:
         tpl = template_class()(str(path))
+        if options.theme is not None:
+            tpl.render_init()
+            apply_theme(tpl.docx, options.theme, letter)
         ctx = context(letter, tpl)
         gettext_in_context(ctx, options)
         with sandbox.time_limit():
@@ -194,7 +199,9 @@ class CompiledTemplate:
     ``ooxmlpatch`` and ``docxzip``.
     """
 
-    def __init__(self, path: Path, letter: Letter, context: DocxContext | None = None) -> None:
+    def __init__(
+        self, path: Path, letter: Letter, context: DocxContext | None = None, theme: Theme | None = None
+    ) -> None:
         from .. import sandbox
 
         #: Where compiled Jinja templates and deflated parts are shared with other templates.
@@ -216,6 +223,10 @@ class CompiledTemplate:
             with sandbox.time_limit():
                 tpl = template_class()(str(path))
                 tpl.render_init()
+                #: The theme written into the template, once (docxtheme.py); letters render with it.
+                self.theme = theme
+                if theme is not None:
+                    apply_theme(tpl.docx, theme, letter)
                 self.tpl = tpl
                 package = tpl.docx.part.package
                 cp = tpl.docx.core_properties  # creates the part if the template has none, as render_docx does
@@ -334,7 +345,7 @@ class CompiledTemplate:
         if self.error is not None:
             raise self.error
         if not self.simple or (letter.lang, letter.bcp47, letter.rtl) != self.lang:
-            return render_straight(letter, dataclasses.replace(options, template=self.path))
+            return render_straight(letter, dataclasses.replace(options, template=self.path, theme=self.theme))
         from docx.opc.oxml import serialize_part_xml
         from docx.oxml.parser import parse_xml
 
@@ -414,7 +425,9 @@ class CompiledTemplate:
                 del rels[rid]
 
 
-def compiled_template(path: Path, letter: Letter, context: DocxContext | None = None) -> CompiledTemplate:
+def compiled_template(
+    path: Path, letter: Letter, context: DocxContext | None = None, theme: Theme | None = None
+) -> CompiledTemplate:
     """The template at *path* compiled for *letter*'s language, kept in *context* while the file is unchanged.
 
     Keyed by the file's size and modification time as well, so a
@@ -424,10 +437,10 @@ def compiled_template(path: Path, letter: Letter, context: DocxContext | None = 
     try:
         st = path.stat()
     except OSError:
-        return CompiledTemplate(path, letter, context)  # which says what is wrong with the file
-    key = (str(path), st.st_size, st.st_mtime_ns, letter.lang, letter.bcp47, letter.rtl)
+        return CompiledTemplate(path, letter, context, theme)  # which says what is wrong with the file
+    key = (str(path), st.st_size, st.st_mtime_ns, letter.lang, letter.bcp47, letter.rtl, theme)
     compiled: CompiledTemplate | None = context.templates.get(key)
     if compiled is None:
-        compiled = CompiledTemplate(path, letter, context)
+        compiled = CompiledTemplate(path, letter, context, theme)
         context.templates.put(key, compiled)
     return compiled

@@ -18,13 +18,13 @@ from ..scripts import base_script
 from .context import PdfContext
 from .linebreak import BREAK_SPACE, paragraph_markup, text_width
 from .pdffonts import register
-from .pdfstyles import paragraph_styles, style_metrics
+from .pdfstyles import ACCENT, paragraph_styles, style_metrics
 
 
 class Writer:
     """Turns letter paragraphs into reportlab flowables for one language."""
 
-    def __init__(self, letter: Letter, width: float, context: PdfContext) -> None:
+    def __init__(self, letter: Letter, width: float, context: PdfContext, accent: str = ACCENT) -> None:
         self.letter = letter
         self.context = context
         self.rtl = letter.rtl
@@ -32,7 +32,10 @@ class Writer:
         self.family = register(self.base)
         register("latin")
         self.width = width
-        self.styles = paragraph_styles(self.family, rtl=self.rtl, script=self.base)
+        self.accent = accent
+        self.styles = paragraph_styles(self.family, rtl=self.rtl, script=self.base, accent=accent)
+        #: Parsed paragraphs carry their style's colour: a theme's accent is part of their cache key.
+        self._suffix = "" if accent == ACCENT else f"@{accent}"
 
     def markup(self, para: Para, style_name: str, width: float | None = None) -> str:
         return paragraph_markup(self.base, self.rtl, para, style_name, width or self.width)
@@ -43,7 +46,8 @@ class Writer:
         return flow
 
     def paragraph(self, markup: str, style: str, bullet: str | None = None) -> Any:
-        return paragraph(self.context, markup, self.styles[style], (self.base, self.rtl, style), bullet)
+        key = (self.base, self.rtl, style + self._suffix)
+        return paragraph(self.context, markup, self.styles[style], key, bullet)
 
     def text(self, text: str, style: str, field: str | None = None, width: float | None = None) -> Any:
         return self.para(Para((Run(text),), field), style, width)

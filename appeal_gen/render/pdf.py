@@ -22,13 +22,16 @@ The renderer is split along its seams; this module is its entry point:
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from ..document import Letter
 from ..errors import MissingGlyphError
 from ..markup import Para, Run
 from ..scripts import base_script
+from ..theme import Theme
 from .context import PdfContext, default_context, set_default_context
+from .letterhead import Letterhead
 from .paragraphs import unbreakable_parts
 from .pdfdocument import ADDRESS_LINES, PdfOptions, render_document
 from .pdffonts import REGISTERED, markup, register
@@ -42,6 +45,7 @@ __all__ = [
     "PdfContext",
     "PdfOptions",
     "glyph_problems",
+    "options_for",
     "register_fonts",
     "render_pdf",
     "set_default_context",
@@ -104,4 +108,21 @@ def glyph_problems(letter: Letter) -> list[MissingGlyphError]:
 
 def render_request(request: RenderRequest) -> bytes:
     """The PDF format's entry in ``render.registry``."""
-    return render_pdf(request.letter)
+    if request.theme is None:
+        return render_pdf(request.letter)
+    return render_pdf(request.letter, options_for(request.theme, request.letter.lang))
+
+
+@functools.lru_cache(maxsize=64)
+def options_for(theme: Theme, lang: str) -> PdfOptions:
+    """*theme*'s page and look for letters in *lang*: one object per theme and language.
+
+    The same object for every letter of a batch, so a language's shared
+    layout (keyed by it, render/personal.py) is found by a cheap look-up.
+    """
+    return PdfOptions(
+        page_size=theme.page_size,
+        margins=theme.margins,
+        accent=theme.accent,
+        letterhead=Letterhead(theme, lang) if theme.has_letterhead or theme.footer else None,
+    )

@@ -18,14 +18,25 @@ from ..document import Addressee, Letter
 from ..markup import Para
 from .context import PdfContext
 from .furniture import page_canvas
+from .letterhead import Letterhead, band
 from .paragraphs import Writer
 from .pdffonts import forget_shaped_glyphs
-from .pdfstyles import ACCENT, FRAME_PADDING, MARGIN, MM, PAGE_H, PAGE_W, layout_grid, line_start_rules
+from .pdfstyles import ACCENT, FRAME_PADDING, MARGIN, MM, PAGE_H, PAGE_W, layout_grid, line_start_rules, tint
+
+#: The default bottom margin: the footer lives below it.
+BOTTOM_MARGIN = 22 * MM
 
 
 @dataclass(frozen=True)
 class PdfOptions:
+    """The page and the look: a theme's (theme.py, ``pdf.options_for``) or, by default, today's."""
+
     page_size: tuple[float, float] = (PAGE_W, PAGE_H)
+    #: top, right, bottom, left, in points.
+    margins: tuple[float, float, float, float] = (MARGIN, MARGIN, BOTTOM_MARGIN, MARGIN)
+    accent: str = ACCENT
+    #: A theme's logo, organisation block and footer line (render/letterhead.py).
+    letterhead: Letterhead | None = None
 
 
 #: Lines the address field holds, like the window of an envelope.
@@ -94,12 +105,14 @@ def render_document(
     """
     line_start_rules()
     forget_shaped_glyphs()
-    width = options.page_size[0] - 2 * MARGIN
+    _, right, _, left = options.margins
+    width = options.page_size[0] - left - right
     # Paragraphs that are broken into lines here (Arabic, Khmer) must know the
     # width reportlab will give them: the frame's, less its 6 pt paddings.
-    w = Writer(letter, width - 2 * FRAME_PADDING, context)
+    w = Writer(letter, width - 2 * FRAME_PADDING, context, options.accent)
     rooms = _rooms(w, slots) if slots is not None else None
-    story: list[Any] = [_head(w, width)]
+    story: list[Any] = band(w, options.letterhead, w.width) if options.letterhead else []
+    story.append(_head(w, width))
     if rooms:
         story.append(rooms["address"])
     story += _opening(w)
@@ -149,7 +162,7 @@ def _head(w: Writer, width: float) -> Any:
     head = Table([row], colWidths=widths)
     head.setStyle(
         layout_grid(
-            w.family, ("LINEBELOW", (0, 0), (-1, 0), 1.5, HexColor(ACCENT)), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)
+            w.family, ("LINEBELOW", (0, 0), (-1, 0), 1.5, HexColor(w.accent)), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)
         )
     )
     return head
@@ -283,8 +296,8 @@ def _deadline(w: Writer, deadline: Para, width: float) -> list[Any]:
         TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, -1), f"{w.family}-regular"),
-                ("BACKGROUND", (0, 0), (-1, -1), HexColor("#F6E3E4")),
-                (side, (0, 0), (-1, -1), 3, HexColor(ACCENT)),
+                ("BACKGROUND", (0, 0), (-1, -1), HexColor("#F6E3E4" if w.accent == ACCENT else tint(w.accent))),
+                (side, (0, 0), (-1, -1), 3, HexColor(w.accent)),
                 ("TOPPADDING", (0, 0), (-1, -1), 7),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
                 ("LEFTPADDING", (0, 0), (-1, -1), 9),
@@ -304,10 +317,10 @@ def _build(w: Writer, options: PdfOptions, story: list[Any], seed: Any) -> bytes
     doc = SimpleDocTemplate(
         buf,
         pagesize=options.page_size,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=22 * MM,
+        leftMargin=options.margins[3],
+        rightMargin=options.margins[1],
+        topMargin=options.margins[0],
+        bottomMargin=options.margins[2],
         title=letter.title.text,
         author=letter.issuer_names,
         subject=letter.meta_subject,
@@ -324,7 +337,7 @@ def _build(w: Writer, options: PdfOptions, story: list[Any], seed: Any) -> bytes
 
     laid = list(story)  # build() pops what it lays out: kept to find the field of a failure
     try:
-        doc.build(story, canvasmaker=page_canvas(w, pages, seed, page_width=options.page_size[0]))
+        doc.build(story, canvasmaker=page_canvas(w, pages, seed, options=options))
     except ReportlabLayoutError as exc:
         raise layout_error(str(exc), laid) from None
     return buf.getvalue()

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..document import Letter
+    from ..theme import Theme
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class RenderRequest:
     template: Path | None = None
     #: The language's gettext, for strings a template marks for translation.
     gettext: Callable[[str], str] | None = None
+    #: The organisation's look (theme.py): page, margins, logo, colour, letterhead; None: the default look.
+    theme: Theme | None = None
 
 
 Renderer = Callable[[RenderRequest], bytes]
