@@ -16,8 +16,9 @@ from .errors import InputError, UsageError
 from .locale import LocaleInfo, canonical_language
 from .output import safe_path, write_all
 from .render import registry
+from .render.stationery import Stationery, load_stationery
 from .spec import Spec
-from .theme import Theme, resolve_theme
+from .theme import DEFAULT_PAGE, Theme, resolve_theme
 from .validate import Report, validate
 
 FORMATS = registry.DEFAULT_FORMATS
@@ -66,11 +67,19 @@ def render(
     template: Path | None = None,
     warnings: list[str] | None = None,
     theme: Theme | None = None,
+    stationery: Stationery | None = None,
 ) -> bytes:
     """One document as bytes: the pure core of every build and batch."""
     try:
         return _render(
-            spec, lang, fmt, allow_fallback=allow_fallback, template=template, warnings=warnings, theme=theme
+            spec,
+            lang,
+            fmt,
+            allow_fallback=allow_fallback,
+            template=template,
+            warnings=warnings,
+            theme=theme,
+            stationery=stationery,
         )
     except InputError as exc:
         # Renderers know the field; the spec knows where that field is written.
@@ -89,12 +98,15 @@ def _render(
     template: Path | None,
     warnings: list[str] | None,
     theme: Theme | None = None,
+    stationery: Stationery | None = None,
 ) -> bytes:
     loc = LocaleInfo(lang)
     letter = build_letter(spec, loc, allow_fallback=allow_fallback)
     if warnings is not None:
         warnings.extend(f"{lang}: {w}" for w in letter.warnings)
-    request = registry.RenderRequest(letter, date=spec.date, template=template, gettext=loc._, theme=theme)
+    request = registry.RenderRequest(
+        letter, date=spec.date, template=template, gettext=loc._, theme=theme, stationery=stationery
+    )
     return registry.renderer(fmt)(request)
 
 
@@ -108,6 +120,7 @@ def build(
     template: Path | None = None,
     allow_stale: bool = False,
     theme: Path | None = None,
+    stationery: str | None = None,
 ) -> BuildResult:
     """Check, render every language and format, then write them all or nothing.
 
@@ -115,9 +128,14 @@ def build(
     is a translation made from a source text the spec no longer has, since
     the letters would then say different things; *allow_stale* prints it,
     with a warning per field. *theme* (``--theme``) wins over the spec's
-    ``theme:``; a theme is read and checked before anything is rendered.
+    ``theme:``; a theme is read and checked before anything is rendered, and
+    so is *stationery* (``--stationery FILE.pdf[,REST.pdf]``, the PDF's pages
+    drawn over it, render/stationery.py).
     """
     look = resolve_theme(spec, theme)
+    paper = load_stationery(stationery) if stationery else None
+    if paper is not None:
+        paper.check_size(look.page_size if look else DEFAULT_PAGE)
     langs = list(dict.fromkeys(_language(v) for v in languages or (spec.language,)))
     validation = preflight(
         spec,
@@ -139,6 +157,7 @@ def build(
                 template=template,
                 warnings=result.warnings,
                 theme=look,
+                stationery=paper,
             )
     write_all(files)
     result.files = list(files)

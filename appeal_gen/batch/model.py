@@ -35,6 +35,8 @@ class BatchOptions:
     template: str | None = None
     #: The theme file (theme.py): ``--theme``, or the spec's, resolved by ``run_batch`` before anything starts.
     theme: str | None = None
+    #: ``--stationery``: FILE.pdf or FIRST.pdf,REST.pdf under the PDFs' pages (render/stationery.py).
+    stationery: str | None = None
     jobs: int = 0  # 0: one per CPU
     delimiter: str | None = None
     encoding: str = "utf-8"

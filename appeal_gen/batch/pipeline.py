@@ -81,15 +81,16 @@ def _with_theme(spec_text: str, spec_path: str, options: BatchOptions) -> BatchO
     row per letter, and the fingerprints of finished letters hold the theme
     the workers will use.
     """
-    from ..theme import load_theme, theme_path
+    from ..render.stationery import load_stationery
+    from ..theme import DEFAULT_PAGE, load_theme, theme_path
 
-    if options.theme is None and "theme" not in spec_text:
-        return options  # no spec parse for the usual run without a theme
-    path = theme_path(parse_spec(spec_text, spec_path), options.theme)
-    if path is None:
-        return options
-    load_theme(path)
-    return dataclasses.replace(options, theme=path)
+    path = None
+    if options.theme is not None or "theme" in spec_text:  # no spec parse for the usual run without a theme
+        path = theme_path(parse_spec(spec_text, spec_path), options.theme)
+    theme = load_theme(path) if path is not None else None
+    if options.stationery:
+        load_stationery(options.stationery).check_size(theme.page_size if theme else DEFAULT_PAGE)
+    return options if path is None else dataclasses.replace(options, theme=path)
 
 
 def _run_batch(

@@ -15,6 +15,7 @@ from ..document import Letter, build_letter, personalise
 from ..errors import AppealGenError
 from ..locale import LocaleInfo
 from ..render import registry
+from ..render.stationery import load_stationery
 from ..spec import Spec
 from ..theme import load_theme
 from .model import BatchOptions, Outcome, Task
@@ -34,6 +35,7 @@ class LetterRenderer:
         self._renderers: dict[str, registry.Renderer] = {}
         #: The organisation's look, read once per process (run_batch checked it before any worker started).
         self.theme = load_theme(options.theme) if options.theme else None
+        self.stationery = load_stationery(options.stationery) if options.stationery else None
 
     def base(self, lang: str) -> tuple[LocaleInfo, Letter]:
         if lang not in self._letters:
@@ -78,7 +80,7 @@ class LetterRenderer:
             render = self._renderers[fmt] = registry.batch_renderer(fmt)
         template = Path(self.options.template) if self.options.template else None
         request = registry.RenderRequest(
-            letter, date=self.spec.date, template=template, gettext=loc._, theme=self.theme
+            letter, date=self.spec.date, template=template, gettext=loc._, theme=self.theme, stationery=self.stationery
         )
         return render(request)
 

@@ -32,7 +32,9 @@ def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, *, opt
     page_width = options.page_size[0]
     _, right_margin, bottom, left_margin = options.margins
     rule = bottom - 7 * MM
-    letterhead = options.letterhead
+    stationery = options.stationery
+    # Pre-printed stationery carries its own letterhead and footer: the theme's are not drawn on it.
+    letterhead = options.letterhead if stationery is None else None
 
     class NumberedCanvas(stroking_canvas(Canvas)):  # type: ignore[misc]
         """Holds pages back until the end so each footer can say 'of M'."""
@@ -54,6 +56,10 @@ def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, *, opt
             pages_total.append(total)
             for state in self._saved:
                 self.__dict__.update(state)
+                if stationery is not None:
+                    from .stationery import paint
+
+                    paint(self, stationery.paper(self.getPageNumber()))
                 self._footer(total)
                 super().showPage()
             super().save()

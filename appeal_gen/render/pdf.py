@@ -36,6 +36,7 @@ from .paragraphs import unbreakable_parts
 from .pdfdocument import ADDRESS_LINES, PdfOptions, render_document
 from .pdffonts import REGISTERED, markup, register
 from .personal import personal_parts, shared_layout
+from .stationery import Stationery
 
 if TYPE_CHECKING:
     from .registry import RenderRequest
@@ -108,21 +109,29 @@ def glyph_problems(letter: Letter) -> list[MissingGlyphError]:
 
 def render_request(request: RenderRequest) -> bytes:
     """The PDF format's entry in ``render.registry``."""
-    if request.theme is None:
+    if request.theme is None and request.stationery is None:
         return render_pdf(request.letter)
-    return render_pdf(request.letter, options_for(request.theme, request.letter.lang))
+    return render_pdf(request.letter, options_for(request.theme, request.letter.lang, request.stationery))
 
 
 @functools.lru_cache(maxsize=64)
-def options_for(theme: Theme, lang: str) -> PdfOptions:
-    """*theme*'s page and look for letters in *lang*: one object per theme and language.
+def options_for(theme: Theme | None, lang: str, stationery: Stationery | None = None) -> PdfOptions:
+    """*theme*'s page and look for letters in *lang*, on *stationery*: one object per theme and language.
 
     The same object for every letter of a batch, so a language's shared
     layout (keyed by it, render/personal.py) is found by a cheap look-up.
+    Stationery must be the letters' paper size (``StationeryError``).
     """
-    return PdfOptions(
-        page_size=theme.page_size,
-        margins=theme.margins,
-        accent=theme.accent,
-        letterhead=Letterhead(theme, lang) if theme.has_letterhead or theme.footer else None,
-    )
+    if theme is None:
+        options = PdfOptions(stationery=stationery)
+    else:
+        options = PdfOptions(
+            page_size=theme.page_size,
+            margins=theme.margins,
+            accent=theme.accent,
+            letterhead=Letterhead(theme, lang) if theme.has_letterhead or theme.footer else None,
+            stationery=stationery,
+        )
+    if stationery is not None:
+        stationery.check_size(options.page_size)
+    return options

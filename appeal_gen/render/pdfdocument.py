@@ -22,6 +22,7 @@ from .letterhead import Letterhead, band
 from .paragraphs import Writer
 from .pdffonts import forget_shaped_glyphs
 from .pdfstyles import ACCENT, FRAME_PADDING, MARGIN, MM, PAGE_H, PAGE_W, layout_grid, line_start_rules, tint
+from .stationery import Stationery
 
 #: The default bottom margin: the footer lives below it.
 BOTTOM_MARGIN = 22 * MM
@@ -37,6 +38,8 @@ class PdfOptions:
     accent: str = ACCENT
     #: A theme's logo, organisation block and footer line (render/letterhead.py).
     letterhead: Letterhead | None = None
+    #: Pre-printed stationery under every page, instead of the letterhead (render/stationery.py).
+    stationery: Stationery | None = None
 
 
 #: Lines the address field holds, like the window of an envelope.
@@ -111,7 +114,8 @@ def render_document(
     # width reportlab will give them: the frame's, less its 6 pt paddings.
     w = Writer(letter, width - 2 * FRAME_PADDING, context, options.accent)
     rooms = _rooms(w, slots) if slots is not None else None
-    story: list[Any] = band(w, options.letterhead, w.width) if options.letterhead else []
+    drawn = options.letterhead if options.stationery is None else None
+    story: list[Any] = band(w, drawn, w.width) if drawn else []
     story.append(_head(w, width))
     if rooms:
         story.append(rooms["address"])

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..document import Letter
     from ..theme import Theme
+    from .stationery import Stationery
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class RenderRequest:
     gettext: Callable[[str], str] | None = None
     #: The organisation's look (theme.py): page, margins, logo, colour, letterhead; None: the default look.
     theme: Theme | None = None
+    #: Pre-printed stationery the PDF's pages are drawn over (render/stationery.py); None: none.
+    stationery: Stationery | None = None
 
 
 Renderer = Callable[[RenderRequest], bytes]
