@@ -79,15 +79,27 @@ class ThemeError(SpecError):
     """A theme file that cannot be used as written."""
 
 
-def pick(values: tuple[tuple[str, object], ...], lang: str) -> object:
-    """The value for *lang*: its own, else its base language's (``fr`` for ``fr_CA``), else the first given."""
+def picked(values: tuple[tuple[str, object], ...], lang: str) -> str | None:
+    """The key ``pick`` takes for *lang*: its own, else its base language's (``fr`` for ``fr_CA``), else the first."""
     if not values:
         return None
-    table = dict(values)
+    keys = [k for k, _ in values]
     for key in (lang, lang.split("_")[0]):
-        if key in table:
-            return table[key]
-    return values[0][1]
+        if key in keys:
+            return key
+    return keys[0]
+
+
+def pick(values: tuple[tuple[str, object], ...], lang: str) -> object:
+    """The value for *lang* (see ``picked``); None when there is none."""
+    key = picked(values, lang)
+    return dict(values)[key] if key is not None else None
+
+
+def field_of(name: str, values: tuple[tuple[str, object], ...], lang: str) -> str:
+    """The field path of the value *lang* takes (``footer.fr``; ``footer`` when given once)."""
+    key = picked(values, lang)
+    return name if key in (None, "*") else f"{name}.{key}"
 
 
 @dataclass(frozen=True)
@@ -295,6 +307,8 @@ class _Reader:
         if len(node.value) > MAX_LINES:
             self.error(node, where, f"has {len(node.value)} lines; a letterhead holds at most {MAX_LINES}")
             return None
+        for i, item in enumerate(node.value):
+            self.positions[f"{where}.{i}"] = (item.start_mark.line + 1, item.start_mark.column + 1)
         out = [self.text(item, f"{where}.{i}") for i, item in enumerate(node.value)]
         return tuple(x for x in out if x is not None)
 

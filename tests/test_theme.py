@@ -157,3 +157,14 @@ def test_a_theme_the_spec_names_must_be_in_its_folder(capsys, tmp_path: Path) ->
         f"{spec}: theme: '../theme.yaml' is not a file name inside the spec's folder; give a path relative to it, "
         "without '..' (files are never fetched from a URL)"
     )
+
+
+def test_a_character_no_font_has_is_reported_at_its_place_in_the_theme(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = _theme(
+        tmp_path / "theme",
+        'organisation:\n  name: Test\n  address:\n    - Line one\n    - "Room \ue000"\nfooter:\n  fr: "Devise"\n',
+    )
+    assert _refused(capsys, path, tmp_path) == (
+        f"{path}:5:7: organisation.address.1: the font Noto Sans has no glyph for U+E000 unnamed "
+        "character ('\\ue000'); it would print as a box. Remove or replace the character, or install a font that has it"
+    )

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import InputError
-from ..theme import Theme, pick
+from ..theme import Theme, field_of, pick
 from .pdfstyles import MM, layout_grid
 
 if TYPE_CHECKING:
@@ -76,11 +76,16 @@ def band(w: Writer, letterhead: Letterhead, width: float) -> list[Any]:
     block_w = width - logo_w - (6 * MM if logo is not None else 0)
     name, lines = theme.letterhead_lines(letterhead.lang)
     block = []
+    lang = letterhead.lang
     if name:
-        block.append(located(theme, "organisation.name", lambda: w.text(name, "lh-name", None, block_w)))
-    in_address = len(pick(theme.address, letterhead.lang) or ())  # type: ignore[arg-type]
+        where = field_of("organisation.name", theme.name, lang)
+        block.append(located(theme, where, lambda: w.text(name, "lh-name", None, block_w)))
+    in_address = len(pick(theme.address, lang) or ())  # type: ignore[arg-type]
     for i, line in enumerate(lines):
-        where = "organisation.address" if i < in_address else "organisation.contacts"
+        if i < in_address:
+            where = f"{field_of('organisation.address', theme.address, lang)}.{i}"
+        else:
+            where = f"{field_of('organisation.contacts', theme.contacts, lang)}.{i - in_address}"
         block.append(located(theme, where, functools.partial(w.text, line, "lh-line", None, block_w)))
     cells: list[Any] = [logo_cell, block]
     widths = [width - block_w, block_w]
@@ -97,4 +102,5 @@ def footer_line(w: Writer, letterhead: Letterhead, width: float) -> Any:
     text = letterhead.footer
     if text is None:
         return None
-    return located(letterhead.theme, "footer", lambda: w.text(text, "lh-footer", None, width))
+    where = field_of("footer", letterhead.theme.footer, letterhead.lang)
+    return located(letterhead.theme, where, lambda: w.text(text, "lh-footer", None, width))

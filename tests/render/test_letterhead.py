@@ -159,3 +159,42 @@ def test_batch_letters_follow_the_theme_and_the_logo_is_shared(tmp_path: Path, c
     assert data.count(b"/Subtype /Image") == 2
     for path in sorted((out / "letters").glob("*.docx")):
         assert any(n.startswith("word/media/") for n in zipfile.ZipFile(path).namelist())
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "km"])
+def test_a_batchs_fast_paths_give_the_themed_letters_the_straightforward_ones_do(lang: str) -> None:
+    from appeal_gen.document import Correspondent, personalise
+    from appeal_gen.render.context import PdfContext
+    from appeal_gen.render.pdf import options_for, render_pdf
+    from appeal_gen.spec import load_spec
+
+    spec = load_spec(str(EXAMPLE))
+    theme = load_theme(THEME)
+    loc = LocaleInfo(lang)
+    base = build_letter(spec, loc)
+    who = Correspondent(name="Chea Vannak", address=("14 Alder Gardens", "London"), signatory_name="Aoife Brennan")
+    letter = personalise(base, spec, loc, who)
+    request = registry.RenderRequest(letter, date=spec.date, theme=theme)
+    assert registry.batch_renderer("docx")(request) == registry.renderer("docx")(request)
+    warm = render_pdf(letter, options_for(theme, lang))
+    assert render_pdf(letter, options_for(theme, lang), PdfContext()) == warm
+    # The address is drawn inside the theme's margins.
+    assert "Chea Vannak" in pdf_text(warm)
+
+
+def test_the_inspection_still_refuses_the_logo_as_an_external_link() -> None:
+    from appeal_gen import ooxml
+    from appeal_gen.errors import TemplateError
+
+    parts = _docx_parts(_render("docx", "en"))
+    (name,) = [n for n, v in parts.items() if n.endswith(".rels") and b"/image" in v]
+    rels = parts[name].decode()
+    target = re.search(r'Target="(media/[^"]+)"', rels)
+    assert target is not None
+    parts[name] = rels.replace(target.group(0), 'Target="https://example.org/logo.png" TargetMode="External"').encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for n, v in parts.items():
+            z.writestr(n, v)
+    with pytest.raises(TemplateError, match="makes Word fetch an external file"):
+        ooxml.check_package(buf.getvalue(), "letter.docx")
