@@ -171,6 +171,14 @@ class Studio:
         text = self.ws.read(name)
         return text, digest(text), False
 
+    def theme_file(self, spec: Any, name: str) -> str | None:
+        """The theme *spec* (the file *name* in the folder) names, found from the spec's place in the folder."""
+        import dataclasses
+
+        from ..theme import theme_path
+
+        return theme_path(dataclasses.replace(spec, path=str(self.ws.spec_path(name, exists=False))))
+
     def preview(self, text: str, name: str, lang: str) -> tuple[list[bytes], str]:
         """PNG page images of the *lang* PDF of *text*, and the PDF's text (cached by content)."""
         key = digest(f"{lang}\0{name}\0{text}")
@@ -178,12 +186,15 @@ class Studio:
             self._previews.move_to_end(key)
             return self._previews[key]
         from ..build import render
+        from ..theme import load_theme
 
         spec = parse(text, name)
+        theme_file = self.theme_file(spec, name)
+        theme = load_theme(theme_file) if theme_file else None
         with _render_lock:
             # A translation in progress is previewed with the source text in
             # its gaps (build's --allow-fallback); the page says how many.
-            pdf = render(spec, lang, "pdf", allow_fallback=True)
+            pdf = render(spec, lang, "pdf", allow_fallback=True, theme=theme)
         result = _rasterise(pdf)
         self._previews[key] = result
         while len(self._previews) > 16:
@@ -369,7 +380,9 @@ def create_app(folder: Path | str, token: str, hosts: list[str]) -> Any:
             formats = ("pdf", "docx") if fmt == "zip" else (fmt,)
             with tempfile.TemporaryDirectory(prefix="appeal-gen-studio-") as tmp:
                 with _render_lock:
-                    result = build(spec, Path(tmp), formats=formats, languages=langs)
+                    theme_file = studio.theme_file(spec, name)
+                    theme = Path(theme_file) if theme_file else None
+                    result = build(spec, Path(tmp), formats=formats, languages=langs, theme=theme)
                 files = {p.name: p.read_bytes() for p in result.files}
         except AppealGenError as exc:
             return Response(exc.format() + "\n", status_code=422, media_type="text/plain; charset=utf-8")
