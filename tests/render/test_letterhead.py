@@ -157,6 +157,13 @@ def test_batch_letters_follow_the_theme_and_the_logo_is_shared(tmp_path: Path, c
     # The logo is part of each language's shared layout: one image (and its transparency mask).
     data = letters[0].read_bytes()
     assert data.count(b"/Subtype /Image") == 2
+    # The address room moved with the margins: it starts at the theme's left margin.
+    if shutil.which("pdftotext"):
+        words = _words((out / "letters" / "emb-london.en.pdf").read_bytes(), tmp_path)
+        (alder,) = [w for w in words if w[4] == "Alder"]
+        line = sorted((w for w in words if abs(w[1] - alder[1]) < 1), key=lambda w: w[0])
+        assert [w[4] for w in line] == ["14", "Alder", "Gardens"]
+        assert line[0][0] == pytest.approx(LEFT + FRAME_PADDING, abs=1)
     for path in sorted((out / "letters").glob("*.docx")):
         assert any(n.startswith("word/media/") for n in zipfile.ZipFile(path).namelist())
 
