@@ -168,3 +168,23 @@ def test_a_character_no_font_has_is_reported_at_its_place_in_the_theme(capsys, t
         f"{path}:5:7: organisation.address.1: the font Noto Sans has no glyph for U+E000 unnamed "
         "character ('\\ue000'); it would print as a box. Remove or replace the character, or install a font that has it"
     )
+
+
+def test_the_spec_names_its_theme_and_the_command_line_wins(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    shutil.copytree(NORTHBRIDGE, tmp_path / "look")
+    spec = tmp_path / "appeal.yaml"
+    spec.write_text(EXAMPLE.read_text(encoding="utf-8") + "theme: look/theme.yaml\n", encoding="utf-8")
+    code, _, err = run(capsys, "build", str(spec), "--format", "pdf", "-o", str(tmp_path / "a"))
+    assert code == 0, err
+    page = PdfReader(tmp_path / "a" / "fld-kh-cchr-2017.en.pdf").pages[0]
+    assert (float(page.mediabox.width), float(page.mediabox.height)) == (612, 792)
+    assert "Northbridge Rights Watch" in page.extract_text()
+    a4 = _theme(tmp_path / "a4", "page_size: A4\n")
+    code, _, err = run(capsys, "build", str(spec), "--theme", str(a4), "--format", "pdf", "-o", str(tmp_path / "b"))
+    assert code == 0, err
+    page = PdfReader(tmp_path / "b" / "fld-kh-cchr-2017.en.pdf").pages[0]
+    assert round(float(page.mediabox.width)) == 595 and "Northbridge" not in page.extract_text()
+    code, out, _ = run(capsys, "check", str(spec))
+    assert code == 0 and "OK" in out

@@ -50,13 +50,17 @@ def literal(text: str) -> str:
 
 def apply_theme(document: Any, theme: Theme, letter: Letter) -> None:
     """Write *theme* into *document* (python-docx), for letters in *letter*'s language."""
-    from docx.shared import Pt
+    from docx.shared import Twips
+
+    def twips(points: float) -> Twips:
+        # Word's unit, rounded as Word rounds: A4 is 11906 x 16838, 20 mm is 1134.
+        return Twips(round(points * 20))
 
     for section in document.sections:
-        section.page_width, section.page_height = Pt(theme.page_size[0]), Pt(theme.page_size[1])
+        section.page_width, section.page_height = twips(theme.page_size[0]), twips(theme.page_size[1])
         top, right, bottom, left = theme.margins
-        section.top_margin, section.right_margin = Pt(top), Pt(right)
-        section.bottom_margin, section.left_margin = Pt(bottom), Pt(left)
+        section.top_margin, section.right_margin = twips(top), twips(right)
+        section.bottom_margin, section.left_margin = twips(bottom), twips(left)
     if theme.accent != DEFAULT_ACCENT:
         _accent(document.styles.element, theme.accent)
     section = document.sections[0]

@@ -205,3 +205,14 @@ def test_the_inspection_still_refuses_the_logo_as_an_external_link() -> None:
             z.writestr(n, v)
     with pytest.raises(TemplateError, match="makes Word fetch an external file"):
         ooxml.check_package(buf.getvalue(), "letter.docx")
+
+
+def test_a_theme_that_says_only_a4_changes_nothing(tmp_path: Path) -> None:
+    from appeal_gen.spec import load_spec
+
+    theme = tmp_path / "theme.yaml"
+    theme.write_text("page_size: A4\nmargins: {top: 20mm, right: 20mm, bottom: 22mm, left: 20mm}\n", encoding="utf-8")
+    letter = build_letter(load_spec(str(EXAMPLE)), LocaleInfo("fr"))
+    for fmt in ("pdf", "docx"):
+        themed = registry.renderer(fmt)(registry.RenderRequest(letter, theme=load_theme(theme)))
+        assert themed == registry.renderer(fmt)(registry.RenderRequest(letter)), fmt
