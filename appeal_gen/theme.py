@@ -69,6 +69,11 @@ _MARGIN_KEYS = ("top", "right", "bottom", "left")
 _LOGO_KEYS = ("file", "alt", "width")
 _ORG_KEYS = ("name", "address", "contacts")
 
+#: The YAML tags a theme's values may have: plain scalars.
+_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool"))
+
+_STANDARD_TAGS = _SCALAR_TAGS | {f"tag:yaml.org,2002:{t}" for t in ("null", "timestamp", "seq", "map")}
+
 #: A text in several languages: ((language, text), ...), in the file's order.
 Texts = tuple[tuple[str, str], ...]
 #: Lines in several languages: ((language, (line, ...)), ...).
@@ -244,12 +249,14 @@ class _Reader:
         return out
 
     def scalar(self, node: yaml.Node, where: str) -> str | None:
-        if not isinstance(node, yaml.ScalarNode) or node.tag not in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int"):
-            if isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:null":
-                return str(node.value)
+        """A scalar's text as written (``2cm``, ``#1F4E79``, ``yes``); a list, mapping or empty value is an error."""
+        if isinstance(node, yaml.ScalarNode) and node.tag in _SCALAR_TAGS:
+            return str(node.value)
+        if node.tag in _STANDARD_TAGS:
             self.error(node, where, "expected a text")
-            return None
-        return str(node.value)
+        else:  # never constructed, only refused, like a spec's
+            self.error(node, where, f"the YAML tag {node.tag} is not allowed in a theme")
+        return None
 
     def text(self, node: yaml.Node, where: str) -> str | None:
         value = self.scalar(node, where)

@@ -68,6 +68,11 @@ def test_the_example_theme_reads_as_written() -> None:
         ),
         ("margin: 2cm\n", "1:1: margin: unknown key; did you mean 'margins'?"),
         (
+            "accent_color: !!python/name:os.system\n",
+            "1:15: accent_color: the YAML tag tag:yaml.org,2002:python/name:os.system is not allowed in a theme",
+        ),
+        ("footer: [a, b]\n", "1:9: footer: expected a text"),
+        (
             "logo:\n  file: logo.png\n",
             "2:3: logo: needs 'alt': the logo's text for screen readers (the organisation's name)",
         ),
