@@ -14,7 +14,7 @@ from pathlib import Path
 from .document import build_letter
 from .errors import InputError, UsageError
 from .locale import LocaleInfo, canonical_language
-from .output import safe_path, write_all
+from .output import make_outdir, safe_path, write_all
 from .render import registry
 from .render.stationery import Stationery, load_stationery
 from .spec import Spec
@@ -159,6 +159,7 @@ def build(
                 theme=look,
                 stationery=paper,
             )
+    make_outdir(outdir)
     write_all(files)
     result.files = list(files)
     result.notes = [w.format() for w in validation.warnings]
