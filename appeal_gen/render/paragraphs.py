@@ -20,6 +20,9 @@ from .linebreak import BREAK_SPACE, paragraph_markup, text_width
 from .pdffonts import register
 from .pdfstyles import ACCENT, paragraph_styles, style_metrics
 
+#: The colour of a link tag as ``pdffonts.markup`` writes it.
+_LINK_COLOUR = re.compile(rf'(<a href="[^"]*") color="{ACCENT}">')
+
 
 class Writer:
     """Turns letter paragraphs into reportlab flowables for one language."""
@@ -38,7 +41,12 @@ class Writer:
         self._suffix = "" if accent == ACCENT else f"@{accent}"
 
     def markup(self, para: Para, style_name: str, width: float | None = None) -> str:
-        return paragraph_markup(self.base, self.rtl, para, style_name, width or self.width)
+        text = paragraph_markup(self.base, self.rtl, para, style_name, width or self.width)
+        if self._suffix and "<a " in text:
+            # A theme's accent for links too. Only the link tags pdffonts writes can match:
+            # every text is escaped there, so "<a " never comes from a spec.
+            text = _LINK_COLOUR.sub(rf'\1 color="{self.accent}">', text)
+        return text
 
     def para(self, para: Para, style: str, width: float | None = None) -> Any:
         flow = self.paragraph(self.markup(para, style, width), style)

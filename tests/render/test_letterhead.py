@@ -216,3 +216,13 @@ def test_a_theme_that_says_only_a4_changes_nothing(tmp_path: Path) -> None:
     for fmt in ("pdf", "docx"):
         themed = registry.renderer(fmt)(registry.RenderRequest(letter, theme=load_theme(theme)))
         assert themed == registry.renderer(fmt)(registry.RenderRequest(letter)), fmt
+
+
+def test_every_accent_of_the_pdf_is_the_themes_links_included() -> None:
+    from pypdf import PdfReader
+
+    data = _render("pdf", "en")
+    content = b"".join(page.get_contents().get_data() for page in PdfReader(io.BytesIO(data)).pages)
+    red, navy = b".701961 .070588 .105882", b".121569 .305882 .47451"  # #B3121B, #1F4E79
+    assert content.count(navy) > 5
+    assert red not in content
