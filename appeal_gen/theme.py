@@ -51,9 +51,10 @@ DEFAULT_LOGO_WIDTH = 40 * MM
 #: The room the text must keep on a page (a letter's two-column head and its demands need it).
 MIN_TEXT_WIDTH = 100 * MM
 MIN_TEXT_HEIGHT = 120 * MM
-#: The footer's reference and page number sit under the bottom margin: it must leave them room.
+#: The footer's reference and page number sit under the bottom margin: it must leave them room,
+#: and with a footer line, 5 mm of paper below it (the strip most printers cannot print on).
 MIN_BOTTOM = 15 * MM
-MIN_BOTTOM_WITH_FOOTER = 20 * MM
+MIN_BOTTOM_WITH_FOOTER = 22 * MM
 MAX_PAGE = 1200 * MM
 #: Limits on a theme's text: a letterhead is a few short lines.
 MAX_LINES = 8
