@@ -26,6 +26,8 @@ from .output import UnsafeOutputError, check_component
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 #: Pixels (width x height) a logo may have: 4,000 x 4,000 prints sharp at 300 dpi 33 cm wide.
 MAX_IMAGE_PIXELS = 16_000_000
+#: The resolution a logo is kept at, at its printed width: what a laser printer prints.
+PRINT_DPI = 300
 #: The formats accepted, by Pillow's name: what Word and every PDF viewer draw.
 FORMATS = ("PNG", "JPEG")
 
@@ -83,8 +85,13 @@ def confined(root: Path, relative: str, where: str = "the theme's folder") -> Pa
     return Path(path)
 
 
-def load_image(path: Path) -> Image:
-    """The image at *path* (already confined), checked against the limits, decoded and re-encoded."""
+def load_image(path: Path, max_width: int | None = None) -> Image:
+    """The image at *path* (already confined), checked against the limits, decoded and re-encoded.
+
+    *max_width*: pixels across it needs at most (300 dpi at its printed
+    width); a larger image is scaled down, so that every letter of a batch
+    does not carry pixels no printer can show.
+    """
     from PIL import Image as PILImage
 
     try:
@@ -106,6 +113,10 @@ def load_image(path: Path) -> Image:
             img.load()
             mode = "RGBA" if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info else "RGB"
             clean = img.convert(mode)
+            if max_width is not None and width > max_width:
+                clean = clean.resize(
+                    (max_width, max(1, round(height * max_width / width))), PILImage.Resampling.LANCZOS
+                )
     except ImageError:
         raise
     except PILImage.UnidentifiedImageError:
@@ -115,7 +126,7 @@ def load_image(path: Path) -> Image:
     out = io.BytesIO()
     # A new image has no info: no EXIF, ICC profile or text chunks are written.
     PILImage.frombytes(clean.mode, clean.size, clean.tobytes()).save(out, "PNG", compress_level=9)
-    return Image(out.getvalue(), width, height)
+    return Image(out.getvalue(), clean.width, clean.height)
 
 
 def _no_follow(path: str, flags: int) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ import yaml
 
 from . import _yaml
 from .errors import SpecError, SpecErrors
-from .images import Image, ImageError, confined, load_image
+from .images import PRINT_DPI, Image, ImageError, confined, load_image
 
 if TYPE_CHECKING:
     from .spec import Spec
@@ -48,6 +49,7 @@ DEFAULT_PAGE = PAPER["a4"]
 DEFAULT_MARGINS = (20 * MM, 20 * MM, 22 * MM, 20 * MM)  # top, right, bottom, left
 DEFAULT_ACCENT = "#B3121B"
 DEFAULT_LOGO_WIDTH = 40 * MM
+MAX_LOGO_WIDTH = 120 * MM
 #: The room the text must keep on a page (a letter's two-column head and its demands need it).
 MIN_TEXT_WIDTH = 100 * MM
 MIN_TEXT_HEIGHT = 120 * MM
@@ -406,14 +408,15 @@ class _ThemeReader(_Reader):
         file_node = given["file"]
         name = self.scalar(file_node, "logo.file")
         width = self.length(given["width"], "logo.width") if "width" in given else DEFAULT_LOGO_WIDTH
-        if width is not None and not (5 * MM <= width <= 120 * MM):
+        if width is not None and not (5 * MM <= width <= MAX_LOGO_WIDTH):
             self.error(given["width"], "logo.width", "must be between 5mm and 120mm")
             width = None
         alt = self.per_language(given["alt"], "logo.alt", "text") if "alt" in given else ()
         if name is None:
             return None
         try:
-            image = load_image(confined(self.folder, name.strip()))
+            dots = math.ceil((width or MAX_LOGO_WIDTH) / 72 * PRINT_DPI)
+            image = load_image(confined(self.folder, name.strip()), max_width=dots)
         except ImageError as exc:
             self.error(file_node, "logo.file", exc.message)
             return None
