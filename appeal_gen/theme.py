@@ -112,6 +112,8 @@ def field_of(name: str, values: tuple[tuple[str, object], ...], lang: str) -> st
 
 @dataclass(frozen=True)
 class Logo:
+    """The theme's logo: its re-encoded pixels, what it shows (per language), how wide it is printed."""
+
     image: Image
     #: Alternative text per language (read aloud by screen readers; Word's "Alt Text").
     alt: Texts
