@@ -199,3 +199,15 @@ def test_the_spec_names_its_theme_and_the_command_line_wins(capsys, tmp_path: Pa
     assert round(float(page.mediabox.width)) == 595 and "Northbridge" not in page.extract_text()
     code, out, _ = run(capsys, "check", str(spec))
     assert code == 0 and "OK" in out
+
+
+def test_batch_checks_the_theme_before_any_letter(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = _theme(tmp_path / "theme", "accent_color: '#12345'\n")
+    recipients = ROOT / "examples" / "cchr-2017" / "recipients.csv"
+    out = tmp_path / "out"
+    code, stdout, err = run(
+        capsys, "batch", str(EXAMPLE), "--recipients", str(recipients), "--theme", str(path), "-o", str(out)
+    )
+    assert (code, stdout) == (2, "")
+    assert err.strip() == f"{path}:1:15: accent_color: '#12345' is not a colour; write it as #RRGGBB, e.g. #1F4E79"
+    assert not out.exists()
