@@ -235,11 +235,17 @@ class CompiledTemplate:
                 self.body = self.context.compile(self.source(tpl.patch_xml(tpl.get_xml())))
                 #: Header and footer parts: (part, encoding, compiled template).
                 self.headers: list[tuple[Any, str, Any]] = []
+                #: Headers and footers that read no variable (a theme's letterhead), by part:
+                #: their finished text once rendered, the same for every letter.
+                self.constant: dict[int, str | None] = {}
                 for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
                     for _key, part in tpl.get_headers_footers(uri):
                         xml = tpl.get_part_xml(part)
                         encoding = tpl.get_headers_footers_encoding(xml)
-                        self.headers.append((part, encoding, self.context.compile(self.source(tpl.patch_xml(xml)))))
+                        source = self.source(tpl.patch_xml(xml))
+                        self.headers.append((part, encoding, self.context.compile(source)))
+                        if _constant(source, self.context):
+                            self.constant[id(part)] = None
             parts = list(package.iter_parts())
             footnotes = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
             if any(p.content_type == footnotes for p in parts):
@@ -370,7 +376,9 @@ class CompiledTemplate:
                     # language's, which is this object's).
                     headers: dict[int, tuple[tuple[object, ...], Deflated | None, Any]] = {}
                     for part, encoding, t in self.headers:
-                        xml = self._finish(t.render(ctx))
+                        xml = self.constant.get(id(part)) or self._finish(t.render(ctx))
+                        if id(part) in self.constant:
+                            self.constant[id(part)] = xml
                         key: tuple[object, ...] = (str(part.partname), xml)
                         done = finished.get(key)
                         headers[id(part)] = (key, done, None if done else parse_xml(xml.encode(encoding)))
@@ -423,6 +431,21 @@ class CompiledTemplate:
             # Hyperlinks this letter added to the document's relationships.
             for rid in [r for r in rels if r not in known]:
                 del rels[rid]
+
+
+def _constant(source: str, context: DocxContext) -> bool:
+    """Whether a part's Jinja *source* is only text and constants (``{{ 'a literal' }}``, as a theme's
+    letterhead is written: render/docxtheme.py), so that every letter renders it to the same text.
+
+    Nothing else counts: no variable, no filter (``random``), no call, no block.
+    """
+    from jinja2 import nodes
+
+    body = context.environment().parse(source).body
+    return all(
+        isinstance(node, nodes.Output) and all(isinstance(c, (nodes.TemplateData, nodes.Const)) for c in node.nodes)
+        for node in body
+    )
 
 
 def compiled_template(
