@@ -68,6 +68,7 @@ def render(
     warnings: list[str] | None = None,
     theme: Theme | None = None,
     stationery: Stationery | None = None,
+    pdf_standard: str | None = None,
 ) -> bytes:
     """One document as bytes: the pure core of every build and batch."""
     try:
@@ -80,6 +81,7 @@ def render(
             warnings=warnings,
             theme=theme,
             stationery=stationery,
+            pdf_standard=pdf_standard,
         )
     except InputError as exc:
         # Renderers know the field; the spec knows where that field is written.
@@ -99,13 +101,20 @@ def _render(
     warnings: list[str] | None,
     theme: Theme | None = None,
     stationery: Stationery | None = None,
+    pdf_standard: str | None = None,
 ) -> bytes:
     loc = LocaleInfo(lang)
     letter = build_letter(spec, loc, allow_fallback=allow_fallback)
     if warnings is not None:
         warnings.extend(f"{lang}: {w}" for w in letter.warnings)
     request = registry.RenderRequest(
-        letter, date=spec.date, template=template, gettext=loc._, theme=theme, stationery=stationery
+        letter,
+        date=spec.date,
+        template=template,
+        gettext=loc._,
+        theme=theme,
+        stationery=stationery,
+        pdf_standard=pdf_standard,
     )
     return registry.renderer(fmt)(request)
 
@@ -121,6 +130,7 @@ def build(
     allow_stale: bool = False,
     theme: Path | None = None,
     stationery: str | None = None,
+    pdf_standard: str | None = None,
 ) -> BuildResult:
     """Check, render every language and format, then write them all or nothing.
 
@@ -158,6 +168,7 @@ def build(
                 warnings=result.warnings,
                 theme=look,
                 stationery=paper,
+                pdf_standard=pdf_standard,
             )
     make_outdir(outdir)
     write_all(files)

@@ -80,7 +80,13 @@ class LetterRenderer:
             render = self._renderers[fmt] = registry.batch_renderer(fmt)
         template = Path(self.options.template) if self.options.template else None
         request = registry.RenderRequest(
-            letter, date=self.spec.date, template=template, gettext=loc._, theme=self.theme, stationery=self.stationery
+            letter,
+            date=self.spec.date,
+            template=template,
+            gettext=loc._,
+            theme=self.theme,
+            stationery=self.stationery,
+            pdf_standard=self.options.pdf_standard,
         )
         return render(request)
 

@@ -22,6 +22,7 @@ The renderer is split along its seams; this module is its entry point:
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 from typing import TYPE_CHECKING
 
@@ -109,13 +110,21 @@ def glyph_problems(letter: Letter) -> list[MissingGlyphError]:
 
 def render_request(request: RenderRequest) -> bytes:
     """The PDF format's entry in ``render.registry``."""
-    if request.theme is None and request.stationery is None:
-        return render_pdf(request.letter)
-    return render_pdf(request.letter, options_for(request.theme, request.letter.lang, request.stationery))
+    options = options_for(
+        request.theme, request.letter.lang, request.stationery, date=request.date, standard=request.pdf_standard
+    )
+    return render_pdf(request.letter, options)
 
 
 @functools.lru_cache(maxsize=64)
-def options_for(theme: Theme | None, lang: str, stationery: Stationery | None = None) -> PdfOptions:
+def options_for(
+    theme: Theme | None,
+    lang: str,
+    stationery: Stationery | None = None,
+    *,
+    date: _dt.date | None = None,
+    standard: str | None = None,
+) -> PdfOptions:
     """*theme*'s page and look for letters in *lang*, on *stationery*: one object per theme and language.
 
     The same object for every letter of a batch, so a language's shared
@@ -123,7 +132,7 @@ def options_for(theme: Theme | None, lang: str, stationery: Stationery | None = 
     Stationery must be the letters' paper size (``StationeryError``).
     """
     if theme is None:
-        options = PdfOptions(stationery=stationery)
+        options = PdfOptions(stationery=stationery, date=date, standard=standard)
     else:
         options = PdfOptions(
             page_size=theme.page_size,
@@ -131,6 +140,8 @@ def options_for(theme: Theme | None, lang: str, stationery: Stationery | None = 
             accent=theme.accent,
             letterhead=Letterhead(theme, lang) if theme.has_letterhead or theme.footer else None,
             stationery=stationery,
+            date=date,
+            standard=standard,
         )
     if stationery is not None:
         stationery.check_size(options.page_size)

@@ -37,9 +37,14 @@ class RenderRequest:
     theme: Theme | None = None
     #: Pre-printed stationery the PDF's pages are drawn over (render/stationery.py); None: none.
     stationery: Stationery | None = None
+    #: The PDF standard asked for (``--pdf-standard``: "pdfa-2b"), or None.
+    pdf_standard: str | None = None
 
 
 Renderer = Callable[[RenderRequest], bytes]
+
+#: The standards ``--pdf-standard`` accepts (render/pdfa.py makes them).
+PDF_STANDARDS = ("pdfa-2b",)
 
 #: Format -> its renderer, in the order builds make them and ``--format`` lists them.
 _BUILTIN: dict[str, str] = {

@@ -127,7 +127,8 @@ def paint(canvas: Any, paper: Paper) -> None:
     doc = canvas._doc
     if not doc.hasForm(name):
         doc.addForm(name, _form(paper, doc))
-    canvas._code.insert(0, f"q /{doc.getXObjectName(name)} Do Q")
+    # An artifact in a tagged PDF (render/pdftags.py): the paper is not part of the letter's text.
+    canvas._code.insert(0, f"/Artifact BMC q /{doc.getXObjectName(name)} Do Q EMC")
     canvas._formsinuse.append(name)
 
 
