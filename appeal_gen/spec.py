@@ -175,6 +175,8 @@ class Spec:
     deadline: _dt.date | None = None
     links: tuple[Link, ...] = ()
     languages: tuple[str, ...] = ()
+    #: The theme file the spec names (``theme:``), relative to the spec's folder; ``--theme`` wins.
+    theme: str | None = None
     #: language -> how it is written (conventions.Conventions): regional dates, typography, country forms
     conventions: dict[str, Any] = field(default_factory=dict, repr=False)
     texts: tuple[Text, ...] = field(default=(), repr=False)
@@ -327,6 +329,8 @@ _SCHEMA: dict[str, _Field] = {
     "links": _list(_obj({"title": _Field("text", required=True), "url": _Field("url", required=True)})),
     # How each language is written: regional dates, typography, country forms (locale.py).
     "conventions": _Field("conventions"),
+    # The organisation's look: a theme.yaml, relative to the spec (theme.py, docs/theme.md).
+    "theme": _Field("str"),
     # Written by appeal-gen (translate import/accept): see staleness.py.
     "translated_from": _Field("records"),
 }
@@ -800,6 +804,7 @@ def _build(d: dict[str, Any], path: str, texts: list[Text], warnings: list[str])
         deadline=d.get("deadline"),
         links=tuple(Link(title=ln["title"], url=ln["url"]) for ln in d.get("links") or ()),
         conventions=d.get("conventions") or {},
+        theme=d.get("theme"),
         texts=tuple(texts),
         warnings=tuple(warnings),
         translated_from=d.get("translated_from") or {},
