@@ -42,6 +42,10 @@ COLUMNS = (
     "salutation",
     "signatory_name",
     "signatory_city",
+    # Issue 14 (letters.py, addressing.py): the kind of letter, and the addressee's gender and rank.
+    "letter",
+    "gender",
+    "rank",
 )
 #: ``address_1``, ``address_2`` ...: one address line each, in number order.
 ADDRESS_N = re.compile(r"^address_(\d{1,2})$")
@@ -110,6 +114,9 @@ class Row:
             salutation=one["salutation"],
             signatory_name=one["signatory_name"],
             signatory_city=one["signatory_city"],
+            kind=one["letter"].lower().replace("organization", "organisation"),
+            gender=one["gender"],
+            rank=one["rank"],
             extra=extra,
         )
 

@@ -233,7 +233,8 @@ def run_batch(label: str, lst: Path, n: int, jobs: int, formats: str, workdir: P
 def _letters(n_per_lang: int, first: int = 0) -> list[object]:
     """Letters as the batch's list has them; *first* numbers them, so each pass has letters of its own."""
     from appeal_gen import build_letter, load_spec
-    from appeal_gen.document import Correspondent, personalise
+    from appeal_gen.document import Correspondent
+    from appeal_gen.letters import personalise
     from appeal_gen.locale import LocaleInfo
 
     spec = load_spec(str(SPEC))

@@ -258,6 +258,9 @@ class _Run:
         res = self.result
         res.rows += 1
         notes = self.planner.stale_notes
+        note = self.planner.notes.pop(row.line, "")
+        if note:  # the language a letter is written in, when not the row's own: never silent
+            self.say(shown(f"note: {self.lst.path}:{row.line}: {note}"))
         record = {
             "line": row.line,
             "id": row.get("id"),
@@ -265,7 +268,7 @@ class _Run:
             # As the row asked for it, also when the row failed before rendering.
             "language": out.lang or row.get("language"),
             "status": "ok",
-            "message": "; ".join([*row.warnings, *([notes[out.lang]] if out.lang in notes else [])]),
+            "message": "; ".join(filter(None, (*row.warnings, note, notes.get(out.lang)))),
             "files": {},
         }
         for w in out.warnings:

@@ -34,6 +34,9 @@ ADDRESS_LINES = 8
 SALUTATION_LINES = 2
 #: Lines under the closing ("Yours sincerely,"): the signatory's name, city and one more.
 SIGNATURE_LINES = 3
+#: Lines of the closing formula: two, for French's "Je vous prie d’agréer, Madame
+#: l’Ambassadrice, …" and Chinese "此致" / "敬礼！" (letters.py, addressing.py).
+CLOSING_LINES = 2
 
 
 @functools.lru_cache(maxsize=1)
@@ -99,7 +102,8 @@ def render_document(
     # width reportlab will give them: the frame's, less its 6 pt paddings.
     w = Writer(letter, width - 2 * FRAME_PADDING, context)
     rooms = _rooms(w, slots) if slots is not None else None
-    story: list[Any] = [_head(w, width)]
+    # A supporter's letter is a private person's: no letterhead (letters.py).
+    story: list[Any] = [] if letter.kind == "supporter" else [_head(w, width)]
     if rooms:
         story.append(rooms["address"])
     story += _opening(w)
@@ -170,7 +174,10 @@ def _rooms(w: Writer, slots: dict[str, tuple[float, float]]) -> dict[str, Any]:
         ),
         "closing": slot(
             "closing",
-            st["closing"].leading + st["closing"].spaceAfter + SIGNATURE_LINES * st["address"].leading,
+            CLOSING_LINES * st["closing"].leading
+            + st["closing"].spaceBefore
+            + 2 * st["closing"].spaceAfter
+            + SIGNATURE_LINES * st["address"].leading,
             st["closing"].spaceBefore,
             0,
             slots,
@@ -179,9 +186,11 @@ def _rooms(w: Writer, slots: dict[str, tuple[float, float]]) -> dict[str, Any]:
 
 
 def _opening(w: Writer) -> list[Any]:
-    """Dateline, title and status."""
+    """Dateline, title (a letter's subject line) and status (the appeal's only)."""
     letter = w.letter
-    return [w.text(letter.dateline, "dateline", "date"), w.para(letter.title, "title"), w.para(letter.status, "status")]
+    title = w.para(letter.title, "title" if letter.kind == "appeal" else "subject")
+    status = [w.para(letter.status, "status")] if letter.status else []
+    return [w.text(letter.dateline, "dateline", "date"), title, *status]
 
 
 def _body(w: Writer, width: float) -> list[Any]:
@@ -189,7 +198,7 @@ def _body(w: Writer, width: float) -> list[Any]:
     from reportlab.platypus import Table
 
     letter, P, T = w.letter, w.para, w.text  # noqa: N806
-    story: list[Any] = []
+    story: list[Any] = [P(p, "body") for p in letter.opening]
     for section in letter.sections:
         heading = P(section.heading, "h2" if section.subheading else "h1")
         paras = [P(p, "body") for p in section.paras]
@@ -227,6 +236,7 @@ def _body(w: Writer, width: float) -> list[Any]:
     if letter.demands:
         # "We urge the authorities:" never ends a page without its first demand.
         story.insert(story.index(urge), keep_with_lines(urge, story[story.index(urge) + 1], w.width))
+    story.extend(P(p, "body") for p in letter.after_demands)
     return story
 
 
