@@ -10,6 +10,7 @@ and close as a secretary of each language would (addressing.py).
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 import unicodedata
@@ -24,7 +25,7 @@ from appeal_gen.locale import LocaleInfo
 from appeal_gen.render.docx import render_docx
 from appeal_gen.render.pdf import render_pdf
 
-from .conftest import docx_paragraphs, pdf_text, squash
+from .conftest import EXAMPLE, docx_paragraphs, pdf_text, run, squash
 
 LANGS = ("en", "fr", "es", "ru", "ar", "km", "zh")
 
@@ -193,3 +194,48 @@ def test_no_letter_ends_with_a_page_of_only_its_signature(example_spec, lang, wh
     rcpt = letter.recipient
     # Besides the closing, the signature and the footer, lines of the letter's body.
     assert len(last) > len(rcpt.closing) + len(rcpt.signatory) + 1 + 2, last
+
+
+UA = EXAMPLE.parent.parent / "ua-model-letter"
+
+
+def test_the_model_letter_example_makes_one_page_letters_in_every_language(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """examples/ua-model-letter: the spec's model letter, each supporter in their language (pt_BR down the chain)."""
+    from appeal_gen.spec import load_spec
+
+    spec = load_spec(str(UA / "appeal.yaml"))
+    out = tmp_path / "out"
+    argv = ("batch", str(UA / "appeal.yaml"), "--recipients", str(UA / "supporters.csv"), "-o", str(out), "--jobs", "1")
+    code, _, err = run(capsys, *argv, "--quiet")
+    assert code == 0, err
+    rows = {r["id"]: r for r in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["rows"]}
+    assert rows["s-008"]["language"] == "es"  # pt_BR -> pt -> the minister's preferred language
+    assert "fallback chain: pt_BR → pt → es → en" in rows["s-008"]["message"]
+    for r in rows.values():
+        lang = r["language"]
+        assert len(PdfReader(str(out / r["files"]["pdf"]["path"])).pages) == 1
+        text = "\n".join(t for _, t in docx_paragraphs((out / r["files"]["docx"]["path"]).read_bytes()))
+        model = spec.letter
+        assert model is not None
+        at = 0
+        for field in (model.opening, model.body, model.closing):
+            at = text.index(field.get(lang)[:12], at)
+        assert spec.concern.get(lang)[:12] not in text  # the organisation's voice stays out
+    fr = "\n".join(t for _, t in docx_paragraphs((out / rows["emb-fr"]["files"]["docx"]["path"]).read_bytes()))
+    assert "Madame l’Ambassadrice," in fr
+    assert "Je vous prie d’agréer, Madame l’Ambassadrice, l’expression de ma très haute considération." in fr
+
+
+def test_the_model_letter_is_translated_like_every_text_field(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``letter:`` goes through translate export, with its staleness record (check offers it again)."""
+    spec = tmp_path / "appeal.yaml"
+    shutil.copyfile(UA / "appeal.yaml", spec)
+    assert run(capsys, "translate", "export", str(spec), "--lang", "de")[0] == 0
+    po = (tmp_path / "appeal.de.po").read_text(encoding="utf-8")
+    for field in ("letter.opening", "letter.body", "letter.closing"):
+        assert f'msgctxt "{field}"' in po
+    changed = spec.read_text(encoding="utf-8").replace("I look forward to your reply.", "I await your reply.")
+    spec.write_text(changed, encoding="utf-8")
+    code, _, err = run(capsys, "check", str(spec))
+    assert code == 2
+    assert "letter.closing: the en text changed since the fr translation was made" in err
