@@ -325,15 +325,11 @@ def addressee_of(r: Resolver, a: Authority, path: str) -> Addressee:
     if a.phone:
         contact.append(plain(loc._("Phone: {number}", number=a.phone), f"{path}.phone"))
     if a.preferred_language:
+        language = loc.language_name(a.preferred_language)
         # TRANSLATORS: under an official's address in the appeal, as Amnesty's
         # Urgent Actions print it; {language} is the language's name.
-        language = loc.language_name(a.preferred_language)
-        contact.append(
-            plain(
-                loc._("Preferred language to address target: {language}", language=language),
-                f"{path}.preferred_language",
-            )
-        )
+        preferred = loc._("Preferred language to address target: {language}", language=language)
+        contact.append(plain(preferred, f"{path}.preferred_language"))
     salutation = None
     if a.salutation:
         salutation = plain(loc._("Salutation: {salutation}", salutation=r.s(a.salutation)), f"{path}.salutation")
