@@ -324,12 +324,11 @@ def build(out: Path) -> None:
 
     header = sec.header.paragraphs[0]
     header.style = doc.styles["Header"]
-    for text in ("{%r if letterhead %}", "{{ issuer_names }} · {{ label_urgent }}", "{%r endif %}"):
-        header.add_run(text)
+    # One run, as before supporters' letters (which have no letterhead): the appeal's bytes stay the same.
+    header.text = "{% if letterhead %}{{ issuer_names }} · {{ label_urgent }}{% endif %}"
     footer = sec.footer.paragraphs[0]
     footer.style = doc.styles["Footer"]
-    for text in ("{%r if reference %}", "{{ reference }} · ", "{%r endif %}", "{{ page_before }}"):
-        footer.add_run(text)
+    footer.add_run("{% if reference %}{{ reference }} · {% endif %}{{ page_before }}")
     _field(footer, " PAGE ")
     # A language may put nothing between or after the numbers: no empty run then.
     for text in ("{%r if page_middle %}", "{{ page_middle }}", "{%r endif %}"):

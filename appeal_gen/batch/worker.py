@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..document import Letter, build_letter
 from ..errors import AppealGenError
-from ..letters import kind_letter, personalise
+from ..letters import choose_kind, kind_letter, personalise
 from ..locale import LocaleInfo
 from ..render import registry
 from ..spec import Spec
@@ -54,7 +54,9 @@ class LetterRenderer:
         out = Outcome(task.line, task.stem, task.lang, fingerprint=task.fingerprint)
         try:
             who = task.who
-            loc, shared = self.shared(task.lang, who.kind or "organisation", not who.has_addressee)
+            # Planning decided the kind (batch/planning.py); a task made elsewhere gets the same rule.
+            kind = choose_kind(who, self.options.letter_kind)
+            loc, shared = self.shared(task.lang, kind, not who.has_addressee)
             letter = personalise(shared, self.spec, loc, who)
             out.warnings = list(letter.warnings)
             for fmt in self.options.formats:
