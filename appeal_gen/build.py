@@ -14,7 +14,7 @@ from pathlib import Path
 from .document import build_letter
 from .errors import InputError, UsageError
 from .locale import LocaleInfo, canonical_language
-from .output import safe_path, write_all
+from .output import make_outdir, safe_path, write_all
 from .render import registry
 from .spec import Spec
 from .validate import Report, validate
@@ -126,6 +126,7 @@ def build(
             files[path] = render(
                 spec, lang, fmt, allow_fallback=allow_fallback, template=template, warnings=result.warnings
             )
+    make_outdir(outdir)
     write_all(files)
     result.files = list(files)
     result.notes = [w.format() for w in validation.warnings]

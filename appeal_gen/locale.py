@@ -34,6 +34,10 @@ _LANGUAGE_CELL = re.compile(r"[A-Za-z]{2,8}(?:[_-][A-Za-z0-9]{1,8}){0,3}")
 LANGUAGE_TOKEN = re.compile(r"[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?")
 
 
+#: Primary subtags that name no language (BCP 47's "undetermined", CLDR's root locale).
+_NO_LANGUAGE = frozenset({"und", "root"})
+
+
 def canonical_language(value: str) -> str | None:
     """The canonical locale identifier a language cell names (``EN-us`` -> ``en_US``), or None.
 
@@ -45,11 +49,18 @@ def canonical_language(value: str) -> str | None:
     'fr_FR'
     >>> canonical_language("en@../../x") is None
     True
+
+    ``und`` ("undetermined") and ``root`` name no language: babel would guess
+    one from likely subtags (``und`` -> ``en_US``, ``und-KH`` -> ``km_KH``),
+    and a letter must not be written in a guess.
+
+    >>> canonical_language("und-KH") is None
+    True
     """
     from babel import Locale, UnknownLocaleError
 
     text = value.strip()
-    if not _LANGUAGE_CELL.fullmatch(text):
+    if not _LANGUAGE_CELL.fullmatch(text) or re.split(r"[-_]", text, maxsplit=1)[0].lower() in _NO_LANGUAGE:
         return None
     try:
         token = str(Locale.parse(text.replace("-", "_")))

@@ -94,6 +94,9 @@ def safe_path(outdir: Path | str, *components: str, make_folders: bool = True) -
         path = os.path.join(path, name)
         try:
             mode = os.lstat(path).st_mode
+        except NotADirectoryError:
+            # OUTDIR itself (or a folder above it) is a file: no part below it can exist.
+            raise _not_a_folder(base) from None
         except FileNotFoundError:
             if i < last and make_folders:
                 try:
@@ -112,6 +115,41 @@ def safe_path(outdir: Path | str, *components: str, make_folders: bool = True) -
         if i < last and not stat.S_ISDIR(mode):
             raise UnsafeOutputError("is not a folder; remove it, or give another -o folder", file=path)
     return Path(path)
+
+
+def make_outdir(outdir: Path | str) -> Path:
+    """OUTDIR, made with its parents if missing: every command that writes calls this first.
+
+    OUTDIR is the user's choice (it may be a link); a file of that name, or a
+    file where one of its parents should be, is a usage error naming it, exit
+    2, rather than a traceback or an OS message blamed on some file inside.
+    """
+    path = os.fspath(outdir)
+    try:
+        os.makedirs(path, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise _not_a_folder(path) from None
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder: {exc.strerror}", file=path) from None
+    if not os.path.isdir(path):  # pragma: no cover - makedirs refuses a file; a race could still leave one
+        raise UnsafeOutputError("is not a folder; give a folder to -o", file=path)
+    return Path(path)
+
+
+def _not_a_folder(path: str) -> UnsafeOutputError:
+    """The error for an OUTDIR that cannot be a folder, naming the file that is in the way."""
+    blocker = path
+    while blocker and not os.path.lexists(blocker):
+        parent = os.path.dirname(blocker)
+        if parent == blocker:
+            break
+        blocker = parent
+    return UnsafeOutputError(
+        f"is a file, not a folder, so {path} cannot be the output folder; give a folder to -o"
+        if blocker != path
+        else "is a file, not a folder; give a folder to -o",
+        file=blocker or path,
+    )
 
 
 def new_file_mode() -> int:

@@ -672,6 +672,9 @@ class _Validator:
         if not _LANG_RE.match(value):
             self.error(node, path, f"'{value}' is not a language code such as en, fr or pt_BR")
             return None
+        if value.split("_")[0] == "und":  # babel would guess a language for it (und -> en_US)
+            self.error(node, path, f"'{value}' means an undetermined language; give a language code such as en or km")
+            return None
         try:
             Locale.parse(value)
         except (UnknownLocaleError, ValueError):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..locale import LANGUAGE_TOKEN
-from ..output import OutputError, UnsafeOutputError, safe_path, write_all
+from ..output import OutputError, UnsafeOutputError, make_outdir, safe_path, write_all
 from .model import COMBINED_DIR, LETTERS_DIR, STATE_DIR, BatchLockedError
 
 JOURNAL = "journal.jsonl"
@@ -54,7 +54,7 @@ class Lock:
 
     def __enter__(self) -> None:
         try:
-            self.outdir.mkdir(parents=True, exist_ok=True)
+            make_outdir(self.outdir)
             fd = open_state(safe_path(self.outdir, STATE_DIR, "lock"), os.O_RDWR | os.O_CREAT)
         except OSError as exc:
             raise OutputError(f"cannot create the output folder: {exc.strerror}", file=str(self.outdir)) from None
