@@ -76,7 +76,7 @@ def test_rows_in_a_language_the_appeal_lacks_are_written_down_the_chain_with_a_n
         f"note: {tmp_path / 'rows.csv'}:{n}: {r['message']}" for n, r in ((2, manifest[0]), (3, manifest[1]))
     ]
     km = [t for _, t in docx_paragraphs((out / "letters" / "sup.km.docx").read_bytes())]
-    assert "ខ្ញុំសូមជំរុញឱ្យលោកអ្នក៖" in km  # the fixed text in the letter's language too
+    assert "ខ្ញុំសូមស្នើដោយទទូចឱ្យ៖" in km  # the fixed text in the letter's language too
 
     code, err, out, manifest = _batch(tmp_path, capsys, rows, "--fallback", "fr")
     assert [r["language"] for r in manifest] == ["fr", "fr"]
