@@ -69,14 +69,18 @@ def kind_letter(letter: Letter, spec: Spec, loc: LocaleInfo, kind: str, *, to_ta
 
 
 def _organisation(letter: Letter, spec: Spec, loc: LocaleInfo) -> Letter:
-    """The appeal as the organisation's letter: the first section's paragraphs open it, without a heading."""
+    """The appeal as the organisation's letter: the first section's paragraphs open it, without a heading.
+
+    The other sections keep their headings, as a letter's bold side
+    headings (the subheading style), not the appeal's coloured web headings.
+    """
     first, *rest = letter.sections
     return replace(
         letter,
         kind="organisation",
         status=None,
         opening=first.paras,
-        sections=rest,
+        sections=[replace(s, subheading=True) for s in rest],
         links=(),
         links_heading=None,
     )
