@@ -107,6 +107,12 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("-o", "--output", metavar="OUTDIR", default="out", help="output folder (default: out)")
     m.add_argument("--jobs", type=int, default=0, metavar="N", help="worker processes (default: one per CPU)")
     m.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="render on a Dask cluster: its scheduler's tcp://HOST:PORT, or local:N for N local worker processes "
+        "(docs/cluster.md; needs appeal-gen[cluster])",
+    )
+    m.add_argument(
         "--format",
         default=",".join(DEFAULT_FORMATS),
         help=f"comma-separated: {', '.join(formats())} (default: {','.join(DEFAULT_FORMATS)})",
@@ -317,6 +323,8 @@ def _translate(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
+    import contextlib
+
     from .batch import BatchOptions, run_batch
     from .build import parse_formats
     from .cli_progress import ProgressListener
@@ -324,6 +332,8 @@ def _batch(args: argparse.Namespace) -> int:
 
     if args.jobs < 0:
         raise UsageError(f"--jobs: expected 1 or more (0 for one per CPU), not {args.jobs}")
+    if args.cluster is not None and args.jobs:
+        raise UsageError("--jobs: not with --cluster (the cluster's workers render the letters)")
     from .mailheaders import check_addr_spec, shown
 
     for option, value in (("--from", args.sender), ("--reply-to", args.reply_to)):
@@ -349,7 +359,13 @@ def _batch(args: argparse.Namespace) -> int:
     )
     listener = ProgressListener(sys.stderr, enabled=not args.quiet)
     try:
-        result = run_batch(args.spec, args.recipients, Path(args.output), options, events=listener)
+        with contextlib.ExitStack() as stack:
+            backend = None
+            if args.cluster is not None:
+                from .batch.cluster import Cluster
+
+                backend = stack.enter_context(Cluster(args.cluster))
+            result = run_batch(args.spec, args.recipients, Path(args.output), options, events=listener, backend=backend)
     finally:
         listener.close()
     for path in (*result.combined.values(), *result.manifest):

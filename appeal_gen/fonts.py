@@ -421,3 +421,34 @@ def _missing(ch: str, font: FontFile, field: str | None) -> MissingGlyphError:
         f"the character, or install a font that has it",
         field=field,
     )
+
+
+@functools.lru_cache(maxsize=4)
+def fingerprint(user_dirs: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Each family appeal-gen may print with -> a digest of the files that would give it, in look-up order.
+
+    Two machines make the same letters only with the same fonts: a batch
+    run on several machines (docs/cluster.md) compares its workers' with
+    its own before it writes their letters. A file counts by its name, size
+    and content (not its folder, which differs between installations); the
+    order counts too, since the first file of a family wins. A family no
+    file gives is "missing".
+    """
+    rows = _inventory(settings.current().font_dirs if user_dirs is None else user_dirs)
+    wanted = [*(f for fams in FAMILIES.values() for f in fams), *(f for fams in BOLD_FAMILIES.values() for f in fams)]
+    found: dict[str, str] = {}
+    for family in dict.fromkeys(wanted):
+        h = hashlib.sha256()
+        files = 0
+        for fam, sty, path, index in rows:
+            if family not in (f.strip() for f in fam.split(",")):
+                continue
+            files += 1
+            try:
+                with open(path, "rb") as fh:
+                    content = hashlib.file_digest(fh, "sha256").hexdigest()
+            except OSError:
+                content = "unreadable"
+            h.update(f"{sty}\0{Path(path).name}\0{index}\0{content}\n".encode())
+        found[family] = h.hexdigest()[:16] if files else "missing"
+    return found

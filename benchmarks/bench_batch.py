@@ -1,6 +1,7 @@
 """How fast `appeal-gen batch` is, against the floor measured in the same run.
 
     python benchmarks/bench_batch.py [--letters 1000] [--jobs 2] [--rss-letters 20000]
+    python benchmarks/bench_batch.py --cluster [--letters 1000] [--repeat 5]
 
 One run measures, on one recipient list of N letters spread evenly over the
 seven languages (officials' and supporters' rows alternating):
@@ -19,6 +20,17 @@ seven languages (officials' and supporters' rows alternating):
 - ``appeal-gen --help``, started cold.
 
 It prints PASS or FAIL for each target of issue 6 and exits 1 if any fails.
+
+``--cluster`` measures instead the cluster backend (issue 19): the same
+batch (both formats) with ``--jobs J`` and with ``--cluster`` on a
+LocalCluster of J worker processes (one thread each) started once by this
+script, run alternately --repeat times (medians; the workers stay warm
+between runs, as a standing cluster's do, and the first run is shown
+apart); and the client's CPU per letter: the CPU time of the
+``appeal-gen`` process alone (the workers are the LocalCluster's, not its
+children), the difference between a run of N letters and one of a few, so
+that start-up does not count. One client can write no more than 1000 /
+that many letters a second (docs/cluster.md).
 Timings are medians of repeated runs where cheap; the machine is shared, so
 compare the ratios, which are taken within the run.
 """
@@ -61,6 +73,9 @@ CITIES = {
     "km": "ភ្នំពេញ",
     "zh": "上海",
 }
+
+#: Target of issue 19: a LocalCluster of J workers against --jobs J, same machine and list.
+TARGET_CLUSTER_RATIO = 0.8
 
 #: Targets of issue 6.
 TARGET_RATE = 200.0  # letters/s, both formats, --jobs 2, 1,000 mixed letters
@@ -128,6 +143,8 @@ class BatchRun:
     seconds: float
     worker_rss_mb: list[float]
     parent_rss_mb: float
+    #: CPU seconds (user + system) of the appeal-gen process and the children it waited for.
+    cpu: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -170,7 +187,9 @@ def _hwm_mb(pid: int) -> tuple[float, str]:
     return hwm / 1024, cmd
 
 
-def run_batch(label: str, lst: Path, n: int, jobs: int, formats: str, workdir: Path) -> BatchRun:
+def run_batch(
+    label: str, lst: Path, n: int, jobs: int, formats: str, workdir: Path, cluster: str | None = None
+) -> BatchRun:
     # A new folder each run, all removed at the end: deleting a run's
     # thousands of files just before the next run (the kernel discarding
     # their blocks) slowed that run's file creation by a millisecond a file,
@@ -188,8 +207,7 @@ def run_batch(label: str, lst: Path, n: int, jobs: int, formats: str, workdir: P
         str(lst),
         "-o",
         str(out),
-        "--jobs",
-        str(jobs),
+        *(["--cluster", cluster] if cluster else ["--jobs", str(jobs)]),
         "--format",
         formats,
         "--quiet",
@@ -197,7 +215,8 @@ def run_batch(label: str, lst: Path, n: int, jobs: int, formats: str, workdir: P
     peaks: dict[int, tuple[float, str]] = {}
     parents: dict[int, int] = {}
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    errors = tempfile.TemporaryFile(mode="w+", dir=workdir)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errors, text=True)
     done = threading.Event()
 
     def sample() -> None:
@@ -212,18 +231,76 @@ def run_batch(label: str, lst: Path, n: int, jobs: int, formats: str, workdir: P
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    _, err = proc.communicate()
+    # wait4 rather than wait: the process's own CPU time (the client's, in a cluster run).
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - start
     done.set()
     sampler.join()
     if proc.returncode != 0:
-        sys.exit(f"appeal-gen batch failed ({label}):\n{err[-3000:]}")
+        errors.seek(0)
+        sys.exit(f"appeal-gen batch failed ({label}):\n{errors.read()[-3000:]}")
+    errors.close()
     parent = peaks.pop(proc.pid, (0.0, ""))[0]
     # Workers are the processes that rendered: the fork server's children
     # (the fork server itself only imports modules; the resource tracker is idle).
     servers = {pid for pid, (_, cmdline) in peaks.items() if "forkserver" in cmdline and parents.get(pid) == proc.pid}
     workers = [mb for pid, (mb, _) in peaks.items() if parents.get(pid) in servers]
-    return BatchRun(label, n, seconds, sorted(workers, reverse=True)[:jobs], parent)
+    cpu = usage.ru_utime + usage.ru_stime
+    return BatchRun(label, n, seconds, sorted(workers, reverse=True)[:jobs], parent, cpu)
+
+
+def _cluster_runs(
+    address: str, work: Path, letters: int, jobs: int, repeat: int
+) -> tuple[list[BatchRun], list[BatchRun], BatchRun, list[BatchRun]]:
+    """--jobs and --cluster runs, alternately; the cluster's first (cold) run; cluster runs of a few letters."""
+    lst = write_list(work / "list.csv", letters)
+    few = write_list(work / "few.csv", len(LANGS) * 2)
+    print(f"appeal-gen batch, {letters} letters over {len(LANGS)} languages, both formats, {repeat} runs each")
+    first = run_batch("cluster", lst, letters, jobs, "pdf,docx", work, address)
+    local, remote = [], []
+    for _ in range(repeat):
+        local.append(run_batch("local", lst, letters, jobs, "pdf,docx", work))
+        remote.append(run_batch("cluster", lst, letters, jobs, "pdf,docx", work, address))
+    small = [run_batch("cluster", few, len(LANGS) * 2, jobs, "pdf,docx", work, address) for _ in range(repeat)]
+    return local, remote, first, small
+
+
+def cluster_mode(letters: int, jobs: int, repeat: int) -> int:
+    """``--jobs J`` against ``--cluster`` on a LocalCluster of J workers, alternately; the client's CPU per letter."""
+    import logging
+
+    from distributed import LocalCluster
+
+    with tempfile.TemporaryDirectory(prefix="bench-appeal-gen-") as tmp:
+        work = Path(tmp)
+        with LocalCluster(
+            n_workers=jobs,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+            local_directory=tmp,  # not Dask's /tmp/dask-scratch-space, which would outlive the run
+            scheduler_kwargs={"local_directory": tmp},
+        ) as cluster:
+            local, remote, first, small = _cluster_runs(cluster.scheduler_address, work, letters, jobs, repeat)
+    local_s = statistics.median(r.seconds for r in local)
+    remote_s = statistics.median(r.seconds for r in remote)
+    print(f"  --jobs {jobs}                      {local_s:7.2f} s  {letters / local_s:7.1f} letters/s")
+    print(f"  --cluster, LocalCluster of {jobs}    {remote_s:7.2f} s  {letters / remote_s:7.1f} letters/s")
+    print(f"    its first run (workers cold)  {first.seconds:7.2f} s  {first.rate:7.1f} letters/s")
+    print("  runs (s): local " + " ".join(f"{r.seconds:.2f}" for r in local))
+    print("          cluster " + " ".join(f"{r.seconds:.2f}" for r in remote))
+    client_ms = 1000 * (statistics.median(r.cpu for r in remote) - statistics.median(r.cpu for r in small))
+    client_ms /= letters - len(LANGS) * 2
+    parent_ms = 1000 * statistics.median(r.cpu for r in local) / letters
+    print(f"  client CPU per letter: {client_ms:.2f} ms (a ceiling of {1000 / client_ms:.0f} letters/s per client)")
+    print(f"  (--jobs {jobs}: appeal-gen and the children it reaped, start-up included: {parent_ms:.2f} ms)")
+    ratio = local_s / remote_s
+    ok = ratio >= TARGET_CLUSTER_RATIO
+    print("\ntargets (issue 19)")
+    print(f"  {'PASS' if ok else 'FAIL'}  cluster / local rate >= {TARGET_CLUSTER_RATIO}: {ratio:.2f}")
+    return 0 if ok else 1
 
 
 # --------------------------------------------------------------------------
@@ -373,8 +450,11 @@ def main() -> int:
         default=3,
         help="runs of each batch; the median time is reported, the highest memory (default 3)",
     )
+    ap.add_argument("--cluster", action="store_true", help="measure the cluster backend instead (issue 19)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
+    if args.cluster:
+        return cluster_mode(args.letters, args.jobs, args.repeat)
 
     results: list[tuple[str, bool, str]] = []
     with tempfile.TemporaryDirectory(prefix="bench-appeal-gen-") as tmp:
