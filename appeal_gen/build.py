@@ -64,10 +64,19 @@ def render(
     allow_fallback: bool = False,
     template: Path | None = None,
     warnings: list[str] | None = None,
+    pdf_standard: str | None = None,
 ) -> bytes:
     """One document as bytes: the pure core of every build and batch."""
     try:
-        return _render(spec, lang, fmt, allow_fallback=allow_fallback, template=template, warnings=warnings)
+        return _render(
+            spec,
+            lang,
+            fmt,
+            allow_fallback=allow_fallback,
+            template=template,
+            warnings=warnings,
+            pdf_standard=pdf_standard,
+        )
     except InputError as exc:
         # Renderers know the field; the spec knows where that field is written.
         if exc.file is None and exc.field:
@@ -84,12 +93,15 @@ def _render(
     allow_fallback: bool,
     template: Path | None,
     warnings: list[str] | None,
+    pdf_standard: str | None = None,
 ) -> bytes:
     loc = LocaleInfo(lang)
     letter = build_letter(spec, loc, allow_fallback=allow_fallback)
     if warnings is not None:
         warnings.extend(f"{lang}: {w}" for w in letter.warnings)
-    request = registry.RenderRequest(letter, date=spec.date, template=template, gettext=loc._)
+    request = registry.RenderRequest(
+        letter, date=spec.date, template=template, gettext=loc._, pdf_standard=pdf_standard
+    )
     return registry.renderer(fmt)(request)
 
 
@@ -102,6 +114,7 @@ def build(
     allow_fallback: bool = False,
     template: Path | None = None,
     allow_stale: bool = False,
+    pdf_standard: str | None = None,
 ) -> BuildResult:
     """Check, render every language and format, then write them all or nothing.
 
@@ -124,7 +137,13 @@ def build(
         for fmt in formats:
             path = safe_path(outdir, f"{spec.slug}.{lang}.{fmt}")
             files[path] = render(
-                spec, lang, fmt, allow_fallback=allow_fallback, template=template, warnings=result.warnings
+                spec,
+                lang,
+                fmt,
+                allow_fallback=allow_fallback,
+                template=template,
+                warnings=result.warnings,
+                pdf_standard=pdf_standard,
             )
     make_outdir(outdir)
     write_all(files)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import AppealGenError
-from .render.registry import DEFAULT_FORMATS, formats
+from .render.registry import DEFAULT_FORMATS, PDF_STANDARDS, formats
 
 if TYPE_CHECKING:
     from .spec import Spec
@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
         help="print the spec's own language where a translation is missing (reported as a warning)",
     )
     b.add_argument("--template", metavar="DOCX", help="a DOCX template to use instead of the default")
+    b.add_argument(
+        "--pdf-standard",
+        choices=PDF_STANDARDS,
+        default=None,
+        help="make the PDFs archivable: pdfa-2b (PDF/A-2b, with an sRGB output intent; docs/accessibility.md)",
+    )
     b.add_argument(
         "--allow-stale",
         action="store_true",
@@ -121,7 +127,17 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--from", dest="sender", metavar="ADDRESS", help="the drafts' From (default: the spec's issuer's)")
     m.add_argument("--reply-to", metavar="ADDRESS", help="the drafts' Reply-To (default: none)")
     m.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default: guessed from the header line)")
-    m.add_argument("--encoding", default="utf-8", help="CSV encoding (default: utf-8, with or without BOM)")
+    m.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="CSV encoding, e.g. cp1252 (default: utf-8, with or without BOM; UTF-16 with a BOM is read as such)",
+    )
+    m.add_argument(
+        "--header-row",
+        type=int,
+        metavar="N",
+        help="the line (CSV) or row (XLSX) that names the columns (default: the first naming known columns)",
+    )
     m.add_argument(
         "--allow-fallback",
         action="store_true",
@@ -147,6 +163,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="L1,L2",
         help="languages to try, in order, when the appeal has no text in a row's language "
         "(default: the authority's preferred language, then the spec's language)",
+    )
+    m.add_argument(
+        "--pdf-standard",
+        choices=PDF_STANDARDS,
+        default=None,
+        help="make the PDFs archivable: pdfa-2b (PDF/A-2b, with an sRGB output intent; docs/accessibility.md)",
     )
     m.add_argument(
         "--allow-stale",
@@ -225,6 +247,7 @@ def _build(args: argparse.Namespace) -> int:
         allow_fallback=args.allow_fallback,
         template=Path(args.template) if args.template else None,
         allow_stale=args.allow_stale,
+        pdf_standard=args.pdf_standard,
     )
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -302,23 +325,7 @@ def _translate(args: argparse.Namespace) -> int:
     res = translate.import_file(args.spec, args.po, args.lang)
     for problem in (*res.refused, *res.skipped):
         print(problem.format(), file=sys.stderr)
-    parts = [f"{len(res.imported)} translations imported"]
-    if res.replaced:
-        parts.append(f"{len(res.replaced)} of them replacing stale ones")
-    if res.confirmed:
-        parts.append(f"{len(res.confirmed)} stale ones confirmed unchanged")
-    if res.unchanged:
-        parts.append(f"{res.unchanged} already there")
-    if res.skipped:
-        parts.append(f"{len(res.skipped)} not finished")
-    if res.refused:
-        parts.append(f"{len(res.refused)} refused")
-    tail = (
-        f"; {res.still_missing} fields still lack {res.lang}" if res.still_missing else f"; every field has {res.lang}"
-    )
-    if res.added_to_languages:
-        tail += f"; added {res.lang} to languages"
-    print(f"{args.spec}: {', '.join(parts)}{tail}")
+    print(res.summary(args.spec))
     return 2 if res.refused else 0
 
 
@@ -353,9 +360,11 @@ def _batch(args: argparse.Namespace) -> int:
         allow_fallback=args.allow_fallback,
         allow_stale=args.allow_stale,
         template=args.template,
+        pdf_standard=args.pdf_standard,
         jobs=args.jobs,
         delimiter=args.delimiter,
         encoding=args.encoding,
+        header_row=args.header_row,
     )
     listener = ProgressListener(sys.stderr, enabled=not args.quiet)
     try:

@@ -16,32 +16,21 @@ import io
 from pathlib import Path
 
 from .errors import InputError
-from .recipients import ADDRESS_N, COLUMNS, normalise_header, open_list
+from .listheaders import COLUMNS, PARTS, column_for, is_known, normalise_header
+from .recipients import open_list
 
-#: Headers people write for the documented columns.
+#: Headers the batch does not take as they are, but which a person most likely means as these.
 SYNONYMS = {
-    "e_mail": "email",
-    "mail": "email",
-    "email_address": "email",
-    "lang": "language",
+    "title": "honorific",
     "full_name": "name",
     "recipient": "name",
-    "title": "honorific",
-    "position": "office",
-    "role": "office",
-    "organization": "organisation",
-    "org": "organisation",
-    "dear": "salutation",
-    "greeting": "salutation",
-    "signatory": "signatory_name",
-    "signed_by": "signatory_name",
-    "city": "signatory_city",
 }
 EXTRA = ""  #: the mapping of a column kept as it is (an extra column, for templates and the manifest)
 
 
 def documented() -> list[str]:
-    return [*COLUMNS, *(f"address_{i}" for i in range(1, 7))]
+    """The columns a header can be renamed to: the documented ones, then the parts a batch joins (first_name ...)."""
+    return [*COLUMNS, *(f"address_{i}" for i in range(1, 7)), *PARTS]
 
 
 def suggest(columns: list[str] | tuple[str, ...]) -> dict[str, str]:
@@ -50,7 +39,9 @@ def suggest(columns: list[str] | tuple[str, ...]) -> dict[str, str]:
     taken: set[str] = set()
     for c in columns:
         n = normalise_header(c)
-        guess = n if n in COLUMNS or ADDRESS_N.match(n) else SYNONYMS.get(n)
+        # The batch's own reading first (listheaders.ALIASES: "E-mail Address", "First Name", "Mailing City").
+        known = column_for(c)
+        guess = SYNONYMS.get(n) or (known if is_known(known) else None)
         if guess is None:
             close = difflib.get_close_matches(n, COLUMNS, n=1, cutoff=0.8)
             guess = close[0] if close else EXTRA
@@ -63,9 +54,13 @@ def suggest(columns: list[str] | tuple[str, ...]) -> dict[str, str]:
 
 
 def header(path: str) -> list[str]:
-    """The column names of the list at *path*, as written (checked as ``batch`` checks them)."""
+    """The column names of the list at *path*, as written but normalised (checked as ``batch`` checks them)."""
     lst = open_list(path)
-    return list(lst.columns)
+    return _written(lst.shown)
+
+
+def _written(cells: tuple[str, ...]) -> list[str]:
+    return [normalise_header(c) or f"column_{i + 1}" for i, c in enumerate(cells)]
 
 
 def rename(src: Path, dst: Path, mapping: dict[str, str]) -> None:
@@ -75,7 +70,7 @@ def rename(src: Path, dst: Path, mapping: dict[str, str]) -> None:
     if twice:
         raise InputError(f"two columns are mapped to {', '.join(twice)}: choose one", file=src.name)
     lst = open_list(str(src))
-    new = [mapping.get(c) or c for c in lst.columns]
+    new = [mapping.get(c) or c for c in _written(lst.shown)]
     if lst.delimiter is None:
         from openpyxl import load_workbook
 
@@ -86,6 +81,15 @@ def rename(src: Path, dst: Path, mapping: dict[str, str]) -> None:
         wb.save(dst)
         return
     data = src.read_bytes()
+    if lst.encoding == "utf-16":
+        # Excel's "Unicode text": rewritten whole, as the same UTF-16 with its byte-order mark.
+        text_lines = data.decode("utf-16").split("\n")
+        out = io.StringIO()
+        csv.writer(out, delimiter=lst.delimiter, lineterminator="").writerow(new)
+        end = "\r" if text_lines[lst.header_line - 1].endswith("\r") else ""
+        text_lines[lst.header_line - 1] = out.getvalue() + end
+        dst.write_bytes("\n".join(text_lines).encode("utf-16"))
+        return
     lines = data.split(b"\n")
     i = lst.header_line - 1
     ending = b"\r" if lines[i].endswith(b"\r") else b""

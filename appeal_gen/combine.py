@@ -16,6 +16,7 @@ with ``ValueError``, never joined wrongly.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import os
 import re
@@ -24,6 +25,8 @@ from array import array
 from pathlib import Path
 
 from .output import new_file_mode
+from .render.pdfa import Facts, catalog_objects
+from .render.pdfa import info as info_dictionary
 from .render.pdfsyntax import PARENT, SUBSET_NAME, TOKEN, ReportlabPdf, pdf_object, references, xref_and_trailer
 
 
@@ -40,9 +43,12 @@ class CombinedPdf:
     The PDF syntax itself is in ``render.pdfsyntax``.
     """
 
-    def __init__(self, path: Path, *, title: str) -> None:
+    def __init__(self, path: Path, *, title: str, standard: str | None = None, date: _dt.date | None = None) -> None:
         self.path = path
         self.title = title
+        #: "pdfa-2b": the file gets the metadata and output intent its letters have (render/pdfa.py).
+        self.standard = standard
+        self.date = date
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
         self.fh = os.fdopen(fd, "wb")
@@ -62,6 +68,8 @@ class CombinedPdf:
         #: Each subset name in the file (tag+font) -> the digest of the font descriptor that has it.
         self.subset_names: dict[bytes, bytes] = {}
         self.letters = 0
+        #: (first page's object number, bookmark title) of each letter given a title.
+        self.marks: list[tuple[int, str]] = []
         self.lang: bytes | None = None
         self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 
@@ -70,8 +78,8 @@ class CombinedPdf:
         self.sha.update(data)
         self.size += len(data)
 
-    def add(self, data: bytes, label: str) -> None:
-        """Append every page of one letter (*label* names it in the file's ID).
+    def add(self, data: bytes, label: str, title: str | None = None) -> None:
+        """Append every page of one letter (*label* names it in the file's ID; *title*, its bookmark).
 
         Letters of one language share most of their objects (the fonts, the
         pages' text: see render/compose.py). An object whose bytes, after
@@ -147,6 +155,8 @@ class CombinedPdf:
 
         for page in letter.pages:
             self.kids.append(place(page))
+        if title:
+            self.marks.append((self.kids[-len(letter.pages)], title))
         if remember:
             self.first = first
         self.letters += 1
@@ -216,10 +226,21 @@ class CombinedPdf:
         """Finish the file and rename it into place; returns its sha256 and page count."""
         kids = b" ".join(b"%d 0 R" % k for k in self.kids)
         lang = b" /Lang %s" % self.lang if self.lang else b""
+        outline = self._outline()
+        info = b"<< /Creator (appeal-gen) /Producer (appeal-gen) /Title %s >>" % _pdf_string(self.title)
+        if self.standard:
+            facts = Facts(self.title, "", "", "", "", self.date, self.standard, producer="appeal-gen")
+            info = info_dictionary(facts)
+            entries, objects = catalog_objects(facts, len(self.offsets) + 1)
+            for n, obj in sorted(objects.items()):
+                assert self._reserve() == n
+                self.offsets[n - 1] = self.size
+                self._write(pdf_object(n, obj))
+            outline += entries
         tail = [
-            b"<< /Type /Catalog /Pages 2 0 R%s >>" % lang,
+            b"<< /Type /Catalog /Pages 2 0 R%s%s >>" % (lang, outline),
             b"<< /Type /Pages /Count %d /Kids [ %s ] >>" % (len(self.kids), kids),
-            b"<< /Creator (appeal-gen) /Producer (appeal-gen) /Title %s >>" % _pdf_string(self.title),
+            info,
         ]
         for i, obj in enumerate(tail, start=1):
             self.offsets[i - 1] = self.size
@@ -232,6 +253,33 @@ class CombinedPdf:
         os.chmod(self.tmp, new_file_mode())
         os.replace(self.tmp, self.path)
         return self.sha.hexdigest(), len(self.kids)
+
+    def _outline(self) -> bytes:
+        """The bookmarks, one per letter, written now; the catalog's entries for them (or b"")."""
+        if not self.marks:
+            return b""
+        root = self._reserve()
+        items = [self._reserve() for _ in self.marks]
+        for i, ((page, title), n) in enumerate(zip(self.marks, items, strict=True)):
+            links = b"".join(
+                b" /%s %d 0 R" % (key, items[j])
+                for key, j in ((b"Prev", i - 1), (b"Next", i + 1))
+                if 0 <= j < len(items)
+            )
+            self.offsets[n - 1] = self.size
+            self._write(
+                pdf_object(
+                    n,
+                    b"<< /Title %s /Parent %d 0 R%s /Dest [ %d 0 R /Fit ] >>" % (_pdf_string(title), root, links, page),
+                )
+            )
+        self.offsets[root - 1] = self.size
+        self._write(
+            pdf_object(
+                root, b"<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>" % (items[0], items[-1], len(items))
+            )
+        )
+        return b" /Outlines %d 0 R /PageMode /UseOutlines" % root
 
     def discard(self) -> None:
         if not self.fh.closed:

@@ -196,6 +196,103 @@ def _add_nested(text: str, file: str, data: Any, parts: _Path, value: str, path:
     return out
 
 
+def remove_key(text: str, file: str, path: str) -> str:
+    """*text* without the key at *path* (a cleared optional field), every other character kept.
+
+    The key's lines go (with a comment on the value's own line); comments on
+    lines of their own and the rest of the file stay. A mapping left empty
+    by the removal (``conventions.fr`` after its only key) goes with it, up
+    to the first mapping that keeps a key. Raises ``EditRefusedError`` when
+    that cannot be done in place (a flow mapping, the last key of a list
+    item, a value reused by an alias).
+    """
+    parts = split_path(path)
+    root = _root(text, file)
+    try:
+        node, parent, key = _yaml.walk(root, parts)
+    except (KeyError, IndexError, ValueError):
+        return text  # nothing to remove
+    while isinstance(parent, yaml.MappingNode) and len(parent.value) == 1 and len(parts) > 1:
+        # The only key of its mapping: remove the mapping's own key instead.
+        up = parts[:-1]
+        outer = _yaml.walk(root, up[:-1])[0] if len(up) > 1 else root
+        if not isinstance(outer, yaml.MappingNode):
+            raise EditRefusedError("the last field of a list item cannot be removed; remove the item", field=path)
+        parts = up
+        node, parent, key = _yaml.walk(root, parts)
+    if not isinstance(parent, yaml.MappingNode) or key is None or parent.flow_style:
+        raise EditRefusedError("not a field written one key per line", field=path)
+    if id(node) in _yaml.shared_nodes(root):
+        raise EditRefusedError("written once and reused with a YAML alias; edit it in the file itself", field=path)
+    start = key.start_mark.index
+    line_start = text.rfind("\n", 0, start) + 1
+    i = next(n for n, (k, _v) in enumerate(parent.value) if k is key)
+    if text[line_start:start].strip():
+        # The first key of a list item (``- name: …``): the next key moves up after the dash.
+        if i + 1 >= len(parent.value):
+            raise EditRefusedError("the last field of a list item cannot be removed; remove the item", field=path)
+        out = text[:start] + text[parent.value[i + 1][0].start_mark.index :]
+    else:
+        out = text[:line_start] + text[_yaml.line_end(text, node.end_mark.index) :]
+    expected = _data(text)
+    holder = _get(expected, parts[:-1])
+    del holder[parts[-1]]
+    try:
+        same = _data(out) == expected
+    except yaml.YAMLError:
+        same = False
+    if not same:
+        raise EditRefusedError("the field could not be removed in place", field=path)
+    return out
+
+
+def _required(path: str) -> bool:
+    from .spec import iter_required_keys
+
+    schema_path = ".".join("[]" if p.isdigit() else p for p in split_path(path)).replace(".[]", "[]")
+    return schema_path in set(iter_required_keys())
+
+
+def _forget_record(text: str, file: str, lang: str) -> str:
+    """*text* without the ``translated_from`` record of a translation that is gone (staleness.py)."""
+    from .errors import AppealGenError
+    from .spec import parse_spec
+    from .staleness import records_text
+
+    try:
+        spec = parse_spec(text, file)
+    except AppealGenError:
+        return text  # the record is tidied by the next edit of a spec that reads
+    return records_text(text, spec, lang, {})[0]
+
+
+def clear(text: str, file: str, path: str, lang: str = "") -> str:
+    """*text* with the field at *path* (its *lang* text, for a text field) cleared by a person.
+
+    A field the spec may leave out is removed (``remove_key``), so a cleared
+    deadline or e-mail is absent rather than an empty string ``check`` would
+    refuse; so is a cleared translation, which is then missing, as before it
+    was typed. A required field, a list entry and a source text that still
+    has translations are kept, empty, in their place (``check`` names them).
+    """
+    data = _data(text)
+    parts = split_path(path)
+    try:
+        current = _get(data, parts)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return text  # not there: already clear
+    source = str(data.get("language", "en")) if isinstance(data, dict) else "en"
+    if lang and lang != source:
+        if isinstance(current, dict) and lang in current:
+            return _forget_record(remove_key(text, file, f"{path}.{lang}"), file, lang)
+        return text
+    if parts[-1].isdigit() or _required(path):
+        return set_text(text, file, path, lang, "") if lang else set_value(text, file, path, "")
+    if lang and isinstance(current, dict) and set(current) - {source}:
+        return set_text(text, file, path, lang, "")
+    return remove_key(text, file, path)
+
+
 def typed(value: str) -> Any:
     """A date, whole number or true/false typed as text, as YAML would read it written plain (else the text)."""
     import datetime

@@ -9,6 +9,12 @@ whole (unreadable, no header, no column to address or sign a letter) raise
 ``RecipientListError`` before anything is produced.
 
 Rows are streamed: the reader holds one row at a time, however long the list.
+
+The rooms around it: ``listfiles`` settles a CSV's encoding, delimiter and
+header line; ``xlsxfiles`` reads a sheet within bounds; ``listheaders`` says
+what each header means (CRM aliases) and joins names and addresses given in
+parts; ``langnames`` reads language cells given by name. Here they meet:
+each row's cells become the values a letter is made from.
 """
 
 from __future__ import annotations
@@ -17,67 +23,35 @@ import csv
 import difflib
 import re
 import unicodedata
-import warnings
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
 
 from . import sanitize
 from .document import Correspondent
-from .errors import InputError
-
-#: The documented columns (docs/batch.md). Headers are matched without regard
-#: to case, surrounding spaces, or spaces and hyphens versus underscores.
-COLUMNS = (
-    "id",
-    "language",
-    "honorific",
-    "name",
-    "office",
-    "organisation",
-    "address",
-    "email",
-    "salutation",
-    "signatory_name",
-    "signatory_city",
-    # Issue 14 (letters.py, addressing.py): the kind of letter, and the addressee's gender and rank.
-    "letter",
-    "gender",
-    "rank",
+from .langnames import language_code
+from .listfiles import RecipientListError, find_header, open_lines, text_encoding
+from .listheaders import (
+    ADDRESS_N,
+    COLUMNS,
+    TOTAL_WORDS,
+    HeaderPlan,
+    column_for,
+    is_known,
+    is_total_row,
+    looks_like_header,
+    normalise_header,
 )
-#: ``address_1``, ``address_2`` ...: one address line each, in number order.
-ADDRESS_N = re.compile(r"^address_(\d{1,2})$")
+from .xlsxfiles import MAX_XLSX_COLUMNS, Extras, FarCell, cell_text, sheet_extras, sheet_rows
+
+__all__ = ["ADDRESS_N", "COLUMNS", "RecipientList", "RecipientListError", "Row", "normalise_header", "open_list"]
+
 #: A list needs at least one of these to say whom a letter is to or from.
 WHO_COLUMNS = ("name", "office", "organisation", "signatory_name")
-DELIMITERS = ",;\t|"
-
-# XLSX limits. An .xlsx is a zip of XML that openpyxl trusts: it pads every
-# row to the sheet's declared ``<dimension>`` and fills in every row number
-# skipped, so a 5 KB file naming the last cell of the sheet, or a 1 MB one
-# that inflates to gigabytes, would run for hours. The zip is checked from its
-# central directory before openpyxl opens it (zipfile never inflates an
-# entry past the size declared there), and rows are read with our own bounds.
-
-#: Compressed size of the workbook file.
-MAX_XLSX_BYTES = 64 * 1024 * 1024
-#: All entries unpacked, as declared in the zip's central directory.
-MAX_XLSX_UNCOMPRESSED = 128 * 1024 * 1024
-#: Compression ratio of an entry over 1 MiB (honest sheets are 5-20:1).
-MAX_XLSX_RATIO = 100
-#: Entries in the zip (a workbook has a dozen or so, plus one per sheet).
-MAX_XLSX_ENTRIES = 10_000
-#: The shared-strings part, which openpyxl reads whole into memory.
-MAX_XLSX_SHARED_STRINGS = 64 * 1024 * 1024
-#: Columns read in a row; cells to the right of them are refused if not empty.
-MAX_XLSX_COLUMNS = 200
-#: Rows read, blank ones included (Excel's own maximum).
-MAX_XLSX_ROWS = 1_048_576
-
-
-class RecipientListError(InputError):
-    """The recipient list as a whole cannot be used (exit 2, nothing written)."""
+#: The note of a skipped footer row (manifest.json's ``skipped``, and stderr).
+TOTAL_NOTE = "a 'Total' row (its first cell says so and the rest are empty or numbers): skipped, not a recipient"
+#: First characters a footer row's first cell can start with (either case; blank: looked at closely).
+_MAYBE_TOTAL = frozenset({"", " ", "\t", "\u00a0", *(w[0] for w in TOTAL_WORDS), *(w[0].upper() for w in TOTAL_WORDS)})
 
 
 @dataclass(frozen=True)
@@ -89,6 +63,8 @@ class Row:
     error: str | None = None
     column: str | None = None
     warnings: tuple[str, ...] = ()
+    #: Why this row is not a recipient at all (a footer row), so neither a letter nor an error.
+    skip: str | None = None
 
     def get(self, column: str) -> str:
         return self.values.get(column, "")
@@ -121,17 +97,6 @@ class Row:
         )
 
 
-def normalise_header(name: str) -> str:
-    """The column name templates and the manifest use.
-
-    >>> normalise_header(" Signatory Name ")
-    'signatory_name'
-    >>> normalise_header("Address-1")
-    'address_1'
-    """
-    return re.sub(r"[\s\-]+", "_", name.strip().lower()).strip("_")
-
-
 @dataclass
 class RecipientList:
     """An opened list: its header checked, its rows readable one at a time."""
@@ -142,24 +107,38 @@ class RecipientList:
     delimiter: str | None
     encoding: str
     warnings: list[str] = field(default_factory=list)
+    #: Each column's header as the file writes it ("E-mail Address" for ``email``).
+    shown: tuple[str, ...] = ()
+    #: Notes on how the header was read (aliases, name and address parts): said once a run, not warnings.
+    notes: list[str] = field(default_factory=list)
+    plan: HeaderPlan = field(default_factory=HeaderPlan)
+    #: Positions of columns without a name in the header: a value there is noted on its row.
+    unnamed: tuple[int, ...] = ()
+    _languages: dict[str, str] = field(default_factory=dict, repr=False)  # cell -> token, once per distinct cell
+    _compose: bool = False  # the plan joins parts (set with it)
+    _extras: Extras | None = field(default=None, repr=False)
+    _counted: int | None = field(default=None, repr=False)  # an XLSX's rows, counted by open_list's pass
 
     @property
     def extra_columns(self) -> tuple[str, ...]:
-        return tuple(c for c in self.columns if c not in COLUMNS and not ADDRESS_N.match(c))
+        return tuple(c for c in self.columns if not is_known(c))
 
     def rows(self) -> Iterator[Row]:
-        """Every data row in file order; blank rows are skipped."""
+        """Every data row in file order; blank rows are skipped, a footer row comes with ``skip`` set."""
         if self.delimiter is None:
             yield from self._xlsx_rows()
         else:
             for record in self._csv_records():
-                yield record if isinstance(record, Row) else self._row(*record)
+                if isinstance(record, Row):
+                    yield record
+                elif (record[1][0][:1] if record[1] else "") in _MAYBE_TOTAL and is_total_row(record[1]):
+                    yield Row(record[0], skip=TOTAL_NOTE)
+                else:
+                    yield self._row(*record)
 
     def count(self) -> int:
-        """How many rows ``rows`` gives, without checking and cleaning their values (a progress bar's total)."""
-        if self.delimiter is None:
-            return sum(1 for _ in self._xlsx_rows())
-        return sum(1 for _ in self._csv_records())
+        """How many rows ``rows`` gives but footers, without cleaning values (a progress bar's total)."""
+        return _count(self)
 
     # CSV ---------------------------------------------------------------------
     def _csv_records(self) -> Iterator[Row | tuple[int, list[str], bool]]:
@@ -167,7 +146,7 @@ class RecipientList:
         assert self.delimiter is not None
         ncols = len(self.columns)
         with open(self.path, "rb") as fh:
-            lines = _Lines(fh, self.encoding)
+            lines = open_lines(fh, self.encoding)
             reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
             while True:
                 start = lines.lineno + 1
@@ -223,23 +202,38 @@ class RecipientList:
             if replaced:
                 notes.append(sanitize.warning(f"column '{column}'", replaced))
             values[column] = unicodedata.normalize("NFC", clean.strip())
+        if self.unnamed:
+            notes += _unnamed_notes(self, values)
+        lang = values.get("language")
+        if lang:
+            # "English", "Français", "EN": the canonical token; a cell naming no language stays for planning to report.
+            code = self._languages.get(lang)
+            if code is None:
+                code = self._languages[lang] = language_code(lang) or lang
+            if code != lang:
+                values["language"] = code
+        if self._compose:
+            self.plan.compose(values)
         return Row(line, values, warnings=tuple(notes))
 
     # XLSX --------------------------------------------------------------------
     def _xlsx_rows(self) -> Iterator[Row]:
         ncols = len(self.columns)
         limit = csv.field_size_limit()
-        for number, cells in _sheet_rows(self.path, max(ncols, MAX_XLSX_COLUMNS) + 1):
+        for number, cells in _sheet(self, max(ncols, MAX_XLSX_COLUMNS) + 1):
             if number <= self.header_line or cells.count(None) == len(cells):
+                continue
+            if cells and isinstance(cells[-1], FarCell):
+                yield Row(number, error=f"a value in column {cells[-1].column}, but the header has {ncols} columns")
                 continue
             extra = cells[ncols:]
             stray = None
             if extra.count(None) != len(extra):  # rare: only then is each cell looked at
-                stray = next((i for i in range(ncols, len(cells)) if _cell_text(cells[i]).strip()), None)
+                stray = next((i for i in range(ncols, len(cells)) if cell_text(cells[i]).strip()), None)
             if stray is not None:
                 yield Row(number, error=f"a value in column {stray + 1}, but the header has {ncols} columns")
                 continue
-            text = [_cell_text(c) for c in cells[:ncols]]
+            text = [cell_text(c) for c in cells[:ncols]]
             long = next((i for i, t in enumerate(text) if len(t) > limit), None)
             if long is not None:
                 yield Row(
@@ -249,136 +243,166 @@ class RecipientList:
                     "(a column pasted by mistake?)",
                 )
                 continue
-            if any(t.strip() for t in text):
+            if _is_total(text):
+                yield Row(number, skip=TOTAL_NOTE)
+            elif any(t.strip() for t in text):
                 yield self._row(number, text, False)
 
 
-def open_list(path: str, *, delimiter: str | None = None, encoding: str = "utf-8") -> RecipientList:
-    """Open *path* and check its header; rows are read later, one at a time."""
+def open_list(
+    path: str, *, delimiter: str | None = None, encoding: str = "utf-8", header_row: int | None = None
+) -> RecipientList:
+    """Open *path* and check its header; rows are read later, one at a time.
+
+    *header_row*: the line (CSV) or row (XLSX) that names the columns;
+    without it, the first that names at least two known columns (a title or
+    notes above it are passed over), else the first non-empty one.
+    """
     p = Path(path)
     if not p.is_file():
         raise RecipientListError("cannot read recipient list: No such file or directory", file=path)
+    if header_row is not None and header_row < 1:
+        raise RecipientListError(f"--header-row must be a line number (1 or more), not {header_row}", file=path)
     suffix = p.suffix.lower()
     if suffix in (".xls", ".ods", ".numbers"):
         raise RecipientListError(f"'{suffix}' files are not read; save the list as .xlsx or as CSV UTF-8", file=path)
     if suffix in (".xlsx", ".xlsm"):
-        header, line = _xlsx_header(path)
-        lst = _checked(RecipientList(path, header, line, None, "xlsx"))
-        # One pass over the whole sheet now, so that a sheet openpyxl cannot
-        # parse to the end, or one with too many rows, is refused before
-        # anything is written rather than when its rows are reached. It costs
-        # about as much as reading one column of every row, once a run.
-        for _ in _sheet_rows(path, 1):
-            pass
+        cells, line = _xlsx_header(path, header_row)
+        lst = _checked(RecipientList(path, (), line, None, "xlsx"), cells)
+        # One pass over the whole sheet now, as the rows will be read, so that
+        # a sheet openpyxl cannot parse to the end, or one with too many rows,
+        # is refused before anything is written rather than when its rows are
+        # reached. It also counts them (the progress bar's total): a run reads
+        # the sheet twice, this pass and the rows, not three times.
+        _count(lst)
         return lst
-    encoding = _encoding(encoding, path)
+    if delimiter is not None and len(delimiter) != 1:
+        raise RecipientListError(f"--delimiter must be one character, not '{delimiter}'")
+    encoding = text_encoding(path, encoding)
     with open(p, "rb") as fh:
-        head = fh.read(4)
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise RecipientListError("the list is UTF-16 text; save it as 'CSV UTF-8'", file=path)
-        fh.seek(0)
-        lines = _Lines(fh, encoding)
-        first = next(lines, None)
-        while first is not None and not first.strip():
-            first = next(lines, None)
-        if first is None:
-            raise RecipientListError("the recipient list is empty; its first line must name the columns", file=path)
-        header_line = lines.lineno
-        if delimiter is None:
-            delimiter = _sniff(first)
-        elif len(delimiter) != 1:
-            raise RecipientListError(f"--delimiter must be one character, not '{delimiter}'")
-        try:
-            cells = next(csv.reader([first], delimiter=delimiter, strict=True))
-        except csv.Error as exc:
-            raise RecipientListError(f"cannot read the header: {exc}", file=path, line=header_line) from None
+        lines = open_lines(fh, encoding)
+        line, delimiter, cells = find_header(lines, delimiter, header_row, _header_cells, _names_columns, path)
     if any(re.search(r"[\udc80-\udcff]", c) for c in cells):
         raise RecipientListError(
             f"the header has bytes that are not {encoding}; save the list as 'CSV UTF-8' or give --encoding",
             file=path,
-            line=header_line,
+            line=line,
         )
-    return _checked(RecipientList(path, tuple(normalise_header(c) for c in cells), header_line, delimiter, encoding))
+    return _checked(RecipientList(path, (), line, delimiter, encoding), cells)
 
 
-def _checked(lst: RecipientList) -> RecipientList:
+def _header_cells(text: str, delimiter: str) -> list[str]:
+    return next(csv.reader([text], delimiter=delimiter), [])
+
+
+def _names_columns(cells: list[str]) -> bool:
+    return looks_like_header(cells)
+
+
+def _checked(lst: RecipientList, cells: list[str]) -> RecipientList:
+    """The columns of header *cells*: aliases resolved, each once, someone to write to or from."""
     seen: dict[str, int] = {}
-    columns = list(lst.columns)
-    for i, c in enumerate(columns):
+    columns: list[str] = []
+    unnamed: list[int] = []
+    for i, written in enumerate(cells):
+        c = column_for(written)
         if not c:
-            columns[i] = c = f"column_{i + 1}"
+            c = f"column_{i + 1}"
+            unnamed.append(i)
         if c in seen:
-            raise RecipientListError(
-                f"column '{c}' appears twice (columns {seen[c] + 1} and {i + 1}); rename or remove one",
-                file=lst.path,
-                line=lst.header_line,
-            )
+            j = seen[c]
+            if normalise_header(cells[j]) == normalise_header(written):
+                message = f"column '{c}' appears twice (columns {j + 1} and {i + 1}); rename or remove one"
+            else:
+                message = (
+                    f"columns '{cells[j].strip()}' (column {j + 1}) and '{written.strip()}' (column {i + 1}) "
+                    f"both mean '{c}'; rename or remove one"
+                )
+            raise RecipientListError(message, file=lst.path, line=lst.header_line)
         seen[c] = i
+        columns.append(c)
     lst.columns = tuple(columns)
-    if not any(c in seen for c in WHO_COLUMNS):
+    lst.shown = tuple(cells)
+    lst.unnamed = tuple(unnamed)
+    shown = {c: cells[i].strip() for c, i in seen.items()}
+    lst.plan = HeaderPlan.of(lst.columns, shown)
+    lst._compose = lst.plan.active
+    if not any(c in seen for c in WHO_COLUMNS) and not lst.plan.name_to:
         raise RecipientListError(
             "no column says whom the letters are to or from: the header needs 'name' (or 'office', "
-            f"'organisation', 'signatory_name'); found: {', '.join(columns)}",
+            f"'organisation', 'signatory_name', or 'First Name' and 'Last Name'); found: "
+            f"{', '.join(c.strip() or f'column_{i + 1}' for i, c in enumerate(cells))}",
             file=lst.path,
             line=lst.header_line,
         )
+    where = f"{lst.path}:{lst.header_line}"
+    aliased = [f"'{shown[c]}' as '{c}'" for c in columns if is_known(c) and normalise_header(shown[c]) != c]
+    if aliased:
+        lst.notes.append(f"{where}: read {', '.join(aliased)}")
+    lst.notes.extend(f"{where}: {n}" for n in lst.plan.notes)
     documented = [*COLUMNS, *(f"address_{n}" for n in range(1, 10))]
     for c in lst.extra_columns:
         near = difflib.get_close_matches(c, documented, n=1, cutoff=0.8)
         if near:
             lst.warnings.append(
-                f"{lst.path}:{lst.header_line}: column '{c}' is not a documented column (did you mean "
+                f"{where}: column '{c}' is not a documented column (did you mean "
                 f"'{near[0]}'?); it is only available to templates as extra.{c}"
             )
     return lst
 
 
-class _Lines:
-    """Lines of a byte stream, decoded, counted and able to be re-read.
+def _count(lst: RecipientList) -> int:
+    if lst.delimiter is None:
+        if lst._counted is None:
+            lst._counted = sum(1 for r in lst._xlsx_rows() if r.skip is None)
+        return lst._counted
+    return sum(1 for r in lst._csv_records() if isinstance(r, Row) or not _is_total(r[1]))
 
-    When a quote is found never to close, the lines it swallowed are pushed
-    back and read again as rows of their own.
-    """
 
-    def __init__(self, fh: IO[bytes], encoding: str) -> None:
-        self.fh = fh
-        self.encoding = encoding
-        self.lineno = 0
-        self._pending: deque[bytes] = deque()
-        self._record: list[bytes] = []
-        self._nul: set[int] = set()
+def _sheet(lst: RecipientList, read: int) -> Iterator[tuple[int, tuple[object, ...]]]:
+    if lst._extras is None:  # once a run: the sheet's XML read for merged ranges and far values
+        lst._extras = sheet_extras(lst.path, read)
+    return sheet_rows(lst.path, read, lst._extras)
 
-    def __iter__(self) -> _Lines:
-        return self
 
-    def __next__(self) -> str:
-        raw = self._pending.popleft() if self._pending else self.fh.readline()
-        if not raw:
-            raise StopIteration
-        self.lineno += 1
-        self._record.append(raw)
-        text = raw.decode(self.encoding, "surrogateescape")
-        if self.lineno == 1:
-            text = text.removeprefix("\ufeff")
-        if "\x00" in text:
-            # The csv module refuses NUL outright: replaced here (sanitize.py's
-            # rule), and the row notes it.
-            self._nul.add(self.lineno)
-            text = text.replace("\x00", sanitize.REPLACEMENT)
-        return text
+def _unnamed_notes(lst: RecipientList, values: dict[str, str]) -> list[str]:
+    return [
+        f"a value in column {i + 1}, which has no name in the header ('{values[lst.columns[i]][:40]}'); "
+        f"only templates see it (as extra.{lst.columns[i]}): name the column, or delete the value"
+        for i in lst.unnamed
+        if values.get(lst.columns[i])
+    ]
 
-    def begin_record(self) -> None:
-        self._record = []
 
-    def record(self) -> list[bytes]:
-        return list(self._record)
+def _is_total(cells: list[str]) -> bool:
+    """A footer row; the first cell's initial rules out almost every row at the cost of one set lookup."""
+    return (cells[0][:1] if cells else "") in _MAYBE_TOTAL and is_total_row(cells)
 
-    def push_back(self, raw: list[bytes]) -> None:
-        self._pending.extendleft(reversed(raw))
-        self.lineno -= len(raw)
 
-    def nul_lines_in(self, start: int, stop: int) -> bool:
-        return any(n in self._nul for n in range(start, stop))
+def _xlsx_header(path: str, header_row: int | None) -> tuple[list[str], int]:
+    first: tuple[list[str], int] | None = None
+    for number, cells in sheet_rows(path, MAX_XLSX_COLUMNS + 1):
+        if header_row is not None and number < header_row:
+            continue
+        text = [cell_text(c) for c in cells]
+        if not any(t.strip() for t in text):
+            if header_row is not None:
+                raise RecipientListError(f"--header-row {header_row}: that row is empty", file=path, line=number)
+            continue
+        while text and not text[-1].strip():
+            text.pop()
+        if len(text) > MAX_XLSX_COLUMNS:
+            raise RecipientListError(f"the header has more than {MAX_XLSX_COLUMNS} columns", file=path, line=number)
+        if header_row is not None or looks_like_header(text):
+            return text, number
+        first = first or (text, number)
+        if number >= 50:
+            break
+    if header_row is not None:
+        raise RecipientListError(f"--header-row {header_row}: the first sheet has fewer rows", file=path)
+    if first is None:
+        raise RecipientListError("the first sheet is empty; its first row must name the columns", file=path)
+    return first
 
 
 def _looks_like_row(raw: bytes, delimiter: str, ncols: int) -> bool:
@@ -410,132 +434,5 @@ def _after(text: str) -> str:
     return f" after '{text[-20:]}'" if text else " at the start"
 
 
-def _sniff(header: str) -> str:
-    """The delimiter of the header line: the candidate it holds most of."""
-    counts = {d: header.count(d) for d in DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
 def _show_delimiter(d: str | None) -> str:
     return "\\t" if d == "\t" else (d or ",")
-
-
-def _encoding(encoding: str, path: str) -> str:
-    import codecs
-
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        raise RecipientListError(f"--encoding: unknown encoding '{encoding}'", file=path) from None
-    # The byte-order mark is stripped from the first line whatever is asked.
-    return "utf-8" if name in ("utf-8", "utf-8-sig") else name
-
-
-def _check_zip(path: str) -> None:
-    """Refuse a workbook whose zip would unpack to more than a list can be.
-
-    Read from the central directory only; zipfile stops (with an error) an
-    entry that inflates past the size declared there, so these sizes bound
-    everything openpyxl will unpack.
-    """
-    import os
-    import zipfile
-
-    size = os.path.getsize(path)
-    if size > MAX_XLSX_BYTES:
-        raise RecipientListError(
-            f"the workbook is {size:,} bytes, more than the limit of {MAX_XLSX_BYTES:,}", file=path
-        )
-    with zipfile.ZipFile(path) as zf:
-        entries = zf.infolist()
-    if len(entries) > MAX_XLSX_ENTRIES:
-        raise RecipientListError(
-            f"the workbook holds {len(entries):,} files, more than the limit of {MAX_XLSX_ENTRIES:,}", file=path
-        )
-    total = 0
-    for e in entries:
-        total += e.file_size
-        if e.file_size > 1024 * 1024 and e.file_size > MAX_XLSX_RATIO * max(e.compress_size, 1):
-            raise RecipientListError(
-                f"{e.filename} would unpack {e.file_size // max(e.compress_size, 1):,} times larger than it is "
-                f"(more than {MAX_XLSX_RATIO}:1); refused as a zip bomb",
-                file=path,
-            )
-        if e.filename.lower().endswith("sharedstrings.xml") and e.file_size > MAX_XLSX_SHARED_STRINGS:
-            raise RecipientListError(
-                f"{e.filename} unpacks to {e.file_size:,} bytes, more than the limit of {MAX_XLSX_SHARED_STRINGS:,}",
-                file=path,
-            )
-    if total > MAX_XLSX_UNCOMPRESSED:
-        raise RecipientListError(
-            f"the workbook unpacks to {total:,} bytes, more than the limit of {MAX_XLSX_UNCOMPRESSED:,}", file=path
-        )
-
-
-def _sheet_rows(path: str, columns: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(row number, the first *columns* values) of the first sheet, streamed, blank rows included.
-
-    The sheet's ``<dimension>`` is ignored (``reset_dimensions``) and rows
-    are cut at *columns*, so a cell declared at XFD1048576 costs nothing.
-    Whatever a broken file makes openpyxl, zipfile or the XML parser raise
-    becomes one ``RecipientListError``: this is where the user's bytes are
-    read, and the exceptions of a third-party parser are not a closed set.
-    """
-    from openpyxl import load_workbook
-
-    try:
-        _check_zip(path)
-        with warnings.catch_warnings():
-            # openpyxl warns about spreadsheet features it ignores (data
-            # validation, styles); the values are all a list needs.
-            warnings.simplefilter("ignore")
-            wb = load_workbook(path, read_only=True, data_only=True)
-        try:
-            if not wb.worksheets:
-                return
-            ws = wb.worksheets[0]
-            ws.reset_dimensions()
-            rows = ws.iter_rows(max_col=columns, max_row=MAX_XLSX_ROWS + 1, values_only=True)
-            for number, cells in enumerate(rows, 1):
-                if number > MAX_XLSX_ROWS:
-                    raise RecipientListError(f"the first sheet has more than {MAX_XLSX_ROWS:,} rows", file=path)
-                yield number, cells
-        finally:
-            wb.close()
-    except RecipientListError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - see the docstring
-        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise RecipientListError(f"cannot read the spreadsheet: {detail}", file=path) from None
-
-
-def _xlsx_header(path: str) -> tuple[tuple[str, ...], int]:
-    for number, cells in _sheet_rows(path, MAX_XLSX_COLUMNS + 1):
-        if cells.count(None) == len(cells):
-            continue
-        text = [_cell_text(c) for c in cells]
-        if any(t.strip() for t in text):
-            while text and not text[-1].strip():
-                text.pop()
-            if len(text) > MAX_XLSX_COLUMNS:
-                raise RecipientListError(f"the header has more than {MAX_XLSX_COLUMNS} columns", file=path, line=number)
-            return tuple(normalise_header(t) for t in text), number
-    raise RecipientListError("the first sheet is empty; its first row must name the columns", file=path)
-
-
-def _cell_text(value: object) -> str:
-    """A spreadsheet cell as the text a user sees (7, not 7.0; dates as ISO)."""
-    import datetime as _dt
-
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, _dt.datetime):
-        return value.date().isoformat() if value.time() == _dt.time(0) else value.isoformat(sep=" ")
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    return str(value)

@@ -880,3 +880,24 @@ def iter_schema_keys() -> Iterator[str]:
                 yield from walk(f.item.schema, p + "[].")
 
     yield from walk(_SCHEMA, "")
+
+
+def iter_required_keys() -> Iterator[str]:
+    """The field paths required where their parent is (as ``iter_schema_keys`` writes them), for editors.
+
+    An editor removes an optional field the user clears, but keeps a required
+    one (empty, for ``check`` to name) where it is in the file. A key of an
+    optional object is listed when the object needs it (``copies_to[].office``).
+    """
+
+    def walk(schema: dict[str, _Field], prefix: str) -> Iterator[str]:
+        for name, f in schema.items():
+            p = f"{prefix}{name}"
+            if f.required:
+                yield p
+            if f.kind == "object" and f.schema:
+                yield from walk(f.schema, p + ".")
+            if f.kind == "list" and f.item is not None and f.item.kind == "object":
+                yield from walk(f.item.schema, p + "[].")
+
+    yield from walk(_SCHEMA, "")

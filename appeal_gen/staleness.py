@@ -249,11 +249,12 @@ class AcceptResult:
     recorded: dict[str, int]  #: language -> fields recorded
 
 
-def accept(spec_text: str, file: str, languages: list[str]) -> AcceptResult:
+def accept(spec_text: str, file: str, languages: list[str], only: list[str] | None = None) -> AcceptResult:
     """Record that every present translation of *languages* is of the present source text.
 
     For a spec from before records, or after checking by hand that a stale
-    translation still says what the changed source says.
+    translation still says what the changed source says. *only* limits it to
+    those field paths (a translator confirming one field in the studio).
     """
     from .errors import UsageError
     from .spec import parse_spec
@@ -268,6 +269,8 @@ def accept(spec_text: str, file: str, languages: list[str]) -> AcceptResult:
         if lang == spec.language:
             raise UsageError(f"--lang: '{lang}' is the spec's own language; its text is the source")
         fields = current_records(spec, lang)
+        if only is not None:
+            fields = {path: fp for path, fp in fields.items() if path in only}
         text, expect = records_text(text, parse_spec(text, file), lang, fields)
         counts[lang] = len(fields)
     if languages:

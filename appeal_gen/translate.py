@@ -259,8 +259,28 @@ class ImportResult:
     #: stale translations the translator confirmed unchanged: recorded as current
     confirmed: list[str] = field(default_factory=list)
 
+    def summary(self, spec_name: str) -> str:
+        """The one line ``translate import`` prints (the studio shows it too)."""
+        parts = [f"{len(self.imported)} translations imported"]
+        if self.replaced:
+            parts.append(f"{len(self.replaced)} of them replacing stale ones")
+        if self.confirmed:
+            parts.append(f"{len(self.confirmed)} stale ones confirmed unchanged")
+        if self.unchanged:
+            parts.append(f"{self.unchanged} already there")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} not finished")
+        if self.refused:
+            parts.append(f"{len(self.refused)} refused")
+        missing = self.still_missing
+        tail = f"; {missing} fields still lack {self.lang}" if missing else f"; every field has {self.lang}"
+        if self.added_to_languages:
+            tail += f"; added {self.lang} to languages"
+        return f"{spec_name}: {', '.join(parts)}{tail}"
 
-def _catalog_language(cat: Catalog) -> str | None:
+
+def catalog_language(cat: Catalog) -> str | None:
+    """The language a .po names in its header (``Language:``), if any."""
     return cat.locale_identifier or dict(cat.mime_headers).get("Language") or None
 
 
@@ -273,7 +293,7 @@ def import_po(spec_text: str, spec_file: str, po: bytes, po_file: str, lang: str
     """
     spec = parse_spec(spec_text, spec_file)
     cat = parse_po(po, po_file)
-    lang = lang or _catalog_language(cat)
+    lang = lang or catalog_language(cat)
     if not lang:
         raise CatalogError(
             "the file names no language (no 'Language:' header); give it with --lang", file=po_file, line=1

@@ -217,6 +217,25 @@ def test_combined_pdf_has_every_letter_each_from_a_new_page(example_run) -> None
     assert info["summary"] == {"rows": 20, "ok": 20, "failed": 0}
 
 
+def test_combined_pdf_has_a_bookmark_to_each_letter(example_run) -> None:  # type: ignore[no-untyped-def]
+    """A print shop or a volunteer jumps to a letter by its recipient (or signer) and file name."""
+    out = example_run[0]
+    rows = [r for r in manifest_rows(out) if r["language"] == "ar"]
+    combined = PdfReader(str(out / "combined" / "fld-kh-cchr-2017.ar.pdf"))
+    marks = [(m.title, combined.get_destination_page_number(m)) for m in combined.outline]
+    starts, page = [], 0
+    for row in rows:
+        starts.append(page)
+        page += len(PdfReader(str(out / row["pdf"])).pages)
+    stems = [Path(row["pdf"]).name.split(".")[0] for row in rows]
+    assert marks == [
+        (f"{row['name']} ({stem})" if row["name"] else stem, start)
+        for row, stem, start in zip(rows, stems, starts, strict=True)
+    ]
+    assert any(row["name"] for row in rows)
+    assert combined.trailer["/Root"]["/PageMode"] == "/UseOutlines"
+
+
 def test_eml_draft_has_subject_body_and_the_letter_attached(example_run) -> None:  # type: ignore[no-untyped-def]
     out = example_run[0]
     raw = (out / "letters" / "emb-paris.fr.eml").read_bytes()

@@ -39,3 +39,16 @@ def test_two_columns_mapped_to_one_are_refused(tmp_path: Path) -> None:
         rename(DATA / "studio" / "recipients.csv", tmp_path / "m.csv", {"full_name": "name", "office": "name"})
     assert info.value.format() == "recipients.csv: two columns are mapped to name: choose one"
     assert not (tmp_path / "m.csv").exists()
+
+
+def test_the_studio_suggests_what_the_batch_reads_from_crm_exports() -> None:
+    header = ["Contact ID", "First Name", "Last Name", "E-mail Address", "Preferred Language", "Mailing City", "Notes"]
+    assert suggest(header) == {
+        "Contact ID": "id",
+        "First Name": "first_name",
+        "Last Name": "last_name",
+        "E-mail Address": "email",
+        "Preferred Language": "language",
+        "Mailing City": "city",
+        "Notes": "",
+    }

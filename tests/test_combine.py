@@ -56,6 +56,17 @@ def test_every_page_of_every_letter_in_order(tmp_path: Path, letters: list[bytes
     assert not list(tmp_path.glob(".*.part"))
 
 
+def test_letters_given_a_title_get_a_bookmark_to_their_first_page(tmp_path: Path, letters: list[bytes]) -> None:
+    combined = CombinedPdf(tmp_path / "x.pdf", title="x")
+    for i, (data, title) in enumerate(zip(letters, ("Margaret Holloway", None, "Анна (Смирнова)"), strict=True)):
+        combined.add(data, f"letter-{i}", title)
+    combined.commit()
+    reader = PdfReader(tmp_path / "x.pdf", strict=True)
+    first = [0, *(len(PdfReader(io.BytesIO(d)).pages) for d in letters)]
+    marks = [(m.title, reader.get_destination_page_number(m)) for m in reader.outline]
+    assert marks == [("Margaret Holloway", 0), ("Анна (Смирнова)", first[1] + first[2])]
+
+
 def test_same_letters_same_bytes(tmp_path: Path, letters: list[bytes]) -> None:
     assert _combine(tmp_path / "a.pdf", letters)[0] == _combine(tmp_path / "b.pdf", letters)[0]
     assert _combine(tmp_path / "c.pdf", letters[::-1])[0] != _combine(tmp_path / "a.pdf", letters)[0]

@@ -146,3 +146,51 @@ def test_any_typed_text_is_written_exactly_or_refused_with_a_located_error(path:
         assert out.count("#") >= text.count("#")
 
     check()
+
+
+# -- clearing a field ------------------------------------------------------------
+
+
+def test_a_cleared_optional_field_is_removed_with_its_line_and_the_rest_is_kept() -> None:
+    text = SPEC.read_text().replace("date: 2024-03-05\n", "date: 2024-03-05\ndeadline: 2024-04-01  # embassy\n")
+    out = edit.clear(text, "s.yaml", "deadline")
+    assert out == SPEC.read_text()
+    # An optional key of a list item, and the first key after the dash.
+    out = edit.clear(text, "s.yaml", "authorities.0.salutation")
+    assert changed_lines(text, out) == ["-    salutation: Dear Minister"]
+    out = edit.clear(text, "s.yaml", "authorities.0.name")
+    assert changed_lines(text, out) == [
+        "-  - name: B. Minister",
+        "-    office: Minister of Justice",
+        "+  - office: Minister of Justice",
+    ]
+    assert parse_spec(out, "s.yaml").authorities[0].name is None
+
+
+def test_a_cleared_translation_is_removed_and_then_missing() -> None:
+    text = edit.set_text(SPEC.read_text(), "s.yaml", "title", "fr", "Un défenseur détenu")
+    text = edit.set_text(text, "s.yaml", "concern", "fr", "Nous sommes inquiets.")
+    out = edit.clear(text, "s.yaml", "title", "fr")
+    spec = parse_spec(out, "s.yaml")
+    assert spec.title.values == {"en": "A defender detained"}
+    assert "title" in [t.path for t in spec.missing_translations("fr")]
+    assert "concern" not in [t.path for t in spec.missing_translations("fr")]
+    assert "# keep this comment" in out and "# the first demand" in out
+    assert spec.translated_from == {"fr": {"concern": spec.translated_from["fr"]["concern"]}}
+
+
+def test_a_cleared_conventions_key_takes_its_emptied_mappings_with_it() -> None:
+    text = SPEC.read_text()
+    added = edit.set_value(text, "s.yaml", "conventions.fr.locale", "fr_CA")
+    assert added != text
+    assert edit.clear(added, "s.yaml", "conventions.fr.locale") == text
+
+
+def test_a_cleared_required_field_or_list_entry_stays_in_its_place_empty() -> None:
+    text = SPEC.read_text()
+    out = edit.clear(text, "s.yaml", "reference.code")
+    assert changed_lines(text, out) == ["-  code: TEST-STUDIO   # names the files", '+  code: ""   # names the files']
+    out = edit.clear(text, "s.yaml", "title", "en")
+    assert changed_lines(text, out) == ["-title: 'A defender detained'", '+title: ""']
+    out = edit.clear(text, "s.yaml", "demands.1", "en")
+    assert changed_lines(text, out) == ["-  - Guarantee her access to a lawyer;", '+  - ""']

@@ -86,15 +86,14 @@ def test_unusable_lists_are_refused_whole(name: str, message: str) -> None:
     assert info.value.exit_code == 2
 
 
-def test_old_excel_and_utf16_are_refused_with_what_to_do(tmp_path: Path) -> None:
+def test_old_excel_is_refused_with_what_to_do_and_utf16_is_read(tmp_path: Path) -> None:
     xls = tmp_path / "list.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(RecipientListError, match=r"'\.xls' files are not read; save the list as \.xlsx or as CSV"):
         open_list(str(xls))
     u16 = tmp_path / "list.csv"
-    u16.write_bytes("name\nAnn\n".encode("utf-16"))
-    with pytest.raises(RecipientListError, match="UTF-16"):
-        open_list(str(u16))
+    u16.write_bytes("name\nAnn\n".encode("utf-16"))  # Excel's "Unicode text": read as it is
+    assert [r.get("name") for r in open_list(str(u16)).rows()] == ["Ann"]
 
 
 def test_xlsx_rows_have_their_sheet_row_numbers_and_cells_read_as_shown(tmp_path: Path) -> None:
@@ -147,3 +146,19 @@ def test_count_of_a_list_with_runaway_quotes_blank_rows_and_long_rows(tmp_path: 
     assert lst.count() == len(rows) == 6
     assert [(r.line, r.error is None) for r in rows] == [(2, False), (3, True), (6, True), (8, False), (9, False),
                                                          (10, True)]  # fmt: skip
+
+
+def test_an_xlsx_value_far_right_of_the_header_is_reported_not_dropped(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["id", "name"])
+    ws.append(["1", "Ann"])
+    ws.cell(row=3, column=300, value="far away")  # past the 200 columns a row is read to
+    ws.append(["3", "Cy"])
+    path = tmp_path / "far.xlsx"
+    wb.save(path)
+    rows = [(r.line, r.get("name"), r.error) for r in open_list(str(path)).rows()]
+    assert rows == [(2, "Ann", None), (3, "", "a value in column 300, but the header has 2 columns"), (4, "Cy", None)]

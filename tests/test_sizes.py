@@ -24,7 +24,6 @@ ALLOWED = {
     "combine.py:CombinedPdf": "every method advances the same file state (offsets, object numbers)",
     "render/compose.py:SharedLayout": "from_pdf and compose are two halves of one numbering scheme",
     "render/docxtemplate.py:CompiledTemplate": "state shared by loading and the hot render path",
-    "studio/app.py": "the routes are closures over one Studio; the form helpers are the next room to move out",
 }
 
 

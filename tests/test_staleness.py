@@ -311,3 +311,19 @@ def test_hand_typed_keys_in_the_record_are_never_written_back(tmp_path: Path, ca
     text = spec.read_text(encoding="utf-8")
     assert "fr:" not in text and "x: #y" not in text
     assert list(load_spec(str(spec)).translated_from) == ["de"]
+
+
+def test_accept_only_some_fields_leaves_the_others_stale() -> None:
+    from appeal_gen.spec import parse_spec
+    from appeal_gen.staleness import accept, stale
+
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace("  en: Prime Minister seeks to shut down", "  en: The Prime Minister seeks to shut down", 1)
+    text = text.replace("  en: On 26 November 2017, Cambodian", "  en: On 26 November 2017, the Cambodian", 1)
+    before = parse_spec(text, "a.yaml")
+    assert [s.text.path for s in stale(before, "fr")] == ["title", "summary"]
+    result = accept(text, "a.yaml", ["fr"], only=["title"])
+    after = parse_spec(result.text, "a.yaml")
+    assert [s.text.path for s in stale(after, "fr")] == ["summary"]
+    assert [s.text.path for s in stale(after, "es")] == ["title", "summary"]
+    assert result.recorded == {"fr": 1}

@@ -435,3 +435,198 @@ def test_each_language_tab_sets_how_that_language_is_written(client: TestClient,
     assert text.endswith("conventions:\n  fr:\n    authorities: les autorités du Cambodge\n    typography: false\n")
     conventions = parse_spec(text, "case.yaml").conventions["fr"]
     assert (conventions.authorities, conventions.typography) == ("les autorités du Cambodge", False)
+
+
+# -- a spec whose YAML does not parse ------------------------------------------
+
+
+def test_a_yaml_syntax_error_shows_checks_message_and_the_text_never_an_empty_form(
+    client: TestClient, folder: Path
+) -> None:
+    original = (folder / "case.yaml").read_text()
+    broken = original.replace("country: KH", 'country: "KH', 1)
+    (folder / "case.yaml").write_text(broken)
+    with pytest.raises(SpecErrors) as info:
+        parse_spec(broken, "case.yaml")
+    message = info.value.errors[0].format()
+    assert message.startswith("case.yaml:") and "YAML syntax error" in message
+    line = info.value.errors[0].line
+
+    page = client.get("/edit?spec=case.yaml").text
+    assert f"<code>{message}</code>".replace('"', "&#34;") in page
+    assert "/api/field" not in page and "/api/save" not in page  # no form that could overwrite the file
+    assert f'data-line="{line}"' in page
+    assert f"<mark>{broken.splitlines()[line - 1]}</mark>".replace('"', "&#34;") in page
+
+    # Still not YAML: the message again, nothing saved anywhere.
+    r = client.post("/api/raw?spec=case.yaml", data={"text": broken + "\n"}, headers=CSRF)
+    assert r.status_code == 200 and "YAML syntax error" in r.text and "HX-Redirect" not in r.headers
+    assert "/api/field" not in client.get("/edit?spec=case.yaml").text
+
+    # Fixed: the form opens with it as a draft; the file changes only on Save.
+    fixed = broken.replace('country: "KH', "country: KH", 1)
+    r = client.post("/api/raw?spec=case.yaml", data={"text": fixed.replace("\n", "\r\n")}, headers=CSRF)
+    assert (r.status_code, r.headers["HX-Redirect"]) == (204, "/edit?spec=case.yaml")
+    assert (folder / "case.yaml").read_text() == broken
+    assert 'id="f-country"' in client.get("/edit?spec=case.yaml").text
+    client.post("/api/save?spec=case.yaml", data={}, headers=CSRF)
+    assert (folder / "case.yaml").read_text() == original
+
+
+def test_a_spec_that_is_not_a_mapping_opens_as_text(client: TestClient, folder: Path) -> None:
+    (folder / "list.yaml").write_text("- a\n- b\n")
+    page = client.get("/edit?spec=list.yaml").text
+    assert "<code>list.yaml:1:1: expected a mapping, found a list</code>" in page
+    assert "/api/field" not in page
+
+
+def test_clearing_an_optional_field_removes_its_key_and_keeps_the_rest(client: TestClient, folder: Path) -> None:
+    original = (folder / "case.yaml").read_text()
+    client.post("/api/field?spec=case.yaml", data={"path": "deadline", "value": "2024-04-01"}, headers=CSRF)
+    client.post("/api/field?spec=case.yaml", data={"path": "title", "lang": "fr", "value": "Détenu"}, headers=CSRF)
+    client.post(
+        "/api/field?spec=case.yaml", data={"path": "authorities.0.salutation", "lang": "en", "value": ""}, headers=CSRF
+    )
+    client.post("/api/field?spec=case.yaml", data={"path": "deadline", "value": ""}, headers=CSRF)
+    r = client.post("/api/field?spec=case.yaml", data={"path": "title", "lang": "fr", "value": ""}, headers=CSRF)
+    assert r.status_code == 200
+    client.post("/api/save?spec=case.yaml", data={}, headers=CSRF)
+    saved = (folder / "case.yaml").read_text()
+    expected = original.replace("    salutation: Dear Minister\n", "")
+    expected = expected.replace("title: 'A defender detained'", "title:\n  en: 'A defender detained'")
+    assert saved == expected  # no deadline, no French title and no record of one, no ""
+
+
+# -- translators ---------------------------------------------------------------
+
+
+def stale_french(folder: Path) -> str:
+    """case.yaml with a French title, then its English title changed: the French one is stale."""
+    from appeal_gen import edit
+
+    text = (folder / "case.yaml").read_text()
+    text = edit.set_text(text, "case.yaml", "title", "fr", "Un défenseur détenu")
+    text = edit.add_key(text, "case.yaml", "", "languages", ["en", "fr"])
+    text = edit.set_text(text, "case.yaml", "title", "en", "Two defenders detained")
+    (folder / "case.yaml").write_text(text)
+    return text
+
+
+def test_a_stale_translation_shows_the_new_source_beside_it_and_is_confirmed(client: TestClient, folder: Path) -> None:
+    from appeal_gen.staleness import stale
+
+    stale_french(folder)
+    page = client.get("/edit?spec=case.yaml&lang=fr").text
+    assert '<bdi class="badge" lang="en">1 stale</bdi>' in page
+    assert "1 translation in this tab is stale" in page
+    block = page[page.index('<label for="f-title-fr">') :].split('<div class="field-problems"')[0]
+    assert '<span class="source-tag">New source text: </span>Two defenders detained</div>' in block
+    assert "Stale: the en text changed since the fr translation was made." in block
+    assert 'value="Un défenseur détenu"' in block
+    assert "Stale:" not in page[page.index('<label for="f-summary-fr">') :]  # only the title
+
+    r = client.post("/api/accept?spec=case.yaml", data={"path": "title", "lang": "fr"}, headers=CSRF)
+    assert r.status_code == 200 and r.headers["HX-Trigger"] == "changed"
+    assert "Stale:" not in r.text and 'data-focus="f-title-fr"' in r.text
+    client.post("/api/save?spec=case.yaml", data={}, headers=CSRF)
+    assert stale(parse_spec((folder / "case.yaml").read_text(), "case.yaml"), "fr") == []
+
+
+def test_confirm_all_stale_translations_of_a_language(client: TestClient, folder: Path) -> None:
+    from appeal_gen.staleness import stale
+
+    stale_french(folder)
+    r = client.post("/api/accept?spec=case.yaml", data={"lang": "fr"}, headers=CSRF)
+    assert "stale" not in r.text.lower().replace("stale-", "")
+    draft_text = client.get("/edit?spec=case.yaml&lang=fr").text
+    assert "1 stale" not in draft_text
+    client.post("/api/save?spec=case.yaml", data={}, headers=CSRF)
+    assert stale(parse_spec((folder / "case.yaml").read_text(), "case.yaml"), "fr") == []
+
+
+def test_a_language_po_is_downloaded_translated_and_uploaded(client: TestClient, folder: Path, tmp_path: Path) -> None:
+    from .conftest import fill_po
+
+    text = (folder / "case.yaml").read_text()
+    from appeal_gen import edit
+
+    (folder / "case.yaml").write_text(edit.add_key(text, "case.yaml", "", "languages", ["en", "fr"]))
+    r = client.get("/translate/po?spec=case.yaml&lang=fr")
+    assert r.headers["content-disposition"] == 'attachment; filename="case.fr.po"'
+    po = tmp_path / "case.fr.po"
+    po.write_bytes(r.content)
+    assert 'msgctxt "title"' in r.text and 'msgid "A defender detained"' in r.text
+    fill_po(po, {"title": "Un défenseur détenu", "concern": "Nous sommes inquiets pour sa sécurité."}, key="context")
+    r = client.post(
+        "/api/po?spec=case.yaml",
+        data={"lang": "fr"},
+        files={"po": ("case.fr.po", po.read_bytes(), "text/x-gettext-translation")},
+        headers=CSRF,
+    )
+    assert r.status_code == 200 and r.headers["HX-Trigger"] == "changed"
+    assert "<p>case.fr.po: 2 translations imported, 6 not finished; 6 fields still lack fr</p>" in r.text
+    assert '<p class="warning">case.fr.po:39: summary: not translated yet</p>' in r.text
+    assert 'value="Un défenseur détenu"' in r.text
+    assert "Nous sommes inquiets pour sa sécurité." in client.get("/preview/text?spec=case.yaml&lang=fr").text
+    client.post("/api/save?spec=case.yaml", data={}, headers=CSRF)
+    assert parse_spec((folder / "case.yaml").read_text(), "case.yaml").title.values["fr"] == "Un défenseur détenu"
+
+
+def test_a_broken_po_is_refused_with_the_clis_message(client: TestClient, folder: Path) -> None:
+    original = (folder / "case.yaml").read_text()
+    r = client.post(
+        "/api/po?spec=case.yaml",
+        data={"lang": "fr"},
+        files={"po": ("../x/bad.po", b'msgid "a"\nmsgstr "b\n', "text/x-gettext-translation")},
+        headers=CSRF,
+    )
+    assert r.status_code == 200 and "HX-Trigger" not in r.headers
+    notice = r.text[r.text.index('<p class="notice" role="alert">') :].split("</p>")[0]
+    assert notice.startswith('<p class="notice" role="alert">bad.po:')
+    assert (folder / "case.yaml").read_text() == original
+    assert client.get("/edit?spec=case.yaml").text.count("restored") == 0
+
+
+def test_preview_pages_are_images_at_addresses_that_change_only_with_the_page(client: TestClient) -> None:
+    import re
+
+    from PIL import Image
+
+    first = re.findall(
+        r'<img src="/preview/page\?key=([0-9a-f]{32})"', client.get("/preview?spec=case.yaml&lang=en").text
+    )
+    assert len(first) == 1
+    r = client.get(f"/preview/page?key={first[0]}")
+    assert r.headers["content-type"] == "image/png" and "immutable" in r.headers["cache-control"]
+    assert Image.open(io.BytesIO(r.content)).size == (596, 842)  # A4 at 72 dpi, rounded up
+    client.post("/api/field?spec=case.yaml", data={"path": "title", "lang": "en", "value": "Changed"}, headers=CSRF)
+    second = re.findall(
+        r'<img src="/preview/page\?key=([0-9a-f]{32})"', client.get("/preview?spec=case.yaml&lang=en").text
+    )
+    assert second != first and client.get(f"/preview/page?key={second[0]}").status_code == 200
+    assert client.get("/preview/page?key=" + "0" * 32).status_code == 404
+
+
+def test_checking_the_same_text_again_reuses_the_answer(folder: Path) -> None:
+    """The problems list, the form and the editor page ask about one text after each edit: one check."""
+    from appeal_gen.studio.views import check_text
+
+    text = (folder / "case.yaml").read_text()
+    first = check_text(text, "case.yaml")
+    assert check_text(text, "case.yaml") is first
+    assert check_text(text, "case.yaml", only="en") is not first
+    assert check_text(text + "\n", "case.yaml") is not first
+
+
+@pytest.mark.parametrize("route", ["/api/raw", "/api/po", "/api/accept"])
+def test_the_translator_and_text_routes_need_csrf_and_stay_in_the_folder(
+    client: TestClient, folder: Path, route: str
+) -> None:
+    before = (folder / "case.yaml").read_text()
+    r = client.post(f"{route}?spec=case.yaml", data={"text": "spec_version: 1\n", "lang": "fr"})
+    assert (r.status_code, r.text) == (403, "missing or wrong CSRF token: reload the page\n")
+    r = client.post(f"{route}?spec=../secret.yaml", data={"text": "x: 1\n", "lang": "fr"}, headers=CSRF)
+    assert (r.status_code, r.text) == (404, "'../secret.yaml': not a spec file name inside the folder\n")
+    assert (folder / "case.yaml").read_text() == before
+    assert (folder.parent / "secret.yaml").read_text() == "outside: the folder\n"
+    assert client.get("/translate/po?spec=../secret.yaml&lang=fr").status_code == 404

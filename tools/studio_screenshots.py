@@ -4,8 +4,10 @@
 
 Serves a copy of the example appeal and a small recipient list, drives
 Debian's Chromium through the screens a person uses (the list, the editor
-with its preview, the Arabic tab beside its English source, the editor at
-200% zoom, a batch), and saves each as a small palette PNG.
+with its preview, the Arabic tab beside its English source, a French tab
+with a stale translation after the English changed, a spec whose YAML does
+not read, the editor at 200% zoom, a batch), and saves each as a small
+palette PNG.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ def main() -> int:
         folder = Path(tmp)
         shutil.copy(ROOT / "examples" / "cchr-2017" / "appeal.yaml", folder / "cchr-2017.yaml")
         shutil.copy(ROOT / "tests" / "data" / "minimal.yaml", folder / "minimal.yaml")
+        broken = (ROOT / "tests" / "data" / "studio" / "commented.yaml").read_text(encoding="utf-8")
+        (folder / "broken.yaml").write_text(broken.replace("country: KH", 'country: "KH', 1), encoding="utf-8")
         running = Running(str(folder))
         try:
             with sync_playwright() as p:
@@ -74,6 +78,18 @@ def main() -> int:
                 pg.get_by_role("button", name="Make the letters").click()
                 pg.get_by_text("Done:").wait_for(timeout=120000)
                 save(pg.screenshot(full_page=True), out / "studio-batch.png")
+                # The English title changes: the French one is stale until checked.
+                pg.goto(running.base + "edit?spec=cchr-2017.yaml")
+                pg.locator("#f-title-en").fill("Prime Minister moves to shut down a leading human rights organisation")
+                pg.wait_for_selector(".pages img", timeout=30000)
+                pg.wait_for_timeout(1500)
+                pg.goto(running.base + "edit?spec=cchr-2017.yaml&lang=fr")
+                pg.wait_for_selector(".pages img", timeout=30000)
+                pg.locator("#f-reference-code").scroll_into_view_if_needed()
+                pg.evaluate("document.querySelector('#stale-f-title-fr').scrollIntoView({block: 'center'})")
+                save(pg.screenshot(), out / "studio-stale.png")
+                pg.goto(running.base + "edit?spec=broken.yaml")
+                save(pg.screenshot(), out / "studio-raw.png")
                 browser.close()
         finally:
             running.stop()

@@ -107,7 +107,12 @@ class Manifest:
 
     def commit(self, result: BatchResult) -> list[Path]:
         summary = {"rows": result.rows, "ok": result.ok, "failed": result.failed}
-        end = f'\n], "combined": {json.dumps(self.combined, ensure_ascii=False)}, "summary": {json.dumps(summary)}}}\n'
+        # "skipped" only when a row was (a footer row): other manifests keep their bytes.
+        skipped = f', "skipped": {json.dumps(result.skipped, ensure_ascii=False)}' if result.skipped else ""
+        end = (
+            f'\n], "combined": {json.dumps(self.combined, ensure_ascii=False)}{skipped}, '
+            f'"summary": {json.dumps(summary)}}}\n'
+        )
         for i, fh in enumerate((self.csv_fh, self.json_fh)):
             try:
                 if i:

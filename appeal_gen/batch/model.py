@@ -33,9 +33,11 @@ class BatchOptions:
     eml: bool = False
     allow_fallback: bool = False
     template: str | None = None
+    pdf_standard: str | None = None  #: --pdf-standard ("pdfa-2b"), or None
     jobs: int = 0  # 0: one per CPU
     delimiter: str | None = None
     encoding: str = "utf-8"
+    header_row: int | None = None  #: the list's header line (--header-row); None: found (recipients.open_list)
     allow_stale: bool = False  #: print stale translations (staleness.py), noted on each row
     sender: str | None = None  #: the drafts' From (--from), instead of the spec's issuer's address
     reply_to: str | None = None  #: the drafts' Reply-To (--reply-to)
@@ -87,4 +89,6 @@ class BatchResult:
     kept: list[str] = field(default_factory=list)
     manifest: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Rows of the list that are no recipient (a "Total" footer): {"line", "message"}, in manifest.json.
+    skipped: list[dict[str, object]] = field(default_factory=list)
     seconds: float = 0.0

@@ -86,10 +86,12 @@ def _run_batch(
         from ..mail import check_spec
 
         check_spec(spec)
-    lst = open_list(list_path, delimiter=options.delimiter, encoding=options.encoding)
+    lst = open_list(list_path, delimiter=options.delimiter, encoding=options.encoding, header_row=options.header_row)
     _check_templates(spec, options)
     result = BatchResult(warnings=list(lst.warnings))
     run = _Run(spec, spec_text, lst, outdir, options, listener, result, backend)
+    for note in lst.notes:
+        run.say(f"note: {note}")
     for w in lst.warnings:
         run.say(f"warning: {w}")
 
@@ -104,6 +106,12 @@ def _run_batch(
             # full disk): one line, naming the file where the error knows it; temporaries are gone.
             raise OutputError.from_os(exc, str(outdir)) from None
     return result
+
+
+def _skipped(run: _Run, row: Row) -> None:
+    assert row.skip is not None
+    run.result.skipped.append({"line": row.line, "message": row.skip})
+    run.say(f"note: {run.lst.path}:{row.line}: {row.skip}")
 
 
 def _check_templates(spec: Spec, options: BatchOptions) -> None:
@@ -190,7 +198,7 @@ class _Run:
             self.result.warnings.append(message)
             self.say(f"warning: {message}")
         self.planner = Planner(self.spec, self.spec_text, self.outdir, self.options, journal.entries, self.say)
-        self.sink = Sink(self.outdir, self.spec, journal, self.say)
+        self.sink = Sink(self.outdir, self.spec, journal, self.say, pdf_standard=self.options.pdf_standard)
 
     def execute(self) -> None:
         safe_path(self.outdir, LETTERS_DIR, make_folders=False).mkdir(exist_ok=True)
@@ -216,6 +224,9 @@ class _Run:
                 return item if isinstance(item, Outcome) else backend.take(item)
 
             for row in self.lst.rows():
+                if row.skip:  # a "Total" row: no letter, no error; said, and listed in manifest.json
+                    _skipped(self, row)
+                    continue
                 who = Correspondent() if row.error else row.correspondent()
                 prepared = self.planner.prepare(row, who)
                 rows[row.line] = (row, display_name(who))
@@ -296,7 +307,7 @@ class _Run:
             assert files is not None
             res.ok += 1
             record["files"] = {fmt: {"path": rel, "sha256": digest} for fmt, (rel, digest) in files.items()}
-            self.sink.done(out, files)
+            self.sink.done(out, files, name)
         manifest.add(record)
         status = "error" if out.error is not None else "ok" if out.reused is None else "reused"
         self.listener(RowDone(row.line, status))

@@ -59,7 +59,8 @@ class Planner:
         self.journal = journal
         self.report = report
         self.namer = Namer()
-        self.ids: dict[str, int] = {}
+        self.ids: dict[str, int] = {}  # id, case-folded -> its line
+        self.ids_as_written: dict[str, str] = {}
         self.langs: dict[str, str | None] = {}  # language -> why it cannot be built (None: fine)
         self.stale_notes: dict[str, str] = {}  # language -> manifest note of its stale fields (--allow-stale)
         self.fingerprints: dict[str, str] = {}
@@ -112,13 +113,20 @@ class Planner:
             return Outcome(row.line, column="email", error=f"'{shown(email)}' {problem}")
         rid = row.get("id")
         if rid:
-            if rid in self.ids:
+            # "003A1" and " 003a1" are one record exported twice (and would name one file): case and
+            # surrounding spaces do not make an id new.
+            key = rid.strip().casefold()
+            if key in self.ids:
                 return Outcome(
                     row.line,
                     column="id",
-                    error=f"id '{rid}' is already used on line {self.ids[rid]}; ids must be unique",
+                    error=f"id '{rid}' is already used on line {self.ids[key]}; ids must be unique"
+                    if self.ids_as_written[key] == rid
+                    else f"id '{rid}' is already used on line {self.ids[key]} (as '{self.ids_as_written[key]}'); "
+                    "ids must be unique, whatever their case",
                 )
-            self.ids[rid] = row.line
+            self.ids[key] = row.line
+            self.ids_as_written[key] = rid
         stem = self.namer.take(rid or display_name(who), f"row-{row.line}")
         task = Task(row.line, stem, lang, who, email, self.fingerprint(lang, stem, email, who))
         if note:
@@ -205,6 +213,8 @@ def environment_hash(spec_text: str, lang: str, options: BatchOptions) -> str:
     h.update(spec_text.encode())
     if options.sender or options.reply_to:
         h.update(f"{options.sender}\0{options.reply_to}\0".encode())
+    if options.pdf_standard:
+        h.update(f"pdf-standard\0{options.pdf_standard}\0".encode())
     h.update(code_hash().encode())
     for code in fallback_chain(lang):
         p = catalog_path(code)

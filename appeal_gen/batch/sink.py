@@ -31,7 +31,14 @@ COMBINED_FORMAT = "pdf"
 class Sink:
     """Where finished rows' files go: letters written (or kept), combined PDFs grown, stale files removed."""
 
-    def __init__(self, outdir: Path, spec: Spec, journal: JournalRecord, report: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        outdir: Path,
+        spec: Spec,
+        journal: JournalRecord,
+        report: Callable[[str], None],
+        pdf_standard: str | None = None,
+    ) -> None:
         self.outdir = outdir
         self.spec = spec
         #: The files the last run's journal recorded: path -> sha256.
@@ -41,7 +48,7 @@ class Sink:
         self.produced: set[str] = set()
         #: Files this run kept because they are not what appeal-gen wrote there.
         self.kept: list[str] = []
-        self.combined = Combined(outdir, spec, journal, self.kept, report)
+        self.combined = Combined(outdir, spec, journal, self.kept, report, pdf_standard)
 
     def write(self, out: Outcome) -> dict[str, list[str]] | None:
         """A rendered row's files put in place: format -> [path, sha256]; None when the row failed (its error set).
@@ -89,15 +96,19 @@ class Sink:
         digest = sha256_file(path)
         return digest == self.owned.get(rel) or (size == len(data) and digest == hashlib.sha256(data).hexdigest())
 
-    def done(self, out: Outcome, files: dict[str, list[str]]) -> None:
-        """A row's letter is in place (written or reused): it is kept, and joins its language's combined PDF."""
+    def done(self, out: Outcome, files: dict[str, list[str]], name: str = "") -> None:
+        """A row's letter is in place (written or reused): it is kept, and joins its language's combined PDF.
+
+        Its bookmark there says *name* (the manifest's) and the letter's file name.
+        """
         self.produced.update(rel for rel, _ in files.values())
         if COMBINED_FORMAT in files:
             rel, digest = files[COMBINED_FORMAT]
             pdf = out.files.get(COMBINED_FORMAT)
             if pdf is None:  # reused: read back from the letter the journal vouched for
                 pdf = safe_path(self.outdir, *rel.split("/"), make_folders=False).read_bytes()
-            self.combined.add(out.lang, pdf, f"{rel}:{digest}")
+            title = f"{name} ({out.stem})" if name else out.stem
+            self.combined.add(out.lang, pdf, f"{rel}:{digest}", title)
 
     def remove_stale(self, result: BatchResult) -> None:
         """Letters and combined PDFs of rows no longer in the list (or now failing).
@@ -143,9 +154,16 @@ class Combined:
     """Each language's combined PDF: grown as its letters are written, put in place at the end if it may be."""
 
     def __init__(
-        self, outdir: Path, spec: Spec, journal: JournalRecord, kept: list[str], report: Callable[[str], None]
+        self,
+        outdir: Path,
+        spec: Spec,
+        journal: JournalRecord,
+        kept: list[str],
+        report: Callable[[str], None],
+        pdf_standard: str | None = None,
     ) -> None:
         self.outdir = outdir
+        self.pdf_standard = pdf_standard
         self.spec = spec
         self.owned = journal.owned
         self.journal_old = bool(journal.entries)
@@ -156,10 +174,10 @@ class Combined:
         #: language -> its combined PDF, written as the letters finish (in list order).
         self.combined: dict[str, CombinedPdf] = {}
 
-    def add(self, lang: str, pdf: bytes, label: str) -> None:
+    def add(self, lang: str, pdf: bytes, label: str, title: str | None = None) -> None:
         combined = self._pdf(lang)
         try:
-            combined.add(pdf, label)
+            combined.add(pdf, label, title)
         except OSError as exc:
             raise OutputError.from_os(exc, str(combined.path)) from None
 
@@ -167,7 +185,12 @@ class Combined:
         if lang not in self.combined:
             path = safe_path(self.outdir, COMBINED_DIR, f"{self.spec.slug}.{lang}.pdf")
             try:
-                self.combined[lang] = CombinedPdf(path, title=f"{self.spec.reference.code} ({lang})")
+                self.combined[lang] = CombinedPdf(
+                    path,
+                    title=f"{self.spec.reference.code} ({lang})",
+                    standard=self.pdf_standard,
+                    date=self.spec.date,
+                )
             except OSError as exc:
                 raise OutputError.from_os(exc, str(path)) from None
         return self.combined[lang]

@@ -88,7 +88,10 @@ class LetterRenderer:
         if render is None:
             render = self._renderers[fmt] = registry.batch_renderer(fmt)
         template = Path(self.options.template) if self.options.template else None
-        return render(registry.RenderRequest(letter, date=self.spec.date, template=template, gettext=loc._))
+        request = registry.RenderRequest(
+            letter, date=self.spec.date, template=template, gettext=loc._, pdf_standard=self.options.pdf_standard
+        )
+        return render(request)
 
     def prepare(self, lang: str) -> None:
         """Everything a letter in *lang* needs but its recipient: the letter, its fonts, its DOCX template."""

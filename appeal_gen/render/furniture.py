@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..locale import substitute, to_digits
+from ..scripts import written_script
 from .pdfstyles import MARGIN, MM, PAGE_W
+from .pdftags import Recorder, artifact, text_marker
 
 if TYPE_CHECKING:
     from .paragraphs import Writer
@@ -34,6 +36,8 @@ def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, page_w
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._saved: list[dict[str, object]] = []
+            self.ag_structure = Recorder(letter.bcp47, written_script(letter.lang))
+            self.ag_mark = text_marker(self, letter.lang)
             if seed is not None:
                 from .subsets import document_of, record
 
@@ -49,12 +53,17 @@ def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, page_w
             for state in self._saved:
                 self.__dict__.update(state)
                 self._footer(total)
+                self.ag_structure.place_bookmarks(self, self.getPageNumber())
                 super().showPage()
             super().save()
 
         def _footer(self, total: int) -> None:
             numbers = {"page": str(self.getPageNumber()), "pages": str(total)}
             label = substitute(letter.page_label, {k: to_digits(v, letter.digit_zero) for k, v in numbers.items()})
+            with artifact(self):
+                self._draw_footer(label)
+
+        def _draw_footer(self, label: str) -> None:
             self.saveState()
             self.setStrokeColor(HexColor("#BBBBBB"))
             self.setLineWidth(0.5)

@@ -310,13 +310,28 @@ def face_of(run: Run, bold: bool) -> str:
     return ("bold" if b else "regular") if not run.italic else ("bolditalic" if b else "italic")
 
 
-@functools.lru_cache(maxsize=MARKUP_CACHE_SIZE)
 def paragraph_markup(base: str, rtl: bool, para: Para, style_name: str, width: float) -> str:
     """Markup for one paragraph: a pure function of its arguments, so it is memoised."""
+    return paragraph_layout(base, rtl, para, style_name, width)[0]
+
+
+#: Each line of a paragraph broken here, as (start, end) in the paragraph's text.
+Spans = tuple[tuple[int, int], ...]
+
+
+@functools.lru_cache(maxsize=MARKUP_CACHE_SIZE)
+def paragraph_layout(base: str, rtl: bool, para: Para, style_name: str, width: float) -> tuple[str, Spans | None]:
+    """Markup for one paragraph, and where each of its lines is in the text (None: reportlab breaks it).
+
+    The lines of Arabic and Khmer paragraphs are drawn as shaped glyphs in
+    visual order, which text extraction cannot read back; the spans say
+    which stretch of the logical text each line shows, for the PDF to carry
+    it (``/ActualText``, render/pdftags.py).
+    """
     bold, size, indents = style_metrics(base, rtl, style_name)
     rtl_text = has_rtl(para.text)
     if base not in ("arabic", "khmer") and not rtl_text:
-        return markup(para, base, bold=bold)
+        return markup(para, base, bold=bold), None
     avail = width - indents - 1
     # Glyphs are checked on the paragraph as written first, so an error
     # names its field; and the bidi algorithm cannot order a character
@@ -335,8 +350,9 @@ def paragraph_markup(base: str, rtl: bool, para: Para, style_name: str, width: f
     offsets = [0]
     for tok in tokens:
         offsets.append(offsets[-1] + len(tok))
-    lines = [slice_runs(para.runs, offsets[a], offsets[b]) for a, b in break_lines(tokens, widths, avail)]
+    spans = tuple((offsets[a], offsets[b]) for a, b in break_lines(tokens, widths, avail))
+    lines = [slice_runs(para.runs, a, b) for a, b in spans]
     if base == "arabic" or rtl_text:
         direction = base_direction(para.text)
         lines = [_visual_runs(line, direction) for line in lines]
-    return "<br/>".join(markup(Para(line, para.field), base, bold=bold) for line in lines)
+    return "<br/>".join(markup(Para(line, para.field), base, bold=bold) for line in lines), spans

@@ -14,9 +14,9 @@ from typing import Any
 
 from ..document import REFERENCE_SEPARATOR, Letter
 from ..markup import Para, Run
-from ..scripts import base_script
+from ..scripts import base_script, has_rtl
 from .context import PdfContext
-from .linebreak import BREAK_SPACE, paragraph_markup, text_width
+from .linebreak import BREAK_SPACE, paragraph_layout, text_width
 from .pdffonts import register
 from .pdfstyles import paragraph_styles, style_metrics
 
@@ -35,15 +35,30 @@ class Writer:
         self.styles = paragraph_styles(self.family, rtl=self.rtl, script=self.base)
 
     def markup(self, para: Para, style_name: str, width: float | None = None) -> str:
-        return paragraph_markup(self.base, self.rtl, para, style_name, width or self.width)
+        return paragraph_layout(self.base, self.rtl, para, style_name, width or self.width)[0]
 
-    def para(self, para: Para, style: str, width: float | None = None) -> Any:
-        flow = self.paragraph(self.markup(para, style, width), style)
+    def para(self, para: Para, style: str, width: float | None = None, bullet: str | None = None) -> Any:
+        markup, spans = paragraph_layout(self.base, self.rtl, para, style, width or self.width)
+        flow = self.paragraph(markup, style, bullet, text=para.text, spans=spans)
+        # A paragraph that is one link is a Link element (render/pdftree.py gives it its annotation).
+        flow.ag_link = len({r.url for r in para.runs if r.text.strip()}) == 1 and all(
+            r.url for r in para.runs if r.text.strip()
+        )
         flow.ag_field = para.field  # named in the error if it cannot be laid out (pdfdocument.layout_error)
         return flow
 
-    def paragraph(self, markup: str, style: str, bullet: str | None = None) -> Any:
-        return paragraph(self.context, markup, self.styles[style], (self.base, self.rtl, style), bullet)
+    def paragraph(
+        self, markup: str, style: str, bullet: str | None = None, text: str | None = None, spans: Any = None
+    ) -> Any:
+        """A paragraph that knows its source *text* (``spans``: where its lines are in it; see render/pdftags.py)."""
+        flow = paragraph(self.context, markup, self.styles[style], (self.base, self.rtl, style), bullet)
+        flow.ag_style, flow.ag_text, flow.ag_spans, flow.ag_key = style, text, spans, object()
+        if text is not None:
+            # Shaped glyphs in visual order read back as nothing like the text: the PDF carries it.
+            # Khmer only: extractors reorder right-to-left text themselves,
+            # and reverse an /ActualText given in reading order (poppler, pdfium).
+            flow.ag_shaped = self.base == "khmer" and not has_rtl(text)
+        return flow
 
     def text(self, text: str, style: str, field: str | None = None, width: float | None = None) -> Any:
         return self.para(Para((Run(text),), field), style, width)
@@ -67,7 +82,7 @@ class Writer:
             else:
                 lines.append(part)
         markup = "<br/>".join(self.markup(Para((Run(line),), "reference"), style, width) for line in lines)
-        return self.paragraph(markup, style)
+        return self.paragraph(markup, style, text=reference)
 
 
 def unbreakable_parts(reference: str) -> str:
@@ -94,10 +109,12 @@ def paragraph(
     """
     from reportlab.platypus import Paragraph
 
+    from .pdftags import tagged_paragraph_class
+
     parsed = context.parsed.get((markup, key))
     if parsed is None:
         first = Paragraph(markup, style)
         parsed = (first.text, first.frags)
         context.parsed.put((markup, key), parsed)
     text, frags = parsed
-    return Paragraph(text, style, bulletText=bullet, frags=[copy.copy(f) for f in frags])
+    return tagged_paragraph_class()(text, style, bulletText=bullet, frags=[copy.copy(f) for f in frags])

@@ -104,4 +104,4 @@ def glyph_problems(letter: Letter) -> list[MissingGlyphError]:
 
 def render_request(request: RenderRequest) -> bytes:
     """The PDF format's entry in ``render.registry``."""
-    return render_pdf(request.letter)
+    return render_pdf(request.letter, PdfOptions(date=request.date, standard=request.pdf_standard))

@@ -7,6 +7,7 @@ it is the appeal as its issuer sends it.
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import io
 import re
@@ -19,13 +20,19 @@ from ..markup import Para
 from .context import PdfContext
 from .furniture import page_canvas
 from .paragraphs import Writer
+from .pdfa import Facts
 from .pdffonts import forget_shaped_glyphs
 from .pdfstyles import ACCENT, FRAME_PADDING, MARGIN, MM, PAGE_H, PAGE_W, layout_grid, line_start_rules
+from .pdftree import tag
 
 
 @dataclass(frozen=True)
 class PdfOptions:
     page_size: tuple[float, float] = (PAGE_W, PAGE_H)
+    #: The appeal's date: the document's creation date (render/pdfa.py).
+    date: _dt.date | None = None
+    #: "pdfa-2b" for an archivable PDF (``--pdf-standard``), or None.
+    standard: str | None = None
 
 
 #: Lines the address field holds, like the window of an envelope.
@@ -57,10 +64,17 @@ def slot_class() -> type:
 
         def draw(self) -> None:
             from .compose import marker
+            from .pdftags import recorder
             from .subsets import append_code
 
             self.sizes[self.name] = (self.width, self.height)
+            # The personal part painted here is one element of the structure tree.
+            rec = recorder(self.canv)
+            if rec is not None:
+                append_code(self.canv, rec.begin(self.canv, self, "P"))
             append_code(self.canv, marker(self.name))
+            if rec is not None:
+                append_code(self.canv, "EMC")
 
     return Slot
 
@@ -138,8 +152,10 @@ def _last_page(tail: list[Any]) -> Any:
 def _head(w: Writer, width: float) -> Any:
     """The letterhead: issuers and contacts on one side, "URGENT APPEAL" and the reference on the other."""
     from reportlab.lib.colors import HexColor
-    from reportlab.platypus import Table
 
+    from .pdftags import table_class
+
+    Table = table_class()  # noqa: N806 - its rules and backgrounds are artifacts
     letter, T = w.letter, w.text  # noqa: N806
     lw, rw = width * 0.55, width * 0.45
     head_left = [T(letter.issuer_names, "org", "issuers", lw)] + [
@@ -195,8 +211,9 @@ def _opening(w: Writer) -> list[Any]:
 
 def _body(w: Writer, width: float) -> list[Any]:
     """The sections, the concern, the urge and the numbered demands."""
-    from reportlab.platypus import Table
+    from .pdftags import table_class
 
+    Table = table_class()  # noqa: N806 - its rules and backgrounds are artifacts
     letter, P, T = w.letter, w.para, w.text  # noqa: N806
     story: list[Any] = [P(p, "body") for p in letter.opening]
     for section in letter.sections:
@@ -232,7 +249,7 @@ def _body(w: Writer, width: float) -> list[Any]:
             )
             story.append(table)
         else:
-            story.append(w.paragraph(w.markup(demand, "demand"), "demand", bullet=number))
+            story.append(w.para(demand, "demand", bullet=number))
     if letter.demands:
         # "We urge the authorities:" never ends a page without its first demand.
         story.insert(story.index(urge), keep_with_lines(urge, story[story.index(urge) + 1], w.width))
@@ -285,7 +302,11 @@ def _instructions(w: Writer, width: float) -> tuple[list[Any], list[Any]]:
 def _deadline(w: Writer, deadline: Para, width: float) -> list[Any]:
     """The deadline in a tinted box with a rule on the reading side."""
     from reportlab.lib.colors import HexColor
-    from reportlab.platypus import Spacer, Table, TableStyle
+    from reportlab.platypus import Spacer, TableStyle
+
+    from .pdftags import table_class
+
+    Table = table_class()  # noqa: N806 - its rules and backgrounds are artifacts
 
     box = Table([[w.para(deadline, "deadline", width - 20)]], colWidths=[width])
     side = "LINEAFTER" if w.rtl else "LINEBEFORE"
@@ -333,11 +354,27 @@ def _build(w: Writer, options: PdfOptions, story: list[Any], seed: Any) -> bytes
     from reportlab.platypus.doctemplate import LayoutError as ReportlabLayoutError
 
     laid = list(story)  # build() pops what it lays out: kept to find the field of a failure
+    canvases: list[Any] = []
+    canvas_class = page_canvas(w, pages, seed, page_width=options.page_size[0])
+
+    def canvasmaker(*args: Any, **kwargs: Any) -> Any:
+        canvases.append(canvas_class(*args, **kwargs))
+        return canvases[-1]
+
     try:
-        doc.build(story, canvasmaker=page_canvas(w, pages, seed, page_width=options.page_size[0]))
+        doc.build(story, canvasmaker=canvasmaker)
     except ReportlabLayoutError as exc:
         raise layout_error(str(exc), laid) from None
-    return buf.getvalue()
+    facts = Facts(
+        title=letter.title.text,
+        author=letter.issuer_names,
+        subject=letter.meta_subject,
+        keywords=", ".join(letter.meta_keywords),
+        lang=letter.bcp47,
+        date=options.date,
+        standard=options.standard,
+    )
+    return tag(buf.getvalue(), canvases[-1].ag_structure, facts)
 
 
 def layout_error(message: str, story: list[Any]) -> Exception:

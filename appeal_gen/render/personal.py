@@ -23,6 +23,7 @@ from .context import PdfContext
 from .paragraphs import Writer
 from .pdfdocument import PdfOptions, render_document
 from .pdffonts import font, forget_shaped_glyphs
+from .pdftags import text_marker
 
 
 def shared_key(letter: Letter, options: PdfOptions) -> tuple[Any, ...]:
@@ -154,6 +155,7 @@ def slot_pdf(w: Writer, layout: Any, name: str, paras: tuple[tuple[Para, str], .
         canvas = subsets.stroking_canvas(Canvas)(
             buf, invariant=1, pageCompression=1, initialFontName=f"{w.family}-regular"
         )
+        canvas.ag_mark = text_marker(canvas, w.letter.lang)
         subsets.seed(subsets.document_of(canvas), layout.seed, own, extend)
         canvas.setPageSize((width, height))
         try:

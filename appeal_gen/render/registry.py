@@ -31,9 +31,14 @@ class RenderRequest:
     template: Path | None = None
     #: The language's gettext, for strings a template marks for translation.
     gettext: Callable[[str], str] | None = None
+    #: The PDF standard asked for (``--pdf-standard``: "pdfa-2b"), or None.
+    pdf_standard: str | None = None
 
 
 Renderer = Callable[[RenderRequest], bytes]
+
+#: The standards ``--pdf-standard`` accepts (render/pdfa.py makes them).
+PDF_STANDARDS = ("pdfa-2b",)
 
 #: Format -> its renderer, in the order builds make them and ``--format`` lists them.
 _BUILTIN: dict[str, str] = {

@@ -38,6 +38,8 @@ numbers): when reportlab changes them, only this module needs reading.
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -243,11 +245,33 @@ def _shaped_glyphs(font: Any) -> tuple[tuple[str, int, int, int], ...]:
 def ttfont_class() -> type:
     """reportlab's TTFont, able to record and to share its subsets (see the module docstring)."""
     from reportlab.pdfbase import pdfdoc
-    from reportlab.pdfbase.ttfonts import SUBSETN, TTFont, makeToUnicodeCMap
+    from reportlab.pdfbase.ttfonts import SUBSETN, TTFont
 
     shape_words_per_font()
+    makeToUnicodeCMap = logical_to_unicode()  # noqa: N806 - reportlab's name
 
     class SharingTTFont(TTFont):
+        def hbFont(self, fontSize: float = 10) -> Any:  # noqa: N802, N803 - reportlab's names
+            """reportlab's HarfBuzz font, its shaped glyphs given their widths in PDF units.
+
+            reportlab records a glyph that shaping makes without a character
+            of its own (a Khmer subscript) with the advance HarfBuzz gave it
+            in font units, 2.048 times the PDF's, and writes that into the
+            font's /Widths; it moves the text back by the difference, so the
+            page looked right, but the widths disagreed with the font program
+            (PDF/A-2, 6.2.11.5). The glyph's own advance, scaled, is what it
+            gets now; its positioning still comes from HarfBuzz.
+            """
+            font = super().hbFont(fontSize)
+            add = vars(self)["hbAddPrivate"]  # set on the font by reportlab's hbFont
+            face = self.face
+
+            def add_private(name: str, gid: int, advance: float) -> int:
+                return int(add(name, gid, self.pdfScale(face.hmetrics[min(gid, len(face.hmetrics) - 1)][0])))
+
+            self.hbAddPrivate = add_private
+            return font
+
         def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> Any:  # noqa: N802 - reportlab's name
             chunks = super().splitString(text, doc, encoding)
             limit = getattr(doc, "_ag_limits", {}).get(self.fontName)
@@ -389,16 +413,42 @@ def stroking_canvas(base: type) -> type:
 
     class StrokingText(PDFTextObject):
         def _formatText(self, text: str) -> str:  # noqa: N802 - reportlab's name
+            if not text.isascii() and _LIGATURE.search(text) and not hasattr(text, "__shapeData__"):
+                return " ".join(
+                    self._ligature(piece) if _LIGATURE.fullmatch(piece) else self._stroked(piece)
+                    for piece in _LIGATURE.split(text)
+                    if piece
+                )
+            return self._stroked(text)
+
+        def _stroked(self, text: str, actual: str | None = None) -> str:
             code: str = super()._formatText(text)
             em = SYNTHETIC_BOLD.get(self._fontname)
-            if em is None or not code:
-                return code
             canvas = self._canvas
-            fill = getattr(self, "_fillColorObj", canvas._fillColorObj)
-            return (
-                f"2 Tr {fp_str(em * self._fontsize)} w {stroke_op(fill)} {code} "
-                f"0 Tr {fp_str(canvas._lineWidth)} w {stroke_op(canvas._strokeColorObj)}"
-            )
+            if em is not None and code:
+                fill = getattr(self, "_fillColorObj", canvas._fillColorObj)
+                code = (
+                    f"2 Tr {fp_str(em * self._fontsize)} w {stroke_op(fill)} {code} "
+                    f"0 Tr {fp_str(canvas._lineWidth)} w {stroke_op(canvas._strokeColorObj)}"
+                )
+            mark = getattr(canvas, "ag_mark", None)
+            if mark is not None and code:
+                return str(mark(text, code, actual))  # its marked content (pdftags.text_marker)
+            if actual:
+                hexed = actual.encode("utf-16-be").hex().upper()
+                return f"/Span <</ActualText <FEFF{hexed}>>> BDC {code} EMC"
+            return code
+
+        def _ligature(self, glyph: str) -> str:
+            """One ligature of letters, its text the letters as an extractor reads visual order back.
+
+            The ToUnicode map gives a lam-alef its two letters in reading
+            order, which pypdf keeps, but poppler and pdfium reverse with the
+            right-to-left line around it (they printed "ال" for "لا"). They
+            read ``/ActualText`` on a ``/Span`` instead of the map, so the span
+            gives the letters in visual order, for them to reverse back.
+            """
+            return self._stroked(glyph, actual=_logical(ord(glyph))[::-1])
 
     class StrokingCanvas(base):
         def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> Any:  # noqa: N802 - reportlab's name
@@ -448,3 +498,53 @@ def shape_words_per_font() -> None:
         return new
 
     paragraph.shapeFragWord = shape
+
+
+#: Presentation forms that stand for more than one letter (the lam-alef ligatures, "Allah"...).
+_LIGATURE = re.compile(
+    "(["
+    + "".join(
+        chr(c)
+        for c in (*range(0xFB50, 0xFE00), *range(0xFE70, 0xFF00))
+        if len(unicodedata.normalize("NFKC", chr(c))) > 1
+    )
+    + "])"
+)
+
+
+def _logical(code: int) -> str:
+    """The text a drawn character stands for: an Arabic presentation form is the letter (or letters) it shows."""
+    if 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF:
+        return unicodedata.normalize("NFKC", chr(code))
+    return chr(code)
+
+
+@functools.lru_cache(maxsize=1)
+def logical_to_unicode() -> Any:
+    """Have reportlab's ToUnicode maps give Arabic letters, not the presentation forms they are drawn with.
+
+    Arabic is drawn reshaped (render/linebreak.py): each letter as its
+    joined form (U+FE8D..., the lam-alef ligatures U+FEF5...). Text
+    extraction, search and copy used to give those forms, so searching
+    "حقوق" found nothing. Every subset's map now gives each form's letters
+    (its NFKC decomposition, a ligature two letters); extractors put the
+    visual order back into reading order themselves (poppler, pdfium,
+    pypdf). Installed once per process, for reportlab's own fonts too.
+    """
+    from reportlab.pdfbase import ttfonts
+
+    original = ttfonts.makeToUnicodeCMap
+
+    def make(fontname: str, subset: list[int]) -> str:
+        cmap: str = original(fontname, subset)
+        if not any(_logical(v) != chr(v) for v in subset):
+            return cmap
+        lines = cmap.split("\n")
+        start = lines.index(f"{len(subset)} beginbfchar") + 1
+        lines[start : start + len(subset)] = [
+            f"<{i:02X}> <{_logical(v).encode('utf-16-be').hex().upper()}>" for i, v in enumerate(subset)
+        ]
+        return "\n".join(lines)
+
+    ttfonts.makeToUnicodeCMap = make
+    return make

@@ -155,7 +155,9 @@ def test_xlsx_declaring_the_last_cell_of_the_sheet_is_read_in_seconds(tmp_path: 
     path = xlsx(tmp_path, {'<dimension ref="A1:B2"/>': '<dimension ref="A1:XFD1048576"/>', "</sheetData>": LAST_CELL})
     assert path.stat().st_size < 6000
     code, err = batch(tmp_path)
-    assert (code, err.splitlines()[-1].split(" in ")[0]) == (0, "batch: 1 rows: 1 letters (0 reused), 0 failed,")
+    # The value in that last cell is reported on its row, not dropped (issue 14); the rest is a letter.
+    assert "list.xlsx:1048576: a value in column 16384, but the header has 2 columns" in err.splitlines()
+    assert (code, err.splitlines()[-1].split(" in ")[0]) == (1, "batch: 2 rows: 1 letters (0 reused), 1 failed,")
 
 
 def test_xlsx_zip_bomb_is_refused_before_openpyxl_unpacks_it(tmp_path: Path) -> None:
@@ -172,10 +174,10 @@ def test_xlsx_zip_bomb_is_refused_before_openpyxl_unpacks_it(tmp_path: Path) -> 
 def test_xlsx_unpacking_past_the_limit_is_refused(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
-    from appeal_gen import recipients
+    from appeal_gen import recipients, xlsxfiles
 
     path = xlsx(tmp_path, {})
-    monkeypatch.setattr(recipients, "MAX_XLSX_UNCOMPRESSED", 10_000)
+    monkeypatch.setattr(xlsxfiles, "MAX_XLSX_UNCOMPRESSED", 10_000)  # the limits live with the XLSX reader
     with pytest.raises(recipients.RecipientListError) as info:
         recipients.open_list(str(path))
     total = sum(i.file_size for i in __import__("zipfile").ZipFile(path).infolist())
@@ -187,7 +189,7 @@ def test_xlsx_entry_count_shared_strings_and_file_size_limits(tmp_path: Path, mo
 
     import pytest
 
-    from appeal_gen import recipients
+    from appeal_gen import recipients, xlsxfiles
 
     path = xlsx(tmp_path, {})
     with zipfile.ZipFile(path, "a") as z:
@@ -205,7 +207,7 @@ def test_xlsx_entry_count_shared_strings_and_file_size_limits(tmp_path: Path, mo
     }
     for name, (value, message) in cases.items():
         with monkeypatch.context() as m:
-            m.setattr(recipients, name, value)
+            m.setattr(xlsxfiles, name, value)
             with pytest.raises(recipients.RecipientListError) as info:
                 recipients.open_list(str(path))
         assert str(info.value) == f"{path}: {message}"

@@ -124,7 +124,6 @@ def test_manifest_csv_cells_cannot_run_as_formulas(hostile_run) -> None:  # type
 
 LISTS = {
     # file bytes -> the exact one-line error, exit 2
-    "utf16.csv": ("id,name\n1,Ann\n".encode("utf-16"), "the list is UTF-16 text; save it as 'CSV UTF-8'"),
     "empty.csv": (b"", "the recipient list is empty; its first line must name the columns"),
     "old.xls": (b"\xd0\xcf\x11\xe0", "'.xls' files are not read; save the list as .xlsx or as CSV UTF-8"),
 }
@@ -142,9 +141,23 @@ def test_unusable_list_is_refused_whole_and_nothing_is_written(name: str, tmp_pa
     assert not out.exists() or not list((out).rglob("*.pdf"))
 
 
-def test_bad_bytes_and_a_stray_quote_fail_only_their_rows(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_list_in_another_encoding_is_refused_whole_naming_it(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     lst = tmp_path / "list.csv"
-    lst.write_bytes(b'id,name,language\n1,Ann,en\n2,Jos\xe9,en\n3,"Bob,en\n4,Cy,en\n')
+    lst.write_bytes("id,name,language\n1,Ann,en\n2,José,en\n3,Renée Dupré,fr\n".encode("cp1252"))
+    out = tmp_path / "out"
+    code, _, err = cli(capsys, "batch", str(DATA / "minimal.yaml"), "--recipients", str(lst), "-o", str(out), "--quiet")
+    assert code == 2
+    assert err == (
+        f"{lst}:3: the list is not UTF-8 (bytes b'\\xe9' after '2,Jos'); it looks like cp1252: "
+        "run again with --encoding cp1252, or save the list as 'CSV UTF-8'\n"
+    )
+    assert not out.exists()
+
+
+def test_bad_bytes_in_a_utf8_list_and_a_stray_quote_fail_only_their_rows(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    lst = tmp_path / "list.csv"
+    # UTF-8 ("Zoë") with one row pasted from elsewhere: that row fails, the others are letters.
+    lst.write_bytes(b'id,name,language\n1,Ann,en\n2,Jos\xe9,en\n3,"Bob,en\n4,Zo\xc3\xab,en\n')
     out = tmp_path / "out"
     args = ["--recipients", str(lst), "-o", str(out), "--format", "pdf", "--jobs", "1", "--quiet"]
     code, _, _ = cli(capsys, "batch", str(DATA / "minimal.yaml"), *args)
