@@ -16,7 +16,9 @@ from .errors import InputError, UsageError
 from .locale import LocaleInfo, canonical_language
 from .output import make_outdir, safe_path, write_all
 from .render import registry
+from .render.stationery import Stationery, load_stationery
 from .spec import Spec
+from .theme import DEFAULT_PAGE, Theme, resolve_theme
 from .validate import Report, validate
 
 FORMATS = registry.DEFAULT_FORMATS
@@ -64,6 +66,8 @@ def render(
     allow_fallback: bool = False,
     template: Path | None = None,
     warnings: list[str] | None = None,
+    theme: Theme | None = None,
+    stationery: Stationery | None = None,
     pdf_standard: str | None = None,
 ) -> bytes:
     """One document as bytes: the pure core of every build and batch."""
@@ -75,6 +79,8 @@ def render(
             allow_fallback=allow_fallback,
             template=template,
             warnings=warnings,
+            theme=theme,
+            stationery=stationery,
             pdf_standard=pdf_standard,
         )
     except InputError as exc:
@@ -93,6 +99,8 @@ def _render(
     allow_fallback: bool,
     template: Path | None,
     warnings: list[str] | None,
+    theme: Theme | None = None,
+    stationery: Stationery | None = None,
     pdf_standard: str | None = None,
 ) -> bytes:
     loc = LocaleInfo(lang)
@@ -100,7 +108,13 @@ def _render(
     if warnings is not None:
         warnings.extend(f"{lang}: {w}" for w in letter.warnings)
     request = registry.RenderRequest(
-        letter, date=spec.date, template=template, gettext=loc._, pdf_standard=pdf_standard
+        letter,
+        date=spec.date,
+        template=template,
+        gettext=loc._,
+        theme=theme,
+        stationery=stationery,
+        pdf_standard=pdf_standard,
     )
     return registry.renderer(fmt)(request)
 
@@ -114,6 +128,8 @@ def build(
     allow_fallback: bool = False,
     template: Path | None = None,
     allow_stale: bool = False,
+    theme: Path | None = None,
+    stationery: str | None = None,
     pdf_standard: str | None = None,
 ) -> BuildResult:
     """Check, render every language and format, then write them all or nothing.
@@ -121,8 +137,15 @@ def build(
     The check is ``check``'s own pass (``preflight``): among what it refuses
     is a translation made from a source text the spec no longer has, since
     the letters would then say different things; *allow_stale* prints it,
-    with a warning per field.
+    with a warning per field. *theme* (``--theme``) wins over the spec's
+    ``theme:``; a theme is read and checked before anything is rendered, and
+    so is *stationery* (``--stationery FILE.pdf[,REST.pdf]``, the PDF's pages
+    drawn over it, render/stationery.py).
     """
+    look = resolve_theme(spec, theme)
+    paper = load_stationery(stationery) if stationery else None
+    if paper is not None:
+        paper.check_size(look.page_size if look else DEFAULT_PAGE)
     langs = list(dict.fromkeys(_language(v) for v in languages or (spec.language,)))
     validation = preflight(
         spec,
@@ -143,6 +166,8 @@ def build(
                 allow_fallback=allow_fallback,
                 template=template,
                 warnings=result.warnings,
+                theme=look,
+                stationery=paper,
                 pdf_standard=pdf_standard,
             )
     make_outdir(outdir)

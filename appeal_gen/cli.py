@@ -58,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
         help="make the PDFs archivable: pdfa-2b (PDF/A-2b, with an sRGB output intent; docs/accessibility.md)",
     )
     b.add_argument(
+        "--theme", metavar="YAML", help="the organisation's look (docs/theme.md); wins over the spec's 'theme:'"
+    )
+    b.add_argument(
+        "--stationery",
+        metavar="PDF[,PDF]",
+        help="draw the PDF's pages over pre-printed letterhead: FILE.pdf (page 1, then page 2) or FIRST.pdf,REST.pdf",
+    )
+    b.add_argument(
         "--allow-stale",
         action="store_true",
         help="print translations made from a source text the spec no longer has (a warning per field)",
@@ -171,6 +179,14 @@ def _parser() -> argparse.ArgumentParser:
         help="make the PDFs archivable: pdfa-2b (PDF/A-2b, with an sRGB output intent; docs/accessibility.md)",
     )
     m.add_argument(
+        "--theme", metavar="YAML", help="the organisation's look (docs/theme.md); wins over the spec's 'theme:'"
+    )
+    m.add_argument(
+        "--stationery",
+        metavar="PDF[,PDF]",
+        help="draw the PDFs' pages over pre-printed letterhead: FILE.pdf (page 1, then page 2) or FIRST.pdf,REST.pdf",
+    )
+    m.add_argument(
         "--allow-stale",
         action="store_true",
         help="print translations made from a source text the spec no longer has (noted in the manifest)",
@@ -215,6 +231,9 @@ def _check(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     for w in spec.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    from .theme import resolve_theme
+
+    resolve_theme(spec)  # the theme the spec names, checked like the spec
     _check_languages(spec)
     langs = ", ".join(spec.content_languages())
     demands = f"{len(spec.demands)} demand{'s' if len(spec.demands) != 1 else ''}"
@@ -247,6 +266,8 @@ def _build(args: argparse.Namespace) -> int:
         allow_fallback=args.allow_fallback,
         template=Path(args.template) if args.template else None,
         allow_stale=args.allow_stale,
+        theme=Path(args.theme) if args.theme else None,
+        stationery=args.stationery,
         pdf_standard=args.pdf_standard,
     )
     for w in result.warnings:
@@ -360,6 +381,8 @@ def _batch(args: argparse.Namespace) -> int:
         allow_fallback=args.allow_fallback,
         allow_stale=args.allow_stale,
         template=args.template,
+        theme=args.theme,
+        stationery=args.stationery,
         pdf_standard=args.pdf_standard,
         jobs=args.jobs,
         delimiter=args.delimiter,

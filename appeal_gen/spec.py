@@ -190,6 +190,8 @@ class Spec:
     #: The model letter supporters send (None: the catalogs' default wording).
     letter: LetterText | None = None
     languages: tuple[str, ...] = ()
+    #: The theme file the spec names (``theme:``), relative to the spec's folder; ``--theme`` wins.
+    theme: str | None = None
     #: language -> how it is written (conventions.Conventions): regional dates, typography, country forms
     conventions: dict[str, Any] = field(default_factory=dict, repr=False)
     texts: tuple[Text, ...] = field(default=(), repr=False)
@@ -346,6 +348,8 @@ _SCHEMA: dict[str, _Field] = {
     "letter": _obj({"opening": _Field("text"), "body": _Field("text"), "closing": _Field("text")}),
     # How each language is written: regional dates, typography, country forms (locale.py).
     "conventions": _Field("conventions"),
+    # The organisation's look: a theme.yaml, relative to the spec (theme.py, docs/theme.md).
+    "theme": _Field("str"),
     # Written by appeal-gen (translate import/accept): see staleness.py.
     "translated_from": _Field("records"),
 }
@@ -822,6 +826,7 @@ def _build(d: dict[str, Any], path: str, texts: list[Text], warnings: list[str])
         links=tuple(Link(title=ln["title"], url=ln["url"]) for ln in d.get("links") or ()),
         letter=LetterText(**d["letter"]) if d.get("letter") else None,
         conventions=d.get("conventions") or {},
+        theme=d.get("theme"),
         texts=tuple(texts),
         warnings=tuple(warnings),
         translated_from=d.get("translated_from") or {},

@@ -187,6 +187,10 @@ def _hwm_mb(pid: int) -> tuple[float, str]:
     return hwm / 1024, cmd
 
 
+#: The theme of ``--theme`` (empty: none), for the batch runs and the per-letter figures.
+THEME: list[str] = []
+
+
 def run_batch(
     label: str, lst: Path, n: int, jobs: int, formats: str, workdir: Path, cluster: str | None = None
 ) -> BatchRun:
@@ -211,6 +215,7 @@ def run_batch(
         "--format",
         formats,
         "--quiet",
+        *(["--theme", THEME[0]] if THEME else []),
     ]
     peaks: dict[int, tuple[float, str]] = {}
     parents: dict[int, int] = {}
@@ -404,12 +409,14 @@ def appeal_gen_renderer(formats: tuple[str, ...]) -> object:
     from appeal_gen.spec import load_spec
 
     spec = load_spec(str(SPEC))
-    worker = LetterRenderer(spec, BatchOptions(formats=formats))
+    worker = LetterRenderer(spec, BatchOptions(formats=formats, theme=THEME[0] if THEME else None))
 
     def render(letter: object) -> bytes:
         if "pdf" in formats:
-            from appeal_gen.render.pdf import render_pdf
+            from appeal_gen.render.pdf import options_for, render_pdf
 
+            if worker.theme is not None:
+                return render_pdf(letter, options_for(worker.theme, letter.lang))  # type: ignore[arg-type, attr-defined]
             return render_pdf(letter)  # type: ignore[arg-type]
         # The worker's own path for a format: the registry's batch fast path (DOCX: its compiled template).
         loc, _ = worker.base(letter.lang)  # type: ignore[attr-defined]
@@ -451,8 +458,15 @@ def main() -> int:
         help="runs of each batch; the median time is reported, the highest memory (default 3)",
     )
     ap.add_argument("--cluster", action="store_true", help="measure the cluster backend instead (issue 19)")
+    ap.add_argument(
+        "--theme",
+        metavar="YAML",
+        help="letters in this theme (issue 21: the logo is drawn once per layout, so the figures should not move)",
+    )
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
+    if args.theme:
+        THEME.append(str(Path(args.theme).resolve()))
     if args.cluster:
         return cluster_mode(args.letters, args.jobs, args.repeat)
 

@@ -230,6 +230,19 @@ def test_downloads_are_the_built_documents(client: TestClient) -> None:
     assert zipfile.ZipFile(io.BytesIO(r.content)).namelist() == ["test-studio.en.docx", "test-studio.en.pdf"]
 
 
+def test_the_preview_and_downloads_wear_the_theme_the_spec_names(client: TestClient, folder: Path) -> None:
+    from pypdf import PdfReader
+
+    shutil.copytree(DATA.parent.parent / "examples" / "themes" / "northbridge", folder / "look")
+    client.post("/api/field?spec=case.yaml", data={"path": "theme", "value": "look/theme.yaml"}, headers=CSRF)
+    assert "Northbridge Rights Watch" in client.get("/preview/text?spec=case.yaml&lang=en").text
+    r = client.get("/download?spec=case.yaml&lang=en&format=pdf")
+    assert r.status_code == 200, r.text
+    page = PdfReader(io.BytesIO(r.content)).pages[0]
+    assert (float(page.mediabox.width), float(page.mediabox.height)) == (612, 792)
+    assert "Northbridge Rights Watch" in pdf_text(r.content)
+
+
 def test_a_download_of_a_spec_with_problems_says_them(client: TestClient) -> None:
     client.post("/api/field?spec=case.yaml", data={"path": "country", "value": "XQ"}, headers=CSRF)
     r = client.get("/download?spec=case.yaml&lang=en&format=pdf")

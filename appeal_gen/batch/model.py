@@ -33,6 +33,10 @@ class BatchOptions:
     eml: bool = False
     allow_fallback: bool = False
     template: str | None = None
+    #: The theme file (theme.py): ``--theme``, or the spec's, resolved by ``run_batch`` before anything starts.
+    theme: str | None = None
+    #: ``--stationery``: FILE.pdf or FIRST.pdf,REST.pdf under the PDFs' pages (render/stationery.py).
+    stationery: str | None = None
     pdf_standard: str | None = None  #: --pdf-standard ("pdfa-2b"), or None
     jobs: int = 0  # 0: one per CPU
     delimiter: str | None = None

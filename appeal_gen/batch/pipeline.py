@@ -10,6 +10,7 @@ manifest in place. What happens is told through ``events``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import time
@@ -61,6 +62,7 @@ def run_batch(
     if options.eml and ATTACHED not in options.formats:
         raise UsageError(f"--eml attaches each letter's PDF: add {ATTACHED} to --format")
     spec_text = _yaml.read_spec_text(spec_path)
+    options = _with_theme(spec_text, spec_path, options)
     if backend is None and (options.jobs or cpus()) > 1:
         from . import local
 
@@ -70,6 +72,25 @@ def run_batch(
     result.seconds = time.monotonic() - start
     listener(Finished(result))
     return result
+
+
+def _with_theme(spec_text: str, spec_path: str, options: BatchOptions) -> BatchOptions:
+    """*options* naming the run's theme file (``--theme``, else the spec's), read and checked once here.
+
+    Before the workers start: a bad theme is one exit-2 error, not a failed
+    row per letter, and the fingerprints of finished letters hold the theme
+    the workers will use.
+    """
+    from ..render.stationery import load_stationery
+    from ..theme import DEFAULT_PAGE, load_theme, theme_path
+
+    path = None
+    if options.theme is not None or "theme" in spec_text:  # no spec parse for the usual run without a theme
+        path = theme_path(parse_spec(spec_text, spec_path), options.theme)
+    theme = load_theme(path) if path is not None else None
+    if options.stationery:
+        load_stationery(options.stationery).check_size(theme.page_size if theme else DEFAULT_PAGE)
+    return options if path is None else dataclasses.replace(options, theme=path)
 
 
 def _run_batch(

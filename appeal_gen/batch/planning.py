@@ -220,6 +220,15 @@ def environment_hash(spec_text: str, lang: str, options: BatchOptions) -> str:
         p = catalog_path(code)
         if p.is_file():
             h.update(p.read_bytes())
+    if options.theme:
+        from ..theme import theme_digest
+
+        h.update(f"theme\0{theme_digest(options.theme)}\0".encode())
+    if options.stationery and "pdf" in options.formats:
+        from ..render.stationery import stationery_files
+
+        for path in stationery_files(options.stationery):
+            h.update(b"stationery\0" + path.read_bytes())
     if "docx" in options.formats:
         from ..render.docx import default_template
 

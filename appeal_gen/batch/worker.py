@@ -16,7 +16,9 @@ from ..errors import AppealGenError
 from ..letters import choose_kind, kind_letter, personalise
 from ..locale import LocaleInfo
 from ..render import registry
+from ..render.stationery import load_stationery
 from ..spec import Spec
+from ..theme import load_theme
 from .model import BatchOptions, Outcome, Task
 
 #: The format whose bytes an .eml draft attaches (and the combined PDFs gather).
@@ -34,6 +36,9 @@ class LetterRenderer:
         self._kinds: dict[tuple[str, str, bool], Letter] = {}
         #: The registry's batch renderer of each format, looked up once.
         self._renderers: dict[str, registry.Renderer] = {}
+        #: The organisation's look, read once per process (run_batch checked it before any worker started).
+        self.theme = load_theme(options.theme) if options.theme else None
+        self.stationery = load_stationery(options.stationery) if options.stationery else None
 
     def base(self, lang: str) -> tuple[LocaleInfo, Letter]:
         if lang not in self._letters:
@@ -89,7 +94,13 @@ class LetterRenderer:
             render = self._renderers[fmt] = registry.batch_renderer(fmt)
         template = Path(self.options.template) if self.options.template else None
         request = registry.RenderRequest(
-            letter, date=self.spec.date, template=template, gettext=loc._, pdf_standard=self.options.pdf_standard
+            letter,
+            date=self.spec.date,
+            template=template,
+            gettext=loc._,
+            theme=self.theme,
+            stationery=self.stationery,
+            pdf_standard=self.options.pdf_standard,
         )
         return render(request)
 
@@ -103,7 +114,7 @@ class LetterRenderer:
         if "docx" in self.options.formats:
             from ..render.docx import prepare_batch
 
-            prepare_batch(base, Path(self.options.template) if self.options.template else None)
+            prepare_batch(base, Path(self.options.template) if self.options.template else None, self.theme)
 
 
 def row_message(exc: AppealGenError, spec: Spec) -> tuple[str, str | None]:

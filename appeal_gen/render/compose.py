@@ -47,6 +47,8 @@ from .subsets import PLACEHOLDER_KEY, Seed
 _MARKER = re.compile(rb"^% appeal-gen slot (\w+)$", re.M)
 _CONTENTS = re.compile(rb"/Contents (\d+) 0 R")
 _RESOURCES_FONT = re.compile(rb"/Resources <<\s*/Font (\d+) 0 R")
+#: A page's own XObjects (reportlab writes them inline in its resources: images, a logo).
+_RESOURCES_XOBJECT = re.compile(rb"/XObject <<")
 #: The subset tag of a font name: /BaseFont /AAAAAA+NotoSans-Bold.
 _SUBSET_TAG = re.compile(rb"(/(?:BaseFont|FontName) /)([A-Z]{6})\+([^\s/<>\[\]()]+)")
 
@@ -120,12 +122,17 @@ class SharedLayout:
             found.update(used)
             content = _MARKER.sub(lambda m: b"/AG%s Do" % m.group(1), content)
             rewritten[c] = _stream_object(c, content)
-            extra = b" /XObject << " + b" ".join(b"/AG%s %d 0 R" % (n.encode(), slots[n]) for n in used) + b" >>"
+            entries = b" ".join(b"/AG%s %d 0 R" % (n.encode(), slots[n]) for n in used)
             font = _RESOURCES_FONT.search(head)
             if font is None:
                 raise ValueError("shared layout: a page with a slot has no font resources")
             fonts.update(_font_entries(doc.dictionary(int(font.group(1)))))
-            head = head[: font.end()] + extra + head[font.end() :]
+            xobjects = _RESOURCES_XOBJECT.search(head)
+            if xobjects is not None:
+                # The page draws images of its own (a theme's logo): the slots join its XObjects.
+                head = head[: xobjects.end()] + b" " + entries + head[xobjects.end() :]
+            else:
+                head = head[: font.end()] + b" /XObject << " + entries + b" >>" + head[font.end() :]
             rewritten[page] = pdf_object(page, head)
         if found != set(sizes):
             raise ValueError(f"shared layout: slots {sorted(set(sizes) - found)} were not drawn")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..document import Letter
+from ..theme import Theme
 from .context import DocxContext, default_docx_context
 from .docxcontext import DocxOptions, context
 from .docxtemplate import CompiledTemplate, check_template_source, compiled_template, default_template, render_straight
@@ -54,7 +55,8 @@ def render_docx(letter: Letter, options: DocxOptions | None = None, *, title: st
 def render_request(request: RenderRequest) -> bytes:
     """The format registry's entry: a ``RenderRequest`` rendered as a DOCX."""
     return render_docx(
-        request.letter, DocxOptions(template=request.template, date=request.date, gettext=request.gettext)
+        request.letter,
+        DocxOptions(template=request.template, date=request.date, gettext=request.gettext, theme=request.theme),
     )
 
 
@@ -67,11 +69,12 @@ def render_batch_request(request: RenderRequest) -> bytes:
     it starts with it.
     """
     letter = request.letter
-    compiled = prepare_batch(letter, request.template)
-    return bytes(compiled.render(letter, DocxOptions(template=compiled.path, date=request.date)))
+    compiled = prepare_batch(letter, request.template, request.theme)
+    options = DocxOptions(template=compiled.path, date=request.date, theme=request.theme)
+    return bytes(compiled.render(letter, options))
 
 
-def prepare_batch(letter: Letter, template: Path | None) -> CompiledTemplate:
+def prepare_batch(letter: Letter, template: Path | None, theme: Theme | None = None) -> CompiledTemplate:
     """*template* (default: the language's own) compiled for *letter*'s language, in the default context.
 
     The default template's path is found once a language per context: the
@@ -85,4 +88,4 @@ def prepare_batch(letter: Letter, template: Path | None) -> CompiledTemplate:
         if template is None:
             template = default_template(letter.lang)
             paths.put(letter.lang, template)
-    return compiled_template(template, letter)
+    return compiled_template(template, letter, theme=theme)

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..document import Addressee, Letter
 from ..markup import Para
+from ..theme import Theme
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class DocxOptions:
     #: The language's catalog look-up, for ``{{ _("text") }}`` in a template;
     #: ``appeal-gen locale update`` extracts those strings for translators.
     gettext: Callable[[str], str] | None = None
+    #: The organisation's look (theme.py), written into the template before it is rendered (docxtheme.py).
+    theme: Theme | None = None
 
 
 def rich(para: Para | None, tpl: Any) -> Any:

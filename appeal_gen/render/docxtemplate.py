@@ -21,8 +21,10 @@ from typing import Any
 from .. import ooxml, resources
 from ..document import Letter, shared_values
 from ..errors import TemplateError
+from ..theme import Theme
 from .context import DocxContext, default_docx_context
 from .docxcontext import DocxOptions, LinkLog, add_recipient, context, fresh, gettext_in_context, shared_context
+from .docxtheme import apply_theme
 from .docxzip import Deflated, deflate, normalise_zip, write_zip
 from .ooxmlpatch import (
     apply_direction,
@@ -84,6 +86,9 @@ def render_straight(letter: Letter, options: DocxOptions | None = None) -> bytes
     sandbox.check_template_file(Path(path))
     try:
         tpl = template_class()(str(path))
+        if options.theme is not None:
+            tpl.render_init()
+            apply_theme(tpl.docx, options.theme, letter)
         ctx = context(letter, tpl)
         gettext_in_context(ctx, options)
         with sandbox.time_limit():
@@ -194,7 +199,9 @@ class CompiledTemplate:
     ``ooxmlpatch`` and ``docxzip``.
     """
 
-    def __init__(self, path: Path, letter: Letter, context: DocxContext | None = None) -> None:
+    def __init__(
+        self, path: Path, letter: Letter, context: DocxContext | None = None, theme: Theme | None = None
+    ) -> None:
         from .. import sandbox
 
         #: Where compiled Jinja templates and deflated parts are shared with other templates.
@@ -216,6 +223,10 @@ class CompiledTemplate:
             with sandbox.time_limit():
                 tpl = template_class()(str(path))
                 tpl.render_init()
+                #: The theme written into the template, once (docxtheme.py); letters render with it.
+                self.theme = theme
+                if theme is not None:
+                    apply_theme(tpl.docx, theme, letter)
                 self.tpl = tpl
                 package = tpl.docx.part.package
                 cp = tpl.docx.core_properties  # creates the part if the template has none, as render_docx does
@@ -224,11 +235,17 @@ class CompiledTemplate:
                 self.body = self.context.compile(self.source(tpl.patch_xml(tpl.get_xml())))
                 #: Header and footer parts: (part, encoding, compiled template).
                 self.headers: list[tuple[Any, str, Any]] = []
+                #: Headers and footers that read no variable (a theme's letterhead), by part:
+                #: their finished text once rendered, the same for every letter.
+                self.constant: dict[int, str | None] = {}
                 for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
                     for _key, part in tpl.get_headers_footers(uri):
                         xml = tpl.get_part_xml(part)
                         encoding = tpl.get_headers_footers_encoding(xml)
-                        self.headers.append((part, encoding, self.context.compile(self.source(tpl.patch_xml(xml)))))
+                        source = self.source(tpl.patch_xml(xml))
+                        self.headers.append((part, encoding, self.context.compile(source)))
+                        if _constant(source, self.context):
+                            self.constant[id(part)] = None
             parts = list(package.iter_parts())
             footnotes = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
             if any(p.content_type == footnotes for p in parts):
@@ -334,7 +351,7 @@ class CompiledTemplate:
         if self.error is not None:
             raise self.error
         if not self.simple or (letter.lang, letter.bcp47, letter.rtl) != self.lang:
-            return render_straight(letter, dataclasses.replace(options, template=self.path))
+            return render_straight(letter, dataclasses.replace(options, template=self.path, theme=self.theme))
         from docx.opc.oxml import serialize_part_xml
         from docx.oxml.parser import parse_xml
 
@@ -359,7 +376,9 @@ class CompiledTemplate:
                     # language's, which is this object's).
                     headers: dict[int, tuple[tuple[object, ...], Deflated | None, Any]] = {}
                     for part, encoding, t in self.headers:
-                        xml = self._finish(t.render(ctx))
+                        xml = self.constant.get(id(part)) or self._finish(t.render(ctx))
+                        if id(part) in self.constant:
+                            self.constant[id(part)] = xml
                         key: tuple[object, ...] = (str(part.partname), xml)
                         done = finished.get(key)
                         headers[id(part)] = (key, done, None if done else parse_xml(xml.encode(encoding)))
@@ -414,7 +433,24 @@ class CompiledTemplate:
                 del rels[rid]
 
 
-def compiled_template(path: Path, letter: Letter, context: DocxContext | None = None) -> CompiledTemplate:
+def _constant(source: str, context: DocxContext) -> bool:
+    """Whether a part's Jinja *source* is only text and constants (``{{ 'a literal' }}``, as a theme's
+    letterhead is written: render/docxtheme.py), so that every letter renders it to the same text.
+
+    Nothing else counts: no variable, no filter (``random``), no call, no block.
+    """
+    from jinja2 import nodes
+
+    body = context.environment().parse(source).body
+    return all(
+        isinstance(node, nodes.Output) and all(isinstance(c, (nodes.TemplateData, nodes.Const)) for c in node.nodes)
+        for node in body
+    )
+
+
+def compiled_template(
+    path: Path, letter: Letter, context: DocxContext | None = None, theme: Theme | None = None
+) -> CompiledTemplate:
     """The template at *path* compiled for *letter*'s language, kept in *context* while the file is unchanged.
 
     Keyed by the file's size and modification time as well, so a
@@ -424,10 +460,10 @@ def compiled_template(path: Path, letter: Letter, context: DocxContext | None = 
     try:
         st = path.stat()
     except OSError:
-        return CompiledTemplate(path, letter, context)  # which says what is wrong with the file
-    key = (str(path), st.st_size, st.st_mtime_ns, letter.lang, letter.bcp47, letter.rtl)
+        return CompiledTemplate(path, letter, context, theme)  # which says what is wrong with the file
+    key = (str(path), st.st_size, st.st_mtime_ns, letter.lang, letter.bcp47, letter.rtl, theme)
     compiled: CompiledTemplate | None = context.templates.get(key)
     if compiled is None:
-        compiled = CompiledTemplate(path, letter, context)
+        compiled = CompiledTemplate(path, letter, context, theme)
         context.templates.put(key, compiled)
     return compiled

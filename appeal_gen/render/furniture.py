@@ -10,18 +10,20 @@ from typing import TYPE_CHECKING, Any
 
 from ..locale import substitute, to_digits
 from ..scripts import written_script
-from .pdfstyles import MARGIN, MM, PAGE_W
+from .pdfstyles import MM
 from .pdftags import Recorder, artifact, text_marker
 
 if TYPE_CHECKING:
     from .paragraphs import Writer
 
 
-def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, page_width: float = PAGE_W) -> type:
-    """A reportlab canvas class that draws *writer*'s letter's footer on pages *page_width* wide.
+def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, *, options: Any) -> type:
+    """A reportlab canvas class that draws *writer*'s letter's footer on *options*' pages (a ``PdfOptions``).
 
     The footer spans the page between the margins: it used to assume A4's
-    width, so on a wider page it stopped short of the right margin.
+    width, so on a wider page it stopped short of the right margin. It sits
+    under the bottom margin (its rule 7 mm below it), with a theme's footer
+    line under the reference and page number.
     """
     from reportlab.lib.colors import HexColor
     from reportlab.pdfgen.canvas import Canvas
@@ -29,6 +31,12 @@ def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, page_w
     from .subsets import stroking_canvas
 
     letter = writer.letter
+    page_width = options.page_size[0]
+    _, right_margin, bottom, left_margin = options.margins
+    rule = bottom - 7 * MM
+    stationery = options.stationery
+    # Pre-printed stationery carries its own letterhead and footer: the theme's are not drawn on it.
+    letterhead = options.letterhead if stationery is None else None
 
     class NumberedCanvas(stroking_canvas(Canvas)):  # type: ignore[misc]
         """Holds pages back until the end so each footer can say 'of M'."""
@@ -52,6 +60,10 @@ def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, page_w
             pages_total.append(total)
             for state in self._saved:
                 self.__dict__.update(state)
+                if stationery is not None:
+                    from .stationery import paint
+
+                    paint(self, stationery.paper(self.getPageNumber()))
                 self._footer(total)
                 self.ag_structure.place_bookmarks(self, self.getPageNumber())
                 super().showPage()
@@ -67,17 +79,25 @@ def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, page_w
             self.saveState()
             self.setStrokeColor(HexColor("#BBBBBB"))
             self.setLineWidth(0.5)
-            self.line(MARGIN, 15 * MM, page_width - MARGIN, 15 * MM)
-            half = (page_width - 2 * MARGIN) / 2
+            self.line(left_margin, rule, page_width - right_margin, rule)
+            half = (page_width - left_margin - right_margin) / 2
             ref = writer.reference(letter.reference, "footer", half)
             page = writer.text(label, "footer", None, half)
             left, right = (page, ref) if writer.rtl else (ref, page)
             from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 
-            for flow, x, align in ((left, MARGIN, TA_LEFT), (right, MARGIN + half, TA_RIGHT)):
+            top = rule - 2 * MM
+            for flow, x, align in ((left, left_margin, TA_LEFT), (right, left_margin + half, TA_RIGHT)):
                 flow.style = flow.style.clone(f"footer-{align}", alignment=align)
                 _, h = flow.wrapOn(self, half, 20 * MM)
-                flow.drawOn(self, x, 13 * MM - h)
+                flow.drawOn(self, x, top - h)
+            if letterhead is not None and letterhead.footer:
+                from .letterhead import footer_line
+
+                line = footer_line(writer, letterhead, 2 * half)
+                _, h = line.wrapOn(self, 2 * half, 20 * MM)
+                flow_h = max(left.height, right.height)
+                line.drawOn(self, left_margin, top - flow_h - 1 * MM - h)
             self.restoreState()
 
     return NumberedCanvas

@@ -18,13 +18,16 @@ from ..scripts import base_script, has_rtl
 from .context import PdfContext
 from .linebreak import BREAK_SPACE, paragraph_layout, text_width
 from .pdffonts import register
-from .pdfstyles import paragraph_styles, style_metrics
+from .pdfstyles import ACCENT, paragraph_styles, style_metrics
+
+#: The colour of a link tag as ``pdffonts.markup`` writes it.
+_LINK_COLOUR = re.compile(rf'(<a href="[^"]*") color="{ACCENT}">')
 
 
 class Writer:
     """Turns letter paragraphs into reportlab flowables for one language."""
 
-    def __init__(self, letter: Letter, width: float, context: PdfContext) -> None:
+    def __init__(self, letter: Letter, width: float, context: PdfContext, accent: str = ACCENT) -> None:
         self.letter = letter
         self.context = context
         self.rtl = letter.rtl
@@ -32,14 +35,24 @@ class Writer:
         self.family = register(self.base)
         register("latin")
         self.width = width
-        self.styles = paragraph_styles(self.family, rtl=self.rtl, script=self.base)
+        self.accent = accent
+        self.styles = paragraph_styles(self.family, rtl=self.rtl, script=self.base, accent=accent)
+        #: Parsed paragraphs carry their style's colour: a theme's accent is part of their cache key.
+        self._suffix = "" if accent == ACCENT else f"@{accent}"
 
     def markup(self, para: Para, style_name: str, width: float | None = None) -> str:
-        return paragraph_layout(self.base, self.rtl, para, style_name, width or self.width)[0]
+        return self._links(paragraph_layout(self.base, self.rtl, para, style_name, width or self.width)[0])
+
+    def _links(self, markup: str) -> str:
+        """*markup* with a theme's accent on its links. Only the link tags pdffonts writes can match:
+        every text is escaped there, so "<a " never comes from a spec; a colour keeps its length."""
+        if self._suffix and "<a " in markup:
+            return _LINK_COLOUR.sub(rf'\1 color="{self.accent}">', markup)
+        return markup
 
     def para(self, para: Para, style: str, width: float | None = None, bullet: str | None = None) -> Any:
         markup, spans = paragraph_layout(self.base, self.rtl, para, style, width or self.width)
-        flow = self.paragraph(markup, style, bullet, text=para.text, spans=spans)
+        flow = self.paragraph(self._links(markup), style, bullet, text=para.text, spans=spans)
         # A paragraph that is one link is a Link element (render/pdftree.py gives it its annotation).
         flow.ag_link = len({r.url for r in para.runs if r.text.strip()}) == 1 and all(
             r.url for r in para.runs if r.text.strip()
@@ -51,7 +64,7 @@ class Writer:
         self, markup: str, style: str, bullet: str | None = None, text: str | None = None, spans: Any = None
     ) -> Any:
         """A paragraph that knows its source *text* (``spans``: where its lines are in it; see render/pdftags.py)."""
-        flow = paragraph(self.context, markup, self.styles[style], (self.base, self.rtl, style), bullet)
+        flow = paragraph(self.context, markup, self.styles[style], (self.base, self.rtl, style + self._suffix), bullet)
         flow.ag_style, flow.ag_text, flow.ag_spans, flow.ag_key = style, text, spans, object()
         if text is not None:
             # Shaped glyphs in visual order read back as nothing like the text: the PDF carries it.

@@ -22,17 +22,22 @@ The renderer is split along its seams; this module is its entry point:
 
 from __future__ import annotations
 
+import datetime as _dt
+import functools
 from typing import TYPE_CHECKING
 
 from ..document import Letter
 from ..errors import MissingGlyphError
 from ..markup import Para, Run
 from ..scripts import base_script
+from ..theme import Theme
 from .context import PdfContext, default_context, set_default_context
+from .letterhead import Letterhead
 from .paragraphs import unbreakable_parts
 from .pdfdocument import ADDRESS_LINES, PdfOptions, render_document
 from .pdffonts import REGISTERED, markup, register
 from .personal import personal_parts, shared_layout
+from .stationery import Stationery
 
 if TYPE_CHECKING:
     from .registry import RenderRequest
@@ -42,6 +47,7 @@ __all__ = [
     "PdfContext",
     "PdfOptions",
     "glyph_problems",
+    "options_for",
     "register_fonts",
     "render_pdf",
     "set_default_context",
@@ -104,4 +110,39 @@ def glyph_problems(letter: Letter) -> list[MissingGlyphError]:
 
 def render_request(request: RenderRequest) -> bytes:
     """The PDF format's entry in ``render.registry``."""
-    return render_pdf(request.letter, PdfOptions(date=request.date, standard=request.pdf_standard))
+    options = options_for(
+        request.theme, request.letter.lang, request.stationery, date=request.date, standard=request.pdf_standard
+    )
+    return render_pdf(request.letter, options)
+
+
+@functools.lru_cache(maxsize=64)
+def options_for(
+    theme: Theme | None,
+    lang: str,
+    stationery: Stationery | None = None,
+    *,
+    date: _dt.date | None = None,
+    standard: str | None = None,
+) -> PdfOptions:
+    """*theme*'s page and look for letters in *lang*, on *stationery*: one object per theme and language.
+
+    The same object for every letter of a batch, so a language's shared
+    layout (keyed by it, render/personal.py) is found by a cheap look-up.
+    Stationery must be the letters' paper size (``StationeryError``).
+    """
+    if theme is None:
+        options = PdfOptions(stationery=stationery, date=date, standard=standard)
+    else:
+        options = PdfOptions(
+            page_size=theme.page_size,
+            margins=theme.margins,
+            accent=theme.accent,
+            letterhead=Letterhead(theme, lang) if theme.has_letterhead or theme.footer else None,
+            stationery=stationery,
+            date=date,
+            standard=standard,
+        )
+    if stationery is not None:
+        stationery.check_size(options.page_size)
+    return options

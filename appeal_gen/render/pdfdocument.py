@@ -19,16 +19,30 @@ from ..document import Addressee, Letter
 from ..markup import Para
 from .context import PdfContext
 from .furniture import page_canvas
+from .letterhead import Letterhead, band
 from .paragraphs import Writer
 from .pdfa import Facts
 from .pdffonts import forget_shaped_glyphs
-from .pdfstyles import ACCENT, FRAME_PADDING, MARGIN, MM, PAGE_H, PAGE_W, layout_grid, line_start_rules
+from .pdfstyles import ACCENT, FRAME_PADDING, MARGIN, MM, PAGE_H, PAGE_W, layout_grid, line_start_rules, tint
 from .pdftree import tag
+from .stationery import Stationery
+
+#: The default bottom margin: the footer lives below it.
+BOTTOM_MARGIN = 22 * MM
 
 
 @dataclass(frozen=True)
 class PdfOptions:
+    """The page and the look: a theme's (theme.py, ``pdf.options_for``) or, by default, today's."""
+
     page_size: tuple[float, float] = (PAGE_W, PAGE_H)
+    #: top, right, bottom, left, in points.
+    margins: tuple[float, float, float, float] = (MARGIN, MARGIN, BOTTOM_MARGIN, MARGIN)
+    accent: str = ACCENT
+    #: A theme's logo, organisation block and footer line (render/letterhead.py).
+    letterhead: Letterhead | None = None
+    #: Pre-printed stationery under every page, instead of the letterhead (render/stationery.py).
+    stationery: Stationery | None = None
     #: The appeal's date: the document's creation date (render/pdfa.py).
     date: _dt.date | None = None
     #: "pdfa-2b" for an archivable PDF (``--pdf-standard``), or None.
@@ -111,13 +125,19 @@ def render_document(
     """
     line_start_rules()
     forget_shaped_glyphs()
-    width = options.page_size[0] - 2 * MARGIN
+    _, right, _, left = options.margins
+    width = options.page_size[0] - left - right
     # Paragraphs that are broken into lines here (Arabic, Khmer) must know the
     # width reportlab will give them: the frame's, less its 6 pt paddings.
-    w = Writer(letter, width - 2 * FRAME_PADDING, context)
+    w = Writer(letter, width - 2 * FRAME_PADDING, context, options.accent)
     rooms = _rooms(w, slots) if slots is not None else None
+    drawn = options.letterhead if options.stationery is None else None
+    story: list[Any] = band(w, drawn, w.width) if drawn else []
     # A supporter's letter is a private person's: no letterhead (letters.py).
-    story: list[Any] = [] if letter.kind == "supporter" else [_head(w, width)]
+    if letter.kind != "supporter":
+        story.append(_head(w, width))
+    else:
+        story = []
     if rooms:
         story.append(rooms["address"])
     story += _opening(w)
@@ -169,7 +189,7 @@ def _head(w: Writer, width: float) -> Any:
     head = Table([row], colWidths=widths)
     head.setStyle(
         layout_grid(
-            w.family, ("LINEBELOW", (0, 0), (-1, 0), 1.5, HexColor(ACCENT)), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)
+            w.family, ("LINEBELOW", (0, 0), (-1, 0), 1.5, HexColor(w.accent)), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)
         )
     )
     return head
@@ -314,8 +334,8 @@ def _deadline(w: Writer, deadline: Para, width: float) -> list[Any]:
         TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, -1), f"{w.family}-regular"),
-                ("BACKGROUND", (0, 0), (-1, -1), HexColor("#F6E3E4")),
-                (side, (0, 0), (-1, -1), 3, HexColor(ACCENT)),
+                ("BACKGROUND", (0, 0), (-1, -1), HexColor("#F6E3E4" if w.accent == ACCENT else tint(w.accent))),
+                (side, (0, 0), (-1, -1), 3, HexColor(w.accent)),
                 ("TOPPADDING", (0, 0), (-1, -1), 7),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
                 ("LEFTPADDING", (0, 0), (-1, -1), 9),
@@ -335,10 +355,10 @@ def _build(w: Writer, options: PdfOptions, story: list[Any], seed: Any) -> bytes
     doc = SimpleDocTemplate(
         buf,
         pagesize=options.page_size,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=22 * MM,
+        leftMargin=options.margins[3],
+        rightMargin=options.margins[1],
+        topMargin=options.margins[0],
+        bottomMargin=options.margins[2],
         title=letter.title.text,
         author=letter.issuer_names,
         subject=letter.meta_subject,
@@ -355,7 +375,7 @@ def _build(w: Writer, options: PdfOptions, story: list[Any], seed: Any) -> bytes
 
     laid = list(story)  # build() pops what it lays out: kept to find the field of a failure
     canvases: list[Any] = []
-    canvas_class = page_canvas(w, pages, seed, page_width=options.page_size[0])
+    canvas_class = page_canvas(w, pages, seed, options=options)
 
     def canvasmaker(*args: Any, **kwargs: Any) -> Any:
         canvases.append(canvas_class(*args, **kwargs))

@@ -20,10 +20,13 @@ FRAME_PADDING = 6
 
 
 @functools.lru_cache(maxsize=32)
-def paragraph_styles(base_family: str, *, rtl: bool, script: str) -> dict[str, Any]:
-    """The paragraph styles of a letter; made once per worker and script (a letter only reads them)."""
+def paragraph_styles(base_family: str, *, rtl: bool, script: str, accent: str = ACCENT) -> dict[str, Any]:
+    """The paragraph styles of a letter; made once per worker, script and accent (a letter only reads them).
+
+    *accent* is the theme's colour (theme.py) for headings, labels and the status.
+    """
     from reportlab.lib.colors import HexColor
-    from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+    from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
 
     body = ParagraphStyle(
@@ -54,14 +57,14 @@ def paragraph_styles(base_family: str, *, rtl: bool, script: str) -> dict[str, A
             "small", fontSize=8, leading=11 if script != "khmer" else 13, spaceAfter=0, textColor=HexColor(GREY)
         ),
         "org": st("org", bold=True, fontSize=15, leading=21, spaceAfter=2),
-        "label": st("label", bold=True, fontSize=11, leading=15, textColor=HexColor(ACCENT)),
+        "label": st("label", bold=True, fontSize=11, leading=15, textColor=HexColor(accent)),
         "ref": st("ref", fontSize=8.5, leading=12, spaceAfter=0, textColor=HexColor(GREY)),
         "dateline": st("dateline", spaceBefore=10, spaceAfter=10),
         "title": st("title", bold=True, fontSize=18, leading=26, spaceAfter=6),
         # A letter's subject line: the title, in bold at the text's size (letters.py).
         "subject": st("subject", bold=True, spaceBefore=2, spaceAfter=8),
-        "status": st("status", fontSize=10.5, spaceAfter=10, textColor=HexColor(ACCENT)),
-        "h1": st("h1", bold=True, fontSize=12.5, leading=18, spaceBefore=10, spaceAfter=4, textColor=HexColor(ACCENT)),
+        "status": st("status", fontSize=10.5, spaceAfter=10, textColor=HexColor(accent)),
+        "h1": st("h1", bold=True, fontSize=12.5, leading=18, spaceBefore=10, spaceAfter=4, textColor=HexColor(accent)),
         "h2": st("h2", bold=True, fontSize=10.5, leading=16, spaceBefore=8, spaceAfter=4),
         "urge": st("urge", bold=True, spaceBefore=4),
         "demand": st("demand", leftIndent=0 if rtl else 7 * MM, bulletIndent=0),
@@ -71,6 +74,26 @@ def paragraph_styles(base_family: str, *, rtl: bool, script: str) -> dict[str, A
         "closing": st("closing", spaceBefore=10, spaceAfter=14),
         "deadline": st("deadline", bold=True, fontSize=11, leading=17),
         "footer": st("footer", fontSize=8, leading=10, spaceAfter=0, textColor=HexColor(GREY)),
+        # A theme's letterhead (render/letterhead.py): its organisation block on the side away from the logo.
+        "lh-name": st(
+            "lh-name", bold=True, fontSize=11, leading=15, spaceAfter=1, alignment=TA_LEFT if rtl else TA_RIGHT
+        ),
+        "lh-line": st(
+            "lh-line",
+            fontSize=8,
+            leading=11 if script != "khmer" else 13,
+            spaceAfter=0,
+            textColor=HexColor(GREY),
+            alignment=TA_LEFT if rtl else TA_RIGHT,
+        ),
+        "lh-footer": st(
+            "lh-footer",
+            fontSize=7.5,
+            leading=10 if script != "khmer" else 12,
+            spaceAfter=0,
+            textColor=HexColor(GREY),
+            alignment=TA_CENTER,
+        ),
     }
 
 
@@ -79,6 +102,12 @@ def style_metrics(base: str, rtl: bool, style_name: str) -> tuple[bool, float, f
     """What line breaking needs of a style: bold or not, font size, left plus right indent."""
     style = paragraph_styles(f"AG-{base}", rtl=rtl, script=base)[style_name]
     return style.fontName.endswith("-bold"), style.fontSize, style.leftIndent + style.rightIndent
+
+
+def tint(colour: str, strength: float = 0.12) -> str:
+    """*colour* mixed into white: the deadline box's background for a theme's accent."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(255 - (255 - c) * strength):02X}" for c in (r, g, b))
 
 
 def layout_grid(family: str, *extra: tuple[Any, ...]) -> Any:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..document import Letter
+    from ..theme import Theme
+    from .stationery import Stationery
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,10 @@ class RenderRequest:
     template: Path | None = None
     #: The language's gettext, for strings a template marks for translation.
     gettext: Callable[[str], str] | None = None
+    #: The organisation's look (theme.py): page, margins, logo, colour, letterhead; None: the default look.
+    theme: Theme | None = None
+    #: Pre-printed stationery the PDF's pages are drawn over (render/stationery.py); None: none.
+    stationery: Stationery | None = None
     #: The PDF standard asked for (``--pdf-standard``: "pdfa-2b"), or None.
     pdf_standard: str | None = None
 

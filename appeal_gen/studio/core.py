@@ -80,6 +80,14 @@ class Studio:
             self.images.popitem(last=False)
         return keys, pdf_text
 
+    def theme_file(self, spec: Any, name: str) -> str | None:
+        """The theme *spec* (the file *name* in the folder) names, found from the spec's place in the folder."""
+        import dataclasses
+
+        from ..theme import theme_path
+
+        return theme_path(dataclasses.replace(spec, path=str(self.ws.spec_path(name, exists=False))))
+
     def _preview(self, text: str, name: str, lang: str) -> tuple[list[bytes], str]:
         """PNG page images of the *lang* PDF of *text*, and the PDF's text (cached by content)."""
         key = digest(f"{lang}\0{name}\0{text}")
@@ -87,12 +95,15 @@ class Studio:
             self._previews.move_to_end(key)
             return self._previews[key]
         from ..build import render
+        from ..theme import load_theme
 
         spec = parse(text, name)
+        theme_file = self.theme_file(spec, name)
+        theme = load_theme(theme_file) if theme_file else None
         with render_lock:
             # A translation in progress is previewed with the source text in
             # its gaps (build's --allow-fallback); the page says how many.
-            pdf = render(spec, lang, "pdf", allow_fallback=True)
+            pdf = render(spec, lang, "pdf", allow_fallback=True, theme=theme)
         result = rasterise(pdf)
         self._previews[key] = result
         while len(self._previews) > 16:

@@ -60,6 +60,7 @@ SECTIONS: tuple[tuple[str, tuple[Field | ListOf, ...]], ...] = (
             Field("country", "country", "Country (ISO code, e.g. KH)"),
             Field("status", "status", "Status", "e.g. judicial_harassment, arbitrary_detention"),
             Field("deadline", "date", "Action deadline"),
+            Field("theme", "str", "Theme (the organisation's look)", "theme.yaml in this folder: docs/theme.md"),
         ),
     ),
     (

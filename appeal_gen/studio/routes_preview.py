@@ -64,7 +64,9 @@ def routes(studio: Studio) -> list[Route]:
             formats = ("pdf", "docx") if fmt == "zip" else (fmt,)
             with tempfile.TemporaryDirectory(prefix="appeal-gen-studio-") as tmp:
                 with render_lock:
-                    result = build(spec, Path(tmp), formats=formats, languages=langs)
+                    theme_file = studio.theme_file(spec, name)
+                    theme = Path(theme_file) if theme_file else None
+                    result = build(spec, Path(tmp), formats=formats, languages=langs, theme=theme)
                 files = {p.name: p.read_bytes() for p in result.files}
         except AppealGenError as exc:
             return Response(exc.format() + "\n", status_code=422, media_type="text/plain; charset=utf-8")

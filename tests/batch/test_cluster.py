@@ -332,3 +332,20 @@ def test_appeal_gen_imports_no_dask_until_a_run_connects() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_run_key_holds_the_theme_and_stationery_contents(tmp_path: Path) -> None:
+    """A worker keeps a run's renderer by key: an edited theme or stationery must make a new key (issue 21)."""
+    from appeal_gen.batch.cluster.backend import look_files
+
+    theme = tmp_path / "theme.yaml"
+    theme.write_text("accent_color: '#1F4E79'\n")
+    paper = tmp_path / "paper.pdf"
+    paper.write_bytes(b"%PDF-1.4 one")
+    options = BatchOptions(theme=str(theme), stationery=str(paper))
+    first = look_files(options)
+    paper.write_bytes(b"%PDF-1.4 two")
+    assert look_files(options) != first
+    theme.write_text("accent_color: '#123456'\n")
+    assert look_files(options)[0] != first[0]
+    assert look_files(BatchOptions()) == ()

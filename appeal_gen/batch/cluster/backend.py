@@ -161,13 +161,30 @@ class Cluster:
                 )
 
 
+def look_files(options: BatchOptions) -> tuple[str, ...]:
+    """Digests of the theme (with its logo) and the stationery files a run's options name."""
+    out: list[str] = []
+    if options.theme:
+        from ...theme import theme_digest
+
+        out.append(theme_digest(options.theme))
+    if options.stationery:
+        from ...render.stationery import stationery_files
+
+        out.extend(hashlib.sha256(path.read_bytes()).hexdigest() for path in stationery_files(options.stationery))
+    return tuple(out)
+
+
 class ClusterBackend:
     """The ``backend.Backend`` of one run on a ``Cluster``: the run's spec and options go to the workers once."""
 
     def __init__(self, cluster: Cluster, spec: Spec, options: BatchOptions) -> None:
         self.cluster = cluster
         self.client = cluster.client
-        self.run = Run(hashlib.sha256(pickle.dumps((spec, options))).hexdigest(), spec, options)
+        # The theme's and stationery's contents too (issue 21): a worker keeps a run's renderer, and
+        # one made with an earlier version of those files must not serve a run with the new one.
+        files = look_files(options)
+        self.run = Run(hashlib.sha256(pickle.dumps((spec, options, files))).hexdigest(), spec, options)
         # Its tasks' keys: unique on a scheduler that several clients share.
         self.name = f"appeal-gen-{self.run.key[:12]}-{uuid.uuid4().hex[:12]}"
         self.capacity = max(cluster.threads * PER_THREAD, 2 * CHUNK)

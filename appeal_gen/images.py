@@ -1,0 +1,134 @@
+"""Image files an organisation supplies (a theme's logo), read safely and re-encoded.
+
+A theme comes from whoever set up the organisation's copy, and a logo file
+is whatever a designer exported: so it is read only from the theme's own
+folder (no ``..``, no absolute path, no symbolic link on the way, never a
+URL), refused above a file size and a pixel count *before* it is decoded (a
+decompression bomb is a small PNG that claims 100,000 x 100,000 pixels),
+decoded by Pillow (maintained, and already what reportlab uses for images),
+and re-encoded as a plain PNG: no metadata (EXIF, XMP, ICC profiles, text
+chunks with the author's name or GPS position), fixed compression, so the
+same file always gives the same bytes in every letter.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+from .output import UnsafeOutputError, check_component
+
+#: A logo file larger than this is refused before it is opened (a letterhead logo is a few hundred KiB).
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+#: Pixels (width x height) a logo may have: 4,000 x 4,000 prints sharp at 300 dpi 33 cm wide.
+MAX_IMAGE_PIXELS = 16_000_000
+#: The resolution a logo is kept at, at its printed width: what a laser printer prints.
+PRINT_DPI = 300
+#: The formats accepted, by Pillow's name: what Word and every PDF viewer draw.
+FORMATS = ("PNG", "JPEG")
+
+
+class ImageError(InputError):
+    """An image a theme names cannot be used: missing, outside its folder, too large, not PNG/JPEG."""
+
+
+@dataclass(frozen=True)
+class Image:
+    """A decoded and re-encoded image: PNG bytes without metadata, and its size in pixels."""
+
+    png: bytes
+    width: int
+    height: int
+
+    @property
+    def aspect(self) -> float:
+        """Height over width, to size it on a page."""
+        return self.height / self.width
+
+
+def confined(root: Path, relative: str, where: str = "the theme's folder") -> Path:
+    """*relative* (``logo.png``, ``images/logo.png``) inside *root* (*where*, for messages), or ``ImageError``.
+
+    The same proof as ``output.safe_path`` gives for writing: every part one
+    plain name (no ``..``, no separator, no drive), and no part a symbolic
+    link, so the path cannot leave *root*. URLs are plain names with a colon
+    and slashes: refused as names.
+    """
+    parts = relative.split("/")
+    try:
+        for name in parts:
+            check_component(name)
+    except UnsafeOutputError:
+        raise ImageError(
+            f"'{relative}' is not a file name inside {where}; give a path relative to it, "
+            "without '..' (files are never fetched from a URL)"
+        ) from None
+    path = os.fspath(root)
+    for i, name in enumerate(parts):
+        path = os.path.join(path, name)
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            raise ImageError(f"'{relative}' does not exist in {where} ({root})") from None
+        except OSError as exc:
+            raise ImageError(f"cannot read '{relative}': {exc.strerror}") from None
+        if stat.S_ISLNK(mode):
+            raise ImageError(f"'{relative}' is a symbolic link; appeal-gen reads only files inside {where}, not links")
+        if i < len(parts) - 1 and not stat.S_ISDIR(mode):
+            raise ImageError(f"'{relative}': '{name}' is not a folder")
+        if i == len(parts) - 1 and not stat.S_ISREG(mode):
+            raise ImageError(f"'{relative}' is not a file")
+    return Path(path)
+
+
+def load_image(path: Path, max_width: int | None = None) -> Image:
+    """The image at *path* (already confined), checked against the limits, decoded and re-encoded.
+
+    *max_width*: pixels across it needs at most (300 dpi at its printed
+    width); a larger image is scaled down, so that every letter of a batch
+    does not carry pixels no printer can show.
+    """
+    from PIL import Image as PILImage
+
+    try:
+        with open(path, "rb", opener=_no_follow) as fh:
+            data = fh.read(MAX_IMAGE_BYTES + 1)
+    except OSError as exc:
+        raise ImageError(f"cannot read '{path.name}': {exc.strerror}") from None
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ImageError(f"'{path.name}' is more than {MAX_IMAGE_BYTES // (1024 * 1024)} MiB; use a smaller logo")
+    try:
+        with PILImage.open(io.BytesIO(data), formats=FORMATS) as img:
+            # The header's size, before a pixel is decoded.
+            width, height = img.size
+            if width * height > MAX_IMAGE_PIXELS or not width or not height:
+                raise ImageError(
+                    f"'{path.name}' is {width} x {height} pixels, more than the limit of "
+                    f"{MAX_IMAGE_PIXELS:,} pixels; scale it down (a logo needs about 1,000 pixels across)"
+                )
+            img.load()
+            mode = "RGBA" if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info else "RGB"
+            clean = img.convert(mode)
+            if max_width is not None and width > max_width:
+                clean = clean.resize(
+                    (max_width, max(1, round(height * max_width / width))), PILImage.Resampling.LANCZOS
+                )
+    except ImageError:
+        raise
+    except PILImage.UnidentifiedImageError:
+        raise ImageError(f"'{path.name}' is not a PNG or JPEG image") from None
+    except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as exc:
+        raise ImageError(f"'{path.name}' is a damaged image: {exc}") from None
+    out = io.BytesIO()
+    # A new image has no info: no EXIF, ICC profile or text chunks are written.
+    PILImage.frombytes(clean.mode, clean.size, clean.tobytes()).save(out, "PNG", compress_level=9)
+    return Image(out.getvalue(), clean.width, clean.height)
+
+
+def _no_follow(path: str, flags: int) -> int:
+    """Open without following a link put in place after the check (a race)."""
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))

@@ -1,0 +1,228 @@
+"""A theme's look read back from the letters: page size, margins, logo, letterhead, footer line, colour."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from appeal_gen import build_letter
+from appeal_gen.locale import LocaleInfo
+from appeal_gen.render import registry
+from appeal_gen.render.pdfstyles import FRAME_PADDING
+from appeal_gen.theme import load_theme
+
+from ..conftest import EXAMPLE, ROOT, pdf_text, run, squash
+
+THEME = ROOT / "examples" / "themes" / "northbridge" / "theme.yaml"
+LEFT = RIGHT = 0.9 * 72
+TOP = 0.75 * 72
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+
+
+def _render(fmt: str, lang: str) -> bytes:
+    from appeal_gen.spec import load_spec
+
+    letter = build_letter(load_spec(str(EXAMPLE)), LocaleInfo(lang))
+    return registry.renderer(fmt)(registry.RenderRequest(letter, theme=load_theme(THEME)))
+
+
+def _words(data: bytes, tmp_path: Path, page: int = 1) -> list[tuple[float, float, float, float, str]]:
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(data)
+    res = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', res.stdout
+    )
+    return [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in found]
+
+
+@needs_poppler
+def test_the_pdf_is_on_letter_paper_within_the_themes_margins(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    data = _render("pdf", "en")
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) > 1
+    for page in reader.pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == (612, 792)
+    words = _words(data, tmp_path, page=2)
+    body = [w for w in words if w[1] < 792 - 0.9 * 72]  # above the footer
+    # The text starts at the left margin (plus the frame's padding) and ends before the right one.
+    assert min(w[0] for w in body) == pytest.approx(LEFT + FRAME_PADDING, abs=1)
+    assert max(w[2] for w in body) <= 612 - RIGHT - FRAME_PADDING + 1
+    assert min(w[1] for w in body) >= TOP + FRAME_PADDING - 1
+
+
+@needs_poppler
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_logo_and_the_organisation_block_swap_sides_right_to_left(tmp_path: Path, lang: str) -> None:
+    from pypdf import PdfReader
+
+    data = _render("pdf", lang)
+    page = PdfReader(io.BytesIO(data)).pages[0]
+    assert [img.image.size for img in page.images] == [(260, 260)]
+    words = _words(data, tmp_path)
+    first = next(w for w in words if w[4] == "Northbridge" and w[1] < 150)
+    name = [w for w in words if abs(w[1] - first[1]) < 1]  # "Northbridge Rights Watch"
+    assert [w[4] for w in name] == ["Northbridge", "Rights", "Watch"]
+    if lang == "en":
+        assert max(w[2] for w in name) == pytest.approx(612 - RIGHT - FRAME_PADDING, abs=1.5)  # flush right
+    else:
+        assert min(w[0] for w in name) == pytest.approx(LEFT + FRAME_PADDING, abs=1.5)  # flush left, logo at right
+
+
+def test_the_footer_line_is_on_every_page_in_the_letters_language() -> None:
+    from pypdf import PdfReader
+
+    data = _render("pdf", "fr")
+    pages = PdfReader(io.BytesIO(data)).pages
+    for page in pages:
+        assert "organisme de bienfaisance nº 81234 5678 RR0001" in squash(page.extract_text())
+    assert "1200 Harbour Street, Suite 400" in pdf_text(data)
+
+
+def _docx_parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "km"])
+def test_the_docx_has_the_page_the_margins_the_colour_and_the_logo_with_its_alt_text(lang: str) -> None:
+    from appeal_gen import ooxml
+
+    data = _render("docx", lang)
+    ooxml.check_package(data, "letter.docx")  # the picture's internal relationship is accepted
+    parts = _docx_parts(data)
+    document = parts["word/document.xml"].decode()
+    assert '<w:pgSz w:w="12240" w:h="15840"/>' in document
+    assert re.search(r'<w:pgMar w:top="1080" w:right="1296" w:bottom="1296" w:left="1296"', document)
+    assert "<w:titlePg/>" in document
+    images = [n for n in parts if n.startswith("word/media/")]
+    assert len(images) == 1 and parts[images[0]].startswith(b"\x89PNG")
+    headers = [parts[n].decode() for n in parts if re.fullmatch(r"word/header\d+\.xml", n)]
+    logo = [h for h in headers if "<w:drawing>" in h]
+    assert len(logo) == 1
+    alt = load_theme(THEME).logo.alt_text(lang)  # type: ignore[union-attr]
+    assert f'descr="{alt}"' in logo[0]
+    assert "Northbridge Rights Watch" in logo[0] and "1200 Harbour Street, Suite 400" in logo[0]
+    assert ("<w:bidiVisual/>" in logo[0]) == (lang == "ar")
+    styles = parts["word/styles.xml"].decode()
+    assert 'w:val="1F4E79"' in styles and "B3121B" not in styles
+    footers = [parts[n].decode() for n in parts if re.fullmatch(r"word/footer\d+\.xml", n)]
+    assert len(footers) == 2 and all("81234 5678 RR0001" in f for f in footers)
+    for rels in (v for n, v in parts.items() if n.endswith(".rels")):
+        assert b"External" not in rels or b"hyperlink" in rels
+
+
+def test_theme_text_cannot_become_a_template_tag(tmp_path: Path) -> None:
+    from appeal_gen.spec import load_spec
+
+    theme = tmp_path / "theme.yaml"
+    theme.write_text(
+        "organisation:\n  name: \"{{ 7 * 7 }} {% if 1 %}x{% endif %} {# c #} A & B <c> 'q' \\\\ é\"\n", encoding="utf-8"
+    )
+    letter = build_letter(load_spec(str(EXAMPLE)), LocaleInfo("en"))
+    data = registry.renderer("docx")(registry.RenderRequest(letter, theme=load_theme(theme)))
+    header = next(v for n, v in _docx_parts(data).items() if n.startswith("word/header") and b"tbl" in v).decode()
+    assert "{{ 7 * 7 }} {% if 1 %}x{% endif %} {# c #} A &amp; B &lt;c&gt; 'q' \\ é" in header
+
+
+def test_batch_letters_follow_the_theme_and_the_logo_is_shared(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    recipients = ROOT / "examples" / "cchr-2017" / "recipients.csv"
+    out = tmp_path / "out"
+    argv = ["batch", str(EXAMPLE), "--recipients", str(recipients), "-o", str(out), "--jobs", "1", "--quiet"]
+    code, _, err = run(capsys, *argv, "--format", "pdf,docx", "--theme", str(THEME))
+    assert code == 0, err
+    letters = sorted((out / "letters").glob("*.pdf"))
+    assert len(letters) == 20
+    for path in letters:
+        reader = PdfReader(path)
+        page = reader.pages[0]
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == (612, 792)
+        assert [img.image.size for img in page.images] == [(260, 260)]
+    # The logo is part of each language's shared layout: one image (and its transparency mask).
+    data = letters[0].read_bytes()
+    assert data.count(b"/Subtype /Image") == 2
+    # The address room moved with the margins: it starts at the theme's left margin.
+    if shutil.which("pdftotext"):
+        words = _words((out / "letters" / "emb-london.en.pdf").read_bytes(), tmp_path)
+        (alder,) = [w for w in words if w[4] == "Alder"]
+        line = sorted((w for w in words if abs(w[1] - alder[1]) < 1), key=lambda w: w[0])
+        assert [w[4] for w in line] == ["14", "Alder", "Gardens"]
+        assert line[0][0] == pytest.approx(LEFT + FRAME_PADDING, abs=1)
+    for path in sorted((out / "letters").glob("*.docx")):
+        assert any(n.startswith("word/media/") for n in zipfile.ZipFile(path).namelist())
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "km"])
+def test_a_batchs_fast_paths_give_the_themed_letters_the_straightforward_ones_do(lang: str) -> None:
+    from appeal_gen.document import Correspondent, personalise
+    from appeal_gen.render.context import PdfContext
+    from appeal_gen.render.pdf import options_for, render_pdf
+    from appeal_gen.spec import load_spec
+
+    spec = load_spec(str(EXAMPLE))
+    theme = load_theme(THEME)
+    loc = LocaleInfo(lang)
+    base = build_letter(spec, loc)
+    who = Correspondent(name="Chea Vannak", address=("14 Alder Gardens", "London"), signatory_name="Aoife Brennan")
+    letter = personalise(base, spec, loc, who)
+    request = registry.RenderRequest(letter, date=spec.date, theme=theme)
+    assert registry.batch_renderer("docx")(request) == registry.renderer("docx")(request)
+    warm = render_pdf(letter, options_for(theme, lang))
+    assert render_pdf(letter, options_for(theme, lang), PdfContext()) == warm
+    # The address is drawn inside the theme's margins.
+    assert "Chea Vannak" in pdf_text(warm)
+
+
+def test_the_inspection_still_refuses_the_logo_as_an_external_link() -> None:
+    from appeal_gen import ooxml
+    from appeal_gen.errors import TemplateError
+
+    parts = _docx_parts(_render("docx", "en"))
+    (name,) = [n for n, v in parts.items() if n.endswith(".rels") and b"/image" in v]
+    rels = parts[name].decode()
+    target = re.search(r'Target="(media/[^"]+)"', rels)
+    assert target is not None
+    parts[name] = rels.replace(target.group(0), 'Target="https://example.org/logo.png" TargetMode="External"').encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for n, v in parts.items():
+            z.writestr(n, v)
+    with pytest.raises(TemplateError, match="makes Word fetch an external file"):
+        ooxml.check_package(buf.getvalue(), "letter.docx")
+
+
+def test_a_theme_that_says_only_a4_changes_nothing(tmp_path: Path) -> None:
+    from appeal_gen.spec import load_spec
+
+    theme = tmp_path / "theme.yaml"
+    theme.write_text("page_size: A4\nmargins: {top: 20mm, right: 20mm, bottom: 22mm, left: 20mm}\n", encoding="utf-8")
+    letter = build_letter(load_spec(str(EXAMPLE)), LocaleInfo("fr"))
+    for fmt in ("pdf", "docx"):
+        themed = registry.renderer(fmt)(registry.RenderRequest(letter, theme=load_theme(theme)))
+        assert themed == registry.renderer(fmt)(registry.RenderRequest(letter)), fmt
+
+
+def test_every_accent_of_the_pdf_is_the_themes_links_included() -> None:
+    from pypdf import PdfReader
+
+    data = _render("pdf", "en")
+    content = b"".join(page.get_contents().get_data() for page in PdfReader(io.BytesIO(data)).pages)
+    red, navy = b".701961 .070588 .105882", b".121569 .305882 .47451"  # #B3121B, #1F4E79
+    assert content.count(navy) > 5
+    assert red not in content
