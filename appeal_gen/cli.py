@@ -153,6 +153,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     m.add_argument("--template", metavar="DOCX", help="a DOCX template to use instead of the default")
     m.add_argument(
+        "--letter-kind",
+        choices=("auto", "supporter", "organisation"),
+        default="auto",
+        help="the kind of letter of a row without a 'letter' cell (default: auto: a supporter's letter "
+        "when the row has a signatory_name, else the organisation's)",
+    )
+    m.add_argument(
+        "--letter-language",
+        choices=("row", "preferred"),
+        default="row",
+        help="row (default): each row's language; preferred: a supporter's letter to the appeal's authority "
+        "in its preferred_language, the row's language as the fallback",
+    )
+    m.add_argument(
+        "--fallback",
+        metavar="L1,L2",
+        help="languages to try, in order, when the appeal has no text in a row's language "
+        "(default: the authority's preferred language, then the spec's language)",
+    )
+    m.add_argument(
         "--pdf-standard",
         choices=PDF_STANDARDS,
         default=None,
@@ -348,7 +368,12 @@ def _batch(args: argparse.Namespace) -> int:
         problem = check_addr_spec(value) if value is not None else None
         if problem:
             raise UsageError(f"{option}: '{shown(value)}' {problem}")
+    from .batch.languages import parse_fallback
+
     options = BatchOptions(
+        letter_kind=args.letter_kind,
+        letter_language=args.letter_language,
+        fallback=parse_fallback(args.fallback),
         sender=args.sender,
         reply_to=args.reply_to,
         formats=parse_formats(args.format),

@@ -95,6 +95,16 @@ def conventions_for(spec: Spec, lang: str) -> Conventions:
     return found if isinstance(found, Conventions) else Conventions()
 
 
+def letter_locale(spec: Spec, loc: LocaleInfo) -> LocaleInfo:
+    """*loc* in the region the spec writes its language in (``conventions.<lang>.locale``: en_IE dates).
+
+    A region asked for on the command line (--lang en_US) wins over the spec's (en: en_IE).
+    """
+    if "_" not in loc.lang or loc.lang in spec.conventions:
+        return loc.regional(conventions_for(spec, loc.lang).locale)
+    return loc
+
+
 def typography_rule(spec: Spec, loc: LocaleInfo) -> Callable[[str], str] | None:
     """The typesetting *loc*'s language gets (markup.TYPOGRAPHY), unless the spec turns it off."""
     if not conventions_for(spec, loc.lang).typography:
@@ -134,6 +144,11 @@ class Correspondent:
     salutation: str = ""
     signatory_name: str = ""
     signatory_city: str = ""
+    #: The kind of letter (``letters.KINDS``); "" lets the batch decide (``--letter-kind``).
+    kind: str = ""
+    #: The addressee's grammatical gender and rank, as a list writes them (``addressing``).
+    gender: str = ""
+    rank: str = ""
     #: Columns beyond the documented ones, for templates (``extra.<column>``).
     extra: tuple[tuple[str, str], ...] = ()
 
@@ -148,7 +163,8 @@ class Recipient:
 
     address: tuple[Para, ...]
     salutation: Para
-    closing: Para
+    #: The closing formula, a paragraph a line (Chinese "此致" / "敬礼！").
+    closing: tuple[Para, ...]
     signatory: tuple[Para, ...]
     extra: tuple[tuple[str, str], ...] = ()
 
@@ -166,7 +182,7 @@ class Letter:
     reference: str
     dateline: str
     title: Para
-    status: Para
+    status: Para | None
     sections: list[Section]
     concern: tuple[Para, ...]
     urge: Para
@@ -189,17 +205,24 @@ class Letter:
     #: address block, salutation and signature, and leave out the appeal's
     #: instructions to supporters (whom to write to, copies, deadline).
     recipient: Recipient | None = None
+    #: "appeal" (the appeal itself), or a personal letter's kind: "organisation", "supporter" (letters.py).
+    kind: str = "appeal"
+    #: Paragraphs before the sections, without a heading (a letter's opening).
+    opening: tuple[Para, ...] = ()
+    #: Paragraphs after the demands (a letter's last words before the closing).
+    after_demands: tuple[Para, ...] = ()
 
     def all_paras(self) -> list[Para]:
         """Every paragraph in reading order (for glyph checks and tests)."""
         out = [*self.recipient.address, self.recipient.salutation] if self.recipient else []
-        out += [self.title, self.status]
+        out += [self.title, *([self.status] if self.status else []), *self.opening]
         for s in self.sections:
             out.append(s.heading)
             out.extend(s.paras)
         out.extend(self.concern)
         out.append(self.urge)
         out.extend(p for _, p in self.demands)
+        out.extend(self.after_demands)
         out.append(self.write_to_heading)
         for a in (*self.addressees, *self.copies):
             out.extend(a.lines)
@@ -211,16 +234,16 @@ class Letter:
                 out.append(extra)
         out.extend(self.links)
         if self.recipient:
-            out.append(self.recipient.closing)
+            out.extend(self.recipient.closing)
             out.extend(self.recipient.signatory)
         return out
 
 
-def _plain(text: str, field_path: str | None = None, *, bold: bool = False) -> Para:
+def plain(text: str, field_path: str | None = None, *, bold: bool = False) -> Para:
     return Para((Run(text, bold=bold),), field_path)
 
 
-class _Resolver:
+class Resolver:
     def __init__(self, spec: Spec, loc: LocaleInfo, allow_fallback: bool) -> None:
         self.spec = spec
         self.loc = loc
@@ -280,30 +303,36 @@ def missing_translation_error(spec: Spec, lang: str) -> TranslationMissingError 
     return None
 
 
-def _addressee(r: _Resolver, a: Authority, path: str) -> Addressee:
+def addressee_of(r: Resolver, a: Authority, path: str) -> Addressee:
     loc = r.loc
     lines: list[Para] = []
     who = " ".join(x for x in (r.s(a.honorific), r.s(a.name)) if x)
     if who:
-        lines.append(_plain(who, f"{path}.name", bold=True))
-        lines.append(_plain(r.s(a.office), f"{path}.office"))
+        lines.append(plain(who, f"{path}.name", bold=True))
+        lines.append(plain(r.s(a.office), f"{path}.office"))
     else:
-        lines.append(_plain(r.s(a.office), f"{path}.office", bold=True))
+        lines.append(plain(r.s(a.office), f"{path}.office", bold=True))
     if a.institution:
-        lines.append(_plain(r.s(a.institution), f"{path}.institution"))
-    lines.extend(_plain(line, f"{path}.address") for line in a.address)
+        lines.append(plain(r.s(a.institution), f"{path}.institution"))
+    lines.extend(plain(line, f"{path}.address") for line in a.address)
     contact = []
     if a.email:
         # TRANSLATORS: a label; the email address follows right after it, so
         # keep the trailing space (and your language's colon spacing).
         contact.append(Para((Run(loc._("Email: ")), Run(a.email, url="mailto:" + a.email)), f"{path}.email"))
     if a.fax:
-        contact.append(_plain(loc._("Fax: {number}", number=a.fax), f"{path}.fax"))
+        contact.append(plain(loc._("Fax: {number}", number=a.fax), f"{path}.fax"))
     if a.phone:
-        contact.append(_plain(loc._("Phone: {number}", number=a.phone), f"{path}.phone"))
+        contact.append(plain(loc._("Phone: {number}", number=a.phone), f"{path}.phone"))
+    if a.preferred_language:
+        language = loc.language_name(a.preferred_language)
+        # TRANSLATORS: under an official's address in the appeal, as Amnesty's
+        # Urgent Actions print it; {language} is the language's name.
+        preferred = loc._("Preferred language to address target: {language}", language=language)
+        contact.append(plain(preferred, f"{path}.preferred_language"))
     salutation = None
     if a.salutation:
-        salutation = _plain(loc._("Salutation: {salutation}", salutation=r.s(a.salutation)), f"{path}.salutation")
+        salutation = plain(loc._("Salutation: {salutation}", salutation=r.s(a.salutation)), f"{path}.salutation")
     return Addressee(tuple(lines), salutation, tuple(contact))
 
 
@@ -335,10 +364,8 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
     """
     _check_translated(spec, loc.lang, allow_fallback)
     conventions = conventions_for(spec, loc.lang)
-    if "_" not in loc.lang or loc.lang in spec.conventions:
-        # A region asked for on the command line (--lang en_US) wins over the spec's (en: en_IE).
-        loc = loc.regional(conventions.locale)
-    r = _Resolver(spec, loc, allow_fallback)
+    loc = letter_locale(spec, loc)
+    r = Resolver(spec, loc, allow_fallback)
     _ = loc._
     issuers = [r.s(i.name) for i in spec.issuers]
     issuer_names = loc.join(issuers)
@@ -364,7 +391,7 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
             contact.append(" · ".join(bits))
 
     sections: list[Section] = [
-        Section(_plain(_("About the situation"), bold=True), r.paras(spec.summary)),
+        Section(plain(_("About the situation"), bold=True), r.paras(spec.summary)),
     ]
     for subj in spec.subjects:
         sections.append(
@@ -372,24 +399,24 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
                 # TRANSLATORS: a heading over what is known of a person or an
                 # organisation at risk; {name} is printed as written in the
                 # appeal, without an article.
-                _plain(_("About {name}", name=r.s(subj.name)), subj.name.path, bold=True),
+                plain(_("About {name}", name=r.s(subj.name)), subj.name.path, bold=True),
                 r.paras(subj.description),
             )
         )
     for i, upd in enumerate(spec.updates):
         head = _("{date} – {headline}", date=loc.date(upd.date), headline=r.s(upd.headline))
-        sections.append(Section(_plain(head, f"updates.{i}.headline", bold=True), r.paras(upd.body), subheading=True))
+        sections.append(Section(plain(head, f"updates.{i}.headline", bold=True), r.paras(upd.body), subheading=True))
     if spec.context:
-        sections.append(Section(_plain(_("Background"), bold=True), r.paras(spec.context)))
+        sections.append(Section(plain(_("Background"), bold=True), r.paras(spec.context)))
 
     # TRANSLATORS: the number in front of each numbered demand ("1.", "2.").
     demands = tuple((_("{number}.", number=loc.number(n)), r.inline(d)) for n, d in enumerate(spec.demands, start=1))
-    addressees = tuple(_addressee(r, a, f"authorities.{i}") for i, a in enumerate(spec.authorities))
-    copies = tuple(_addressee(r, a, f"copies_to.{i}") for i, a in enumerate(spec.copies_to))
+    addressees = tuple(addressee_of(r, a, f"authorities.{i}") for i, a in enumerate(spec.authorities))
+    copies = tuple(addressee_of(r, a, f"copies_to.{i}") for i, a in enumerate(spec.copies_to))
 
     deadline = None
     if spec.deadline:
-        deadline = _plain(_("Please take action by {date}.", date=loc.date(spec.deadline)), "deadline", bold=True)
+        deadline = plain(_("Please take action by {date}.", date=loc.date(spec.deadline)), "deadline", bold=True)
 
     links = tuple(Para((Run(r.s(ln.title), url=ln.url),), ln.title.path) for ln in spec.links)
 
@@ -404,14 +431,14 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
         label_urgent=_("Urgent appeal"),
         reference=REFERENCE_SEPARATOR.join(ref_parts),
         dateline=dateline,
-        title=_plain(title, "title", bold=True),
+        title=plain(title, "title", bold=True),
         status=Para(
             (Run(_("Status: "), bold=True), Run(_(STATUS_NAMES[spec.status]))),
             "status",
         ),
         sections=sections,
         concern=concern,
-        urge=_plain(
+        urge=plain(
             # TRANSLATORS: the line before the numbered demands. The number
             # that picks the plural form is how many organisations issue the
             # appeal ("X urges", "X and Y urge"). {authorities} is your
@@ -429,12 +456,12 @@ def build_letter(spec: Spec, loc: LocaleInfo, *, allow_fallback: bool = False) -
             bold=True,
         ),
         demands=demands,
-        write_to_heading=_plain(_("Please write to"), bold=True),
+        write_to_heading=plain(_("Please write to"), bold=True),
         addressees=addressees,
-        copies_heading=_plain(_("Copies to"), bold=True) if copies else None,
+        copies_heading=plain(_("Copies to"), bold=True) if copies else None,
         copies=copies,
         deadline=deadline,
-        links_heading=_plain(_("Previous appeals"), bold=True) if links else None,
+        links_heading=plain(_("Previous appeals"), bold=True) if links else None,
         links=links,
         page_label=_page_label(loc),
         meta_subject=_("Urgent appeal: {status}, {country}", status=_(STATUS_NAMES[spec.status]), country=country),
@@ -477,7 +504,7 @@ def _typeset_letter(letter: Letter, rule: Callable[[str], str]) -> Letter:
         reference=rule(letter.reference),
         dateline=rule(letter.dateline),
         title=typeset(letter.title, rule),
-        status=typeset(letter.status, rule),
+        status=maybe(letter.status),
         sections=[Section(typeset(s.heading, rule), paras(s.paras), s.subheading) for s in letter.sections],
         concern=paras(letter.concern),
         urge=typeset(letter.urge, rule),
@@ -526,59 +553,3 @@ def shared_values(letter: Letter) -> tuple[Any, ...]:
     PDF layouts and the DOCX shared context, so they cannot disagree.
     """
     return tuple(tuple(v) if isinstance(v, list) else v for v in (getattr(letter, n) for n in _SHARED_FIELDS))
-
-
-#: A salutation that already ends in one of these is printed as written.
-_CLOSING_PUNCTUATION = tuple(",:;!.،؛：，！")
-
-
-def personalise(letter: Letter, spec: Spec, loc: LocaleInfo, who: Correspondent) -> Letter:
-    """*letter* (from ``build_letter`` in the same language) addressed to *who*.
-
-    The appeal is resolved once per language and only the personal parts
-    change per recipient, so a batch of thousands pays for the spec once.
-    Field paths are ``row.<column>`` so errors can name the list's column.
-    """
-    _ = loc._
-    if who.has_addressee:
-        lines: list[Para] = []
-        person = " ".join(x for x in (who.honorific, who.name) if x)
-        if person:
-            lines.append(_plain(person, "row.name", bold=True))
-        if who.office:
-            lines.append(_plain(who.office, "row.office", bold=not lines))
-        if who.organisation:
-            lines.append(_plain(who.organisation, "row.organisation", bold=not lines))
-        lines.extend(_plain(a, "row.address") for a in who.address)
-        default_salutation = _("Dear Sir or Madam")
-        address = tuple(lines)
-    else:
-        r = _Resolver(spec, loc, True)
-        target = spec.authorities[0]
-        address = _addressee(r, target, "authorities.0").lines
-        default_salutation = r.s(target.salutation) or _("Dear Sir or Madam")
-    text = who.salutation or default_salutation
-    sal_field = None if who.has_addressee else "authorities.0.salutation"
-    if not text.endswith(_CLOSING_PUNCTUATION):
-        text = _("{salutation},", salutation=text)
-    if who.signatory_name:
-        signatory = [_plain(who.signatory_name, "row.signatory_name", bold=True)]
-        if who.signatory_city:
-            signatory.append(_plain(who.signatory_city, "row.signatory_city"))
-    else:
-        signatory = [_plain(letter.issuer_names, "issuers", bold=True)]
-    salutation = _plain(text, "row.salutation" if who.salutation else sal_field)
-    closing = _plain(_("Yours sincerely,"), None)
-    rule = typography_rule(spec, loc)
-    if rule is not None:
-        address = tuple(typeset(p, rule) for p in address)
-        salutation, closing = typeset(salutation, rule), typeset(closing, rule)
-        signatory = [typeset(p, rule) for p in signatory]
-    recipient = Recipient(
-        address=address,
-        salutation=salutation,
-        closing=closing,
-        signatory=tuple(signatory),
-        extra=who.extra,
-    )
-    return replace(letter, recipient=recipient, warnings=list(letter.warnings))

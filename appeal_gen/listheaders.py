@@ -34,6 +34,10 @@ COLUMNS = (
     "salutation",
     "signatory_name",
     "signatory_city",
+    # Issue 14 (letters.py, addressing.py): the kind of letter, and the addressee's gender and rank.
+    "letter",
+    "gender",
+    "rank",
 )
 #: ``address_1``, ``address_2`` ...: one address line each, in number order.
 ADDRESS_N = re.compile(r"^address_(\d{1,2})$")

@@ -314,6 +314,15 @@ class LocaleInfo:
     def country(self, code: str) -> str:
         return str(self.locale.territories.get(code, code))
 
+    def language_name(self, code: str) -> str:
+        """*code*'s name in this language, from CLDR ("Khmer", "khmer", "ខ្មែរ"); the code if CLDR has none."""
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            return str(Locale.parse(code).get_display_name(self.locale) or code)
+        except (ValueError, UnknownLocaleError):
+            return code
+
     def join(self, items: list[str]) -> str:
         from babel.lists import format_list
 

@@ -90,6 +90,9 @@ class Row:
             salutation=one["salutation"],
             signatory_name=one["signatory_name"],
             signatory_city=one["signatory_city"],
+            kind=one["letter"].lower().replace("organization", "organisation"),
+            gender=one["gender"],
+            rank=one["rank"],
             extra=extra,
         )
 

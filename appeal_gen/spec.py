@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from . import _yaml, sanitize
+from .addressing import GENDERS, RANKS
 from .errors import SpecError, SpecErrors
 
 #: Violation types, as Front Line Defenders, Amnesty and the Observatory use
@@ -145,6 +146,18 @@ class Authority:
     phone: str | None = None
     salutation: Text | None = None
     preferred_language: str | None = None
+    #: Grammatical gender and rank, for the salutation and closing a letter gives them (addressing.py).
+    gender: str | None = None
+    rank: str | None = None
+
+
+@dataclass(frozen=True)
+class LetterText:
+    """The spec's model letter (``letter:``), for supporters' letters (letters.py)."""
+
+    opening: Text | None = None
+    body: Text | None = None
+    closing: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +187,8 @@ class Spec:
     copies_to: tuple[Authority, ...] = ()
     deadline: _dt.date | None = None
     links: tuple[Link, ...] = ()
+    #: The model letter supporters send (None: the catalogs' default wording).
+    letter: LetterText | None = None
     languages: tuple[str, ...] = ()
     #: The theme file the spec names (``theme:``), relative to the spec's folder; ``--theme`` wins.
     theme: str | None = None
@@ -263,6 +278,8 @@ _AUTHORITY = {
     "phone": _Field("str"),
     "salutation": _Field("text"),
     "preferred_language": _Field("lang"),
+    "gender": _Field("gender"),
+    "rank": _Field("rank"),
 }
 
 _SCHEMA: dict[str, _Field] = {
@@ -327,6 +344,8 @@ _SCHEMA: dict[str, _Field] = {
     "copies_to": _list(_obj(_AUTHORITY)),
     "deadline": _Field("date"),
     "links": _list(_obj({"title": _Field("text", required=True), "url": _Field("url", required=True)})),
+    # The model letter of supporters' letters (letters.py).
+    "letter": _obj({"opening": _Field("text"), "body": _Field("text"), "closing": _Field("text")}),
     # How each language is written: regional dates, typography, country forms (locale.py).
     "conventions": _Field("conventions"),
     # The organisation's look: a theme.yaml, relative to the spec (theme.py, docs/theme.md).
@@ -598,8 +617,8 @@ class _Validator:
             return self._lang(node, path, value)
         if kind == "country":
             return self._country(node, path, value)
-        if kind in ("status", "kind", "pronoun"):
-            choices = {"status": STATUSES, "kind": _KINDS, "pronoun": _PRONOUNS}[kind]
+        if kind in ("status", "kind", "pronoun", "gender", "rank"):
+            choices = {"status": STATUSES, "kind": _KINDS, "pronoun": _PRONOUNS, "gender": GENDERS, "rank": RANKS}[kind]
             if value not in choices:
                 close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
                 hint = f"did you mean '{close[0]}'? " if close else ""
@@ -747,6 +766,8 @@ def _authority(d: dict[str, Any]) -> Authority:
         phone=d.get("phone"),
         salutation=d.get("salutation"),
         preferred_language=d.get("preferred_language"),
+        gender=d.get("gender"),
+        rank=d.get("rank"),
     )
 
 
@@ -803,6 +824,7 @@ def _build(d: dict[str, Any], path: str, texts: list[Text], warnings: list[str])
         copies_to=tuple(_authority(a) for a in d.get("copies_to") or ()),
         deadline=d.get("deadline"),
         links=tuple(Link(title=ln["title"], url=ln["url"]) for ln in d.get("links") or ()),
+        letter=LetterText(**d["letter"]) if d.get("letter") else None,
         conventions=d.get("conventions") or {},
         theme=d.get("theme"),
         texts=tuple(texts),

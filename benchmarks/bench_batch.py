@@ -315,7 +315,8 @@ def cluster_mode(letters: int, jobs: int, repeat: int) -> int:
 def _letters(n_per_lang: int, first: int = 0) -> list[object]:
     """Letters as the batch's list has them; *first* numbers them, so each pass has letters of its own."""
     from appeal_gen import build_letter, load_spec
-    from appeal_gen.document import Correspondent, personalise
+    from appeal_gen.document import Correspondent
+    from appeal_gen.letters import personalise
     from appeal_gen.locale import LocaleInfo
 
     spec = load_spec(str(SPEC))

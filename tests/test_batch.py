@@ -109,7 +109,7 @@ def test_example_produces_every_letter_combined_pdfs_and_manifest(example_run) -
 @pytest.mark.parametrize(
     ("stem", "expected"),
     [
-        # An official: address block, the list's salutation, the supporter's signature.
+        # An official: address block, the list's salutation, the supporter's letter and signature.
         (
             "emb-london.en",
             [
@@ -117,13 +117,16 @@ def test_example_produces_every_letter_combined_pdfs_and_manifest(example_run) -
                 "Royal Embassy of Cambodia",
                 "London NW8 4QX",
                 "Your Excellency,",
+                "I am writing to express my deep concern. On 26 November 2017",
+                "I urge you to call on the authorities in Cambodia to:",
+                "Thank you for your attention to this urgent matter.",
                 "Yours sincerely,",
                 "Margaret Holloway",
                 "Manchester",
             ],
         ),
-        # No salutation in the list: the language's default.
-        ("emb-canberra.en", ["H.E. Ms Sim Bopha", "Dear Sir or Madam,", "Thomas Nguyen"]),
+        # No salutation in the list: the form of address of her rank (issue 14: it was "Dear Sir or Madam,").
+        ("emb-canberra.en", ["H.E. Ms Sim Bopha", "Dear Ambassador,", "Yours sincerely,", "Thomas Nguyen"]),
         # A supporter with no addressee: written to the spec's first authority, with its salutation.
         (
             "sup-0101.en",
@@ -131,6 +134,9 @@ def test_example_produces_every_letter_combined_pdfs_and_manifest(example_run) -
                 "Samdech Akka Moha Sena Padei Techo Hun Sen",
                 "No. 41, Russian Federation Boulevard",
                 "Your Excellency,",
+                "I am writing to express my deep concern.",
+                "I urge you to:",
+                "Immediately cease the investigation",
                 "Yours sincerely,",
                 "Chidi Okafor",
                 "Leeds",
@@ -141,14 +147,30 @@ def test_example_produces_every_letter_combined_pdfs_and_manifest(example_run) -
             [
                 "Son Excellence Monsieur Prak Sovann",
                 "Monsieur l’Ambassadeur,",
-                "Je vous prie d’agréer l’expression de ma haute considération.",
+                "Je vous écris pour vous faire part de ma profonde préoccupation.",
+                "Je vous prie d’agréer, Monsieur l’Ambassadeur, l’expression de ma très haute considération.",
                 "Claire Dubois",
                 "Lyon",
             ],
         ),
-        ("sup-0301.es", ["Señor Primer Ministro:", "Atentamente,", "Mateo Rodríguez", "Ciudad de México"]),
-        ("emb-moscow.ru", ["Ким Сопхеап", "Уважаемый господин Посол!", "С уважением,", "Анна Смирнова"]),
-        ("emb-beijing.zh", ["林国华", "柬埔寨王国大使馆", "尊敬的大使阁下：", "此致敬礼！", "王丽", "上海"]),
+        (
+            "sup-0301.es",
+            ["Señor Primer Ministro:", "Le insto a:", "Atentamente,", "Mateo Rodríguez", "Ciudad de México"],
+        ),
+        # The organisation's letter, signed for it.
+        (
+            "emb-madrid.es",
+            [
+                "Excmo. Sr. Kong Rithy",
+                "Excelentísimo Señor Embajador:",
+                "Front Line Defenders insta a",
+                "Atentamente,",
+                "Lucía Fernández",
+                "Front Line Defenders",
+            ],
+        ),
+        ("emb-moscow.ru", ["Ким Сопхеап", "Уважаемый господин Посол!", "С глубоким уважением,", "Анна Смирнова"]),
+        ("emb-beijing.zh", ["林国华", "柬埔寨王国大使馆", "尊敬的大使阁下：", "此致", "敬礼！", "王丽", "上海"]),
         # No signatory: the issuing organisation signs.
         ("ines-moreau.en", ["Ines Moreau", "Dear Ms Moreau,", "Yours sincerely,", "Front Line Defenders"]),
     ],
@@ -172,7 +194,7 @@ def test_arabic_and_khmer_letters_carry_their_names(example_run) -> None:  # typ
     for word in ("ساريث", "سعادة", "ليلى", "الإسكندرية"):
         assert word in ar_pdf
     ar = docx_text(out / "letters" / "emb-cairo.ar.docx")
-    assert "سعادة السفير،" in ar and "وتفضلوا بقبول فائق الاحترام،" in ar and "ليلى حسن" in ar
+    assert "سعادة السفير المحترم،" in ar and "وتفضلوا بقبول فائق الاحترام والتقدير،" in ar and "ليلى حسن" in ar
     km = docx_text(out / "letters" / "chr-kh.km.docx")
     for phrase in ("ឯកឧត្តម ហេង សុវណ្ណ", "សូមគោរព ឯកឧត្តមប្រធាន", "សុខ ចាន់ធី", "សៀមរាប"):
         assert phrase in km
@@ -267,17 +289,23 @@ def test_bad_rows_are_reported_with_their_lines_and_the_rest_produced(tmp_path: 
         "encoding with --encoding",
         f'{lst}:6: a quote (") opened on this line is never closed; close it, or double it ("") inside a quoted value',
         f"{lst}:8: email: 'not-an-address' is not an email address (name@example.org)",
-        f"{lst}:9: language: the appeal has no 'de' text (29 fields missing); it has: en, fr, es, ru, ar, km, zh; "
-        "translate it, or run with --allow-fallback to print those fields in en",
-        "batch: 9 rows: 3 letters (0 reused), 6 failed, in " + lines[6].split(" in ")[1],
+        f"note: {lst}:9: written in en, not de: the appeal has no 'de' text (29 fields missing) "
+        "(fallback chain: de → en)",
+        "batch: 9 rows: 4 letters (0 reused), 5 failed, in " + lines[6].split(" in ")[1],
     ]
     rows = manifest_rows(tmp_path)
     assert [(r["line"], r["status"]) for r in rows] == [
         ("2", "ok"), ("3", "error"), ("4", "error"), ("5", "error"), ("6", "error"),
-        ("7", "ok"), ("8", "error"), ("9", "error"), ("10", "ok"),
+        ("7", "ok"), ("8", "error"), ("9", "ok"), ("10", "ok"),
     ]  # fmt: skip
     assert rows[2]["message"] == "unknown language 'xx'; this appeal has: en, fr, es, ru, ar, km, zh"
+    # A language the appeal lacks goes down the fallback chain, never silently (batch/languages.py).
+    assert (rows[7]["language"], rows[7]["message"]) == (
+        "en",
+        "written in en, not de: the appeal has no 'de' text (29 fields missing) (fallback chain: de → en)",
+    )
     assert sorted(p.name for p in (tmp_path / "letters").iterdir()) == [
+        "bad-translation.en.docx", "bad-translation.en.pdf",
         "good-1.en.docx", "good-1.en.pdf", "good-2.fr.docx", "good-2.fr.pdf", "good-3.es.docx", "good-3.es.pdf",
     ]  # fmt: skip
     assert "Inés Ruiz" in pdf_text((tmp_path / "letters" / "good-3.es.pdf").read_bytes())

@@ -20,7 +20,8 @@ from pypdf import PdfReader
 
 from appeal_gen import build_letter, load_spec
 from appeal_gen.combine import CombinedPdf
-from appeal_gen.document import Correspondent, personalise
+from appeal_gen.document import Correspondent
+from appeal_gen.letters import personalise
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.render.pdf import render_pdf
 from appeal_gen.render.pdfjoin import TreeTemplate

@@ -91,6 +91,24 @@ def test_unknown_status_suggests_the_closest() -> None:
     assert all(s in info.value.format() for s in STATUSES)
 
 
+def test_an_authoritys_rank_and_gender_are_checked_by_name() -> None:
+    """The fields a letter's salutation is chosen by (addressing.py): a typo is named, with the choices."""
+    text = (
+        (DATA / "minimal.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "    salutation: Dear Minister", "    salutation: Dear Minister\n    rank: ambasador\n    gender: woman"
+        )
+    )
+    with pytest.raises(SpecErrors) as info:
+        parse_spec(text, "s.yaml")
+    assert info.value.format().splitlines() == [
+        "s.yaml:24:11: authorities.0.rank: unknown rank 'ambasador'; did you mean 'ambassador'? choose one of: "
+        "ambassador, minister, prime_minister, president, excellency",
+        "s.yaml:25:13: authorities.0.gender: unknown gender 'woman'; choose one of: female, male",
+    ]
+
+
 def test_yaml_alias_bomb_is_never_expanded() -> None:
     """Nine levels of nine aliases would be 387 million values if walked: refused while composing."""
     bomb = "lol0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(

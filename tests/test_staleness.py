@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 
 from appeal_gen import load_spec
 
-from .conftest import DATA, EXAMPLE, docx_paragraphs, fill_po, pdf_text, run, squash
+from .conftest import DATA, EXAMPLE, copy_locales, docx_paragraphs, fill_po, pdf_text, run, squash
 
 OLD = "Guarantee her access to a lawyer of her choice;"
 NEW = "Guarantee her access to a lawyer of her choice and to her family;"
@@ -174,7 +174,18 @@ def test_the_example_is_recorded_and_current(capsys) -> None:  # type: ignore[no
     assert run(capsys, "check", str(EXAMPLE))[::2] == (0, "")
 
 
-def test_batch_refuses_rows_of_a_stale_language_or_notes_them_in_the_manifest(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_batch_refuses_rows_of_a_stale_language_or_notes_them_in_the_manifest(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+
+    # German fixed text too: a letter is never written in a language without it (batch/languages.py).
+    loc = copy_locales(tmp_path, monkeypatch)
+    assert run(capsys, "locale", "new", "de")[0] == 0
+    fill_po(
+        loc / "de" / "LC_MESSAGES" / "appeal_gen.po",
+        yaml.safe_load((DATA / "translate" / "de_messages.yaml").read_text(encoding="utf-8")),
+    )
     spec, _ = _translated(tmp_path, capsys)
     _edit_demand(spec)
     rows = tmp_path / "rows.csv"

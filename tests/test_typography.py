@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from appeal_gen import build_letter, parse_spec
-from appeal_gen.document import Correspondent, personalise
+from appeal_gen.document import Correspondent
+from appeal_gen.letters import personalise
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.render.docx import DocxOptions, render_docx
 from appeal_gen.render.pdf import render_pdf

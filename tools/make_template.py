@@ -228,12 +228,15 @@ def build(out: Path) -> None:
         if el.tag == qn("w:p"):
             body.remove(el)
 
+    # A supporter's letter is a private person's: no letterhead, no reference.
+    p("{%p if letterhead %}", "Appeal Organisation")
     p("{{ issuer_names }}", "Appeal Organisation")
     p("{%p for line in issuer_contact %}", "Appeal Contact")
     p("{{ line }}", "Appeal Contact")
     p("{%p endfor %}", "Appeal Contact")
     p("{{ label_urgent }}", "Appeal Label")
     p("{{ reference }}", "Appeal Reference")
+    p("{%p endif %}", "Appeal Reference")
     # A personalised letter (batch) is addressed, greeted and signed; the
     # appeal's instructions to supporters are left out of it.
     p("{%p if recipient %}")
@@ -242,11 +245,21 @@ def build(out: Path) -> None:
     p("{%p endfor %}", "Appeal Address")
     p("{%p endif %}")
     p("{{ dateline }}", "Appeal Dateline")
+    # A letter's title is its subject line, in bold at the text's size.
+    p("{%p if subject_line %}", "Appeal Urge")
+    p("{{r title }}", "Appeal Urge")
+    p("{%p else %}", "Title")
     p("{{r title }}", "Title")
+    p("{%p endif %}", "Title")
+    p("{%p if status %}", "Appeal Status")
     p("{{r status }}", "Appeal Status")
+    p("{%p endif %}", "Appeal Status")
     p("{%p if recipient %}", "Appeal Salutation")
     p("{{r recipient.salutation }}", "Appeal Salutation")
     p("{%p endif %}", "Appeal Salutation")
+    p("{%p for para in opening %}")
+    p("{{r para }}")
+    p("{%p endfor %}")
     p("{%p for s in sections %}")
     p("{%p if s.subheading %}")
     p("{{r s.heading }}", "Heading 2")
@@ -269,6 +282,9 @@ def build(out: Path) -> None:
     demand.add_run("\t")
     demand.add_run("{{r demand.text }}")
     p("{%p endfor %}", "Appeal Demand")
+    p("{%p for para in after_demands %}")
+    p("{{r para }}")
+    p("{%p endfor %}")
     p("{%p if recipient %}")
     p("{{r recipient.closing }}", "Appeal Dateline")
     p("{%p for line in recipient.signatory %}", "Appeal Address")
@@ -308,10 +324,11 @@ def build(out: Path) -> None:
 
     header = sec.header.paragraphs[0]
     header.style = doc.styles["Header"]
-    header.text = "{{ issuer_names }} · {{ label_urgent }}"
+    # One run, as before supporters' letters (which have no letterhead): the appeal's bytes stay the same.
+    header.text = "{% if letterhead %}{{ issuer_names }} · {{ label_urgent }}{% endif %}"
     footer = sec.footer.paragraphs[0]
     footer.style = doc.styles["Footer"]
-    footer.add_run("{{ reference }} · {{ page_before }}")
+    footer.add_run("{% if reference %}{{ reference }} · {% endif %}{{ page_before }}")
     _field(footer, " PAGE ")
     # A language may put nothing between or after the numbers: no empty run then.
     for text in ("{%r if page_middle %}", "{{ page_middle }}", "{%r endif %}"):

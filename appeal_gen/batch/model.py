@@ -45,6 +45,12 @@ class BatchOptions:
     allow_stale: bool = False  #: print stale translations (staleness.py), noted on each row
     sender: str | None = None  #: the drafts' From (--from), instead of the spec's issuer's address
     reply_to: str | None = None  #: the drafts' Reply-To (--reply-to)
+    #: A row's kind of letter when its ``letter`` cell is empty (letters.KIND_CHOICES).
+    letter_kind: str = "auto"
+    #: "preferred": a supporter's letter to the appeal's authority in its preferred language (languages.py).
+    letter_language: str = "row"
+    #: --fallback: the languages a row's letter falls back to, in place of the default chain's end.
+    fallback: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,17 @@ def make_backend(run: _Run, layouts: Path) -> Backend:
     return LocalBackend(jobs, run.spec, run.options, layouts, token, capacity=jobs * WINDOW)
 
 
+def language_note(planner: Planner, say: Callable[[str], None], path: str, line: int) -> str:
+    """The manifest's note on the language of a row's letter when it is not the row's own, also said on stderr.
+
+    Never silent: a letter written down the fallback chain (batch/languages.py) says so where the user looks.
+    """
+    note = planner.notes.pop(line, "")
+    if note:
+        say(shown(f"note: {path}:{line}: {note}"))
+    return note
+
+
 class _Run:
     """One run inside its lock: the loop of rows through the backend, and each finished row's record."""
 
@@ -289,7 +300,7 @@ class _Run:
     def finish(self, out: Outcome, row: Row, name: str, manifest: Manifest, journal: Journal) -> None:
         res = self.result
         res.rows += 1
-        notes = self.planner.stale_notes
+        note = language_note(self.planner, self.say, self.lst.path, row.line)
         record = {
             "line": row.line,
             "id": row.get("id"),
@@ -297,7 +308,7 @@ class _Run:
             # As the row asked for it, also when the row failed before rendering.
             "language": out.lang or row.get("language"),
             "status": "ok",
-            "message": "; ".join([*row.warnings, *([notes[out.lang]] if out.lang in notes else [])]),
+            "message": "; ".join(filter(None, (*row.warnings, note, self.planner.stale_notes.get(out.lang)))),
             "files": {},
         }
         for w in out.warnings:

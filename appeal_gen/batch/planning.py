@@ -14,18 +14,20 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..document import Correspondent
-from ..errors import InputError
 from ..filenames import Namer
-from ..locale import LocaleInfo, canonical_language, catalog_path, fallback_chain
+from ..letters import KINDS, choose_kind
+from ..locale import canonical_language, catalog_path, fallback_chain
 from ..mailheaders import check_addr_spec, shown
 from ..output import UnsafeOutputError, safe_path
 from ..recipients import Row
 from ..resources import __version__
 from ..spec import Spec
+from .languages import Usable, choose
 from .model import LETTERS_DIR, BatchOptions, Outcome, Task
 from .state import sha256_file
 
@@ -62,6 +64,9 @@ class Planner:
         self.langs: dict[str, str | None] = {}  # language -> why it cannot be built (None: fine)
         self.stale_notes: dict[str, str] = {}  # language -> manifest note of its stale fields (--allow-stale)
         self.fingerprints: dict[str, str] = {}
+        self.usable = Usable(spec, options.allow_fallback)
+        #: line -> the manifest's note on the language a row's letter is written in (languages.py).
+        self.notes: dict[int, str] = {}
 
     def prepare(self, row: Row, who: Correspondent) -> Task | Outcome:
         if row.error:
@@ -73,14 +78,29 @@ class Planner:
                 error="no name: fill in 'name' (or 'office' or 'organisation') for the person the letter is to, "
                 "or 'signatory_name' for a supporter who signs it",
             )
+        who_or_error = with_kind(row.line, who, self.options.letter_kind)
+        if isinstance(who_or_error, Outcome):
+            return who_or_error
+        who = who_or_error
         asked = row.get("language") or self.spec.language
         # The canonical identifier, never the cell: it becomes part of the letter's file name.
-        lang = canonical_language(asked)
-        if lang is None:
+        wanted = canonical_language(asked)
+        if wanted is None:
             have = ", ".join(self.spec.content_languages())
             return Outcome(
                 row.line, column="language", error=f"unknown language '{asked.strip()}'; this appeal has: {have}"
             )
+        target = None if who.has_addressee else self.spec.authorities[0]
+        lang, note = choose(
+            self.spec,
+            wanted,
+            preferred=target.preferred_language if target else None,
+            use_preferred=self.options.letter_language == "preferred" and who.kind == "supporter",
+            fallback=self.options.fallback,
+            usable=self.usable,
+        )
+        if lang is None:
+            return Outcome(row.line, error=note, column="language")
         problem = self._language_problem(lang)
         if problem:
             return Outcome(row.line, error=problem, column="language")
@@ -109,28 +129,14 @@ class Planner:
             self.ids_as_written[key] = rid
         stem = self.namer.take(rid or display_name(who), f"row-{row.line}")
         task = Task(row.line, stem, lang, who, email, self.fingerprint(lang, stem, email, who))
+        if note:
+            self.notes[row.line] = note
         return self._reuse(task) or task
 
     def _language_problem(self, lang: str) -> str | None:
+        """What stops a letter in *lang* that the chain chose (``Usable`` said it has every text): staleness."""
         if lang not in self.langs:
-            try:
-                loc = LocaleInfo(lang)
-            except InputError:
-                have = ", ".join(self.spec.content_languages())
-                self.langs[lang] = f"unknown language '{lang}'; this appeal has: {have}"
-            else:
-                self.langs[lang] = None
-                lang = loc.lang
-                missing = self.spec.missing_translations(lang)
-                if missing and lang != self.spec.language and not self.options.allow_fallback:
-                    have = ", ".join(self.spec.content_languages())
-                    self.langs[lang] = (
-                        f"the appeal has no '{lang}' text ({len(missing)} fields missing); it has: {have}; "
-                        "translate it, or run with --allow-fallback to print those fields in "
-                        f"{self.spec.language}"
-                    )
-                if self.langs[lang] is None:
-                    self.langs[lang] = self._stale_problem(lang)
+            self.langs[lang] = self._stale_problem(lang)
         return self.langs[lang]
 
     def _stale_problem(self, lang: str) -> str | None:
@@ -182,6 +188,22 @@ class Planner:
 
     def _expected_formats(self, task: Task) -> list[str]:
         return [*self.options.formats, *(["eml"] if self.options.eml and task.email else [])]
+
+
+def with_kind(line: int, who: Correspondent, default: str) -> Correspondent | Outcome:
+    """*who* with the kind of their letter decided (``letters.choose_kind``), or the row's error."""
+    kind = choose_kind(who, default)
+    if kind not in KINDS:
+        error = f"unknown kind of letter '{shown(who.kind)}'; use one of: {', '.join(KINDS)}"
+        return Outcome(line, column="letter", error=error)
+    if kind == "supporter" and not who.signatory_name:
+        return Outcome(
+            line,
+            column="signatory_name",
+            error="a supporter's letter is signed by the supporter: fill in 'signatory_name', "
+            "or make it an organisation's letter (letter: organisation)",
+        )
+    return replace(who, kind=kind)
 
 
 def environment_hash(spec_text: str, lang: str, options: BatchOptions) -> str:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..document import Letter, build_letter, personalise
+from ..document import Letter, build_letter
 from ..errors import AppealGenError
+from ..letters import choose_kind, kind_letter, personalise
 from ..locale import LocaleInfo
 from ..render import registry
 from ..render.stationery import load_stationery
@@ -31,6 +32,8 @@ class LetterRenderer:
         self.spec = spec
         self.options = options
         self._letters: dict[str, tuple[LocaleInfo, Letter]] = {}
+        #: (language, kind, to the appeal's authority) -> the shared part of such letters.
+        self._kinds: dict[tuple[str, str, bool], Letter] = {}
         #: The registry's batch renderer of each format, looked up once.
         self._renderers: dict[str, registry.Renderer] = {}
         #: The organisation's look, read once per process (run_batch checked it before any worker started).
@@ -43,12 +46,23 @@ class LetterRenderer:
             self._letters[lang] = (loc, build_letter(self.spec, loc, allow_fallback=self.options.allow_fallback))
         return self._letters[lang]
 
+    def shared(self, lang: str, kind: str, to_target: bool) -> tuple[LocaleInfo, Letter]:
+        """The shared part of every letter of *kind* in *lang*, made once (letters.kind_letter)."""
+        loc, base = self.base(lang)
+        key = (lang, kind, to_target)
+        if key not in self._kinds:
+            self._kinds[key] = kind_letter(base, self.spec, loc, kind, to_target=to_target)
+        return loc, self._kinds[key]
+
     def render(self, task: Task) -> Outcome:
         """One row's files as bytes; errors become the row's error, never raise."""
         out = Outcome(task.line, task.stem, task.lang, fingerprint=task.fingerprint)
         try:
-            loc, base = self.base(task.lang)
-            letter = personalise(base, self.spec, loc, task.who)
+            who = task.who
+            # Planning decided the kind (batch/planning.py); a task made elsewhere gets the same rule.
+            kind = choose_kind(who, self.options.letter_kind)
+            loc, shared = self.shared(task.lang, kind, not who.has_addressee)
+            letter = personalise(shared, self.spec, loc, who)
             out.warnings = list(letter.warnings)
             for fmt in self.options.formats:
                 out.files[fmt] = self._render(fmt, letter, loc)

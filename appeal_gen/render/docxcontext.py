@@ -89,9 +89,23 @@ def _recipient(letter: Letter, tpl: Any) -> dict[str, Any] | None:
     return {
         "address": [rich(p, tpl) for p in r.address],
         "salutation": rich(r.salutation, tpl),
-        "closing": rich(r.closing, tpl),
+        # One paragraph, its lines broken (Chinese "此致" / "敬礼！"), as templates made before expect.
+        "closing": rich(_lines(r.closing), tpl),
+        "closing_lines": [rich(p, tpl) for p in r.closing],
         "signatory": [rich(p, tpl) for p in r.signatory],
     }
+
+
+def _lines(paras: tuple[Para, ...]) -> Para:
+    """Paragraphs as one, a line each (RichText breaks the line at "\n")."""
+    from ..markup import Run
+
+    runs: list[Run] = []
+    for i, p in enumerate(paras):
+        if i:
+            runs.append(Run("\n"))
+        runs.extend(p.runs)
+    return Para(tuple(runs), paras[0].field if paras else None)
 
 
 def context(letter: Letter, tpl: Any) -> dict[str, Any]:
@@ -117,8 +131,15 @@ def shared_context(letter: Letter, tpl: Any) -> dict[str, Any]:
         "label_urgent": letter.label_urgent,
         "reference": letter.reference,
         "dateline": letter.dateline,
+        # The appeal's letterhead and reference; a supporter's letter has neither (letters.py).
+        "letterhead": letter.kind != "supporter",
+        "kind": letter.kind,
+        # A personal letter's title is a subject line, not the appeal's headline.
+        "subject_line": letter.kind != "appeal",
         "title": rich(letter.title, tpl),
-        "status": rich(letter.status, tpl),
+        "status": rich(letter.status, tpl) if letter.status else None,
+        "opening": [rich(p, tpl) for p in letter.opening],
+        "after_demands": [rich(p, tpl) for p in letter.after_demands],
         "sections": [
             {"heading": rich(s.heading, tpl), "subheading": s.subheading, "paras": [rich(p, tpl) for p in s.paras]}
             for s in letter.sections

@@ -53,34 +53,36 @@ def blocks(letter: Letter, *, email: bool = False) -> list[Block]:
             b for b in blocks(letter) if b.kind not in _NOT_IN_EMAIL or (b.kind == "title" and not letter.recipient)
         ]
     rcpt = letter.recipient
-    out = [
-        Block(
-            "head",
-            (
-                _plain(letter.issuer_names, "issuers", bold=True),
-                *(_plain(c, "issuers") for c in letter.issuer_contact),
-                _plain(letter.label_urgent.upper(), bold=True),
-                _plain(letter.reference, "reference"),
-            ),
+    out = []
+    if letter.kind != "supporter":  # a supporter's letter has no letterhead (letters.py)
+        out.append(
+            Block(
+                "head",
+                (
+                    _plain(letter.issuer_names, "issuers", bold=True),
+                    *(_plain(c, "issuers") for c in letter.issuer_contact),
+                    _plain(letter.label_urgent.upper(), bold=True),
+                    _plain(letter.reference, "reference"),
+                ),
+            )
         )
-    ]
     if rcpt:
         out.append(Block("address", rcpt.address))
-    out += [
-        Block("dateline", (_plain(letter.dateline, "dateline"),)),
-        Block("title", (letter.title,)),
-        Block("status", (letter.status,)),
-    ]
+    out += [Block("dateline", (_plain(letter.dateline, "dateline"),)), Block("title", (letter.title,))]
+    if letter.status:
+        out.append(Block("status", (letter.status,)))
     if rcpt:
         out.append(Block("salutation", (rcpt.salutation,)))
+    out.extend(Block("para", (p,)) for p in letter.opening)
     for section in letter.sections:
         out.append(Block("subheading" if section.subheading else "heading", (section.heading,)))
         out.extend(Block("para", (p,)) for p in section.paras)
     out.extend(Block("para", (p,)) for p in letter.concern)
     out.append(Block("urge", (letter.urge,)))
     out.append(Block("demands", tuple(d for _, d in letter.demands), tuple(n for n, _ in letter.demands)))
+    out.extend(Block("para", (p,)) for p in letter.after_demands)
     if rcpt:
-        out.append(Block("closing", (rcpt.closing,)))
+        out.append(Block("closing", rcpt.closing))
         out.append(Block("signatory", rcpt.signatory))
     else:
         out.append(Block("heading", (letter.write_to_heading,)))

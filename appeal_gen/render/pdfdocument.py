@@ -55,6 +55,9 @@ ADDRESS_LINES = 8
 SALUTATION_LINES = 2
 #: Lines under the closing ("Yours sincerely,"): the signatory's name, city and one more.
 SIGNATURE_LINES = 3
+#: Lines of the closing formula: two, for French's "Je vous prie d’agréer, Madame
+#: l’Ambassadrice, …" and Chinese "此致" / "敬礼！" (letters.py, addressing.py).
+CLOSING_LINES = 2
 
 
 @functools.lru_cache(maxsize=1)
@@ -130,7 +133,11 @@ def render_document(
     rooms = _rooms(w, slots) if slots is not None else None
     drawn = options.letterhead if options.stationery is None else None
     story: list[Any] = band(w, drawn, w.width) if drawn else []
-    story.append(_head(w, width))
+    # A supporter's letter is a private person's: no letterhead (letters.py).
+    if letter.kind != "supporter":
+        story.append(_head(w, width))
+    else:
+        story = []
     if rooms:
         story.append(rooms["address"])
     story += _opening(w)
@@ -203,7 +210,10 @@ def _rooms(w: Writer, slots: dict[str, tuple[float, float]]) -> dict[str, Any]:
         ),
         "closing": slot(
             "closing",
-            st["closing"].leading + st["closing"].spaceAfter + SIGNATURE_LINES * st["address"].leading,
+            CLOSING_LINES * st["closing"].leading
+            + st["closing"].spaceBefore
+            + 2 * st["closing"].spaceAfter
+            + SIGNATURE_LINES * st["address"].leading,
             st["closing"].spaceBefore,
             0,
             slots,
@@ -212,9 +222,11 @@ def _rooms(w: Writer, slots: dict[str, tuple[float, float]]) -> dict[str, Any]:
 
 
 def _opening(w: Writer) -> list[Any]:
-    """Dateline, title and status."""
+    """Dateline, title (a letter's subject line) and status (the appeal's only)."""
     letter = w.letter
-    return [w.text(letter.dateline, "dateline", "date"), w.para(letter.title, "title"), w.para(letter.status, "status")]
+    title = w.para(letter.title, "title" if letter.kind == "appeal" else "subject")
+    status = [w.para(letter.status, "status")] if letter.status else []
+    return [w.text(letter.dateline, "dateline", "date"), title, *status]
 
 
 def _body(w: Writer, width: float) -> list[Any]:
@@ -223,7 +235,7 @@ def _body(w: Writer, width: float) -> list[Any]:
 
     Table = table_class()  # noqa: N806 - its rules and backgrounds are artifacts
     letter, P, T = w.letter, w.para, w.text  # noqa: N806
-    story: list[Any] = []
+    story: list[Any] = [P(p, "body") for p in letter.opening]
     for section in letter.sections:
         heading = P(section.heading, "h2" if section.subheading else "h1")
         paras = [P(p, "body") for p in section.paras]
@@ -261,6 +273,7 @@ def _body(w: Writer, width: float) -> list[Any]:
     if letter.demands:
         # "We urge the authorities:" never ends a page without its first demand.
         story.insert(story.index(urge), keep_with_lines(urge, story[story.index(urge) + 1], w.width))
+    story.extend(P(p, "body") for p in letter.after_demands)
     return story
 
 

@@ -61,6 +61,8 @@ def paragraph_styles(base_family: str, *, rtl: bool, script: str, accent: str = 
         "ref": st("ref", fontSize=8.5, leading=12, spaceAfter=0, textColor=HexColor(GREY)),
         "dateline": st("dateline", spaceBefore=10, spaceAfter=10),
         "title": st("title", bold=True, fontSize=18, leading=26, spaceAfter=6),
+        # A letter's subject line: the title, in bold at the text's size (letters.py).
+        "subject": st("subject", bold=True, spaceBefore=2, spaceAfter=8),
         "status": st("status", fontSize=10.5, spaceAfter=10, textColor=HexColor(accent)),
         "h1": st("h1", bold=True, fontSize=12.5, leading=18, spaceBefore=10, spaceAfter=4, textColor=HexColor(accent)),
         "h2": st("h2", bold=True, fontSize=10.5, leading=16, spaceBefore=8, spaceAfter=4),

@@ -101,7 +101,7 @@ def personal_parts(letter: Letter, layout: Any, context: PdfContext) -> dict[str
     paras = {
         "address": tuple((p, "address") for p in rcpt.address),
         "salutation": ((rcpt.salutation, "salutation"),),
-        "closing": ((rcpt.closing, "closing"), *((p, "address") for p in rcpt.signatory)),
+        "closing": (*((p, "closing") for p in rcpt.closing), *((p, "address") for p in rcpt.signatory)),
     }
     out = {}
     for name in sorted(layout.slots):

@@ -41,6 +41,8 @@ _AUTHORITY = (
     Field("phone", "str", "Phone"),
     Field("salutation", "text", "Salutation", "Dear Minister"),
     Field("preferred_language", "lang", "Preferred language"),
+    Field("gender", "str", "Gender", "female or male: how a letter greets them (Madame l’Ambassadrice)"),
+    Field("rank", "str", "Rank", "ambassador, minister, prime_minister, president or excellency"),
 )
 
 #: The sections of the form, in the order of the letter.
@@ -122,6 +124,14 @@ SECTIONS: tuple[tuple[str, tuple[Field | ListOf, ...]], ...] = (
         (
             ListOf("authorities", "Authorities", "Authority", _AUTHORITY, blank={"name": "", "office": ""}),
             ListOf("copies_to", "Copies to", "Copy to", _AUTHORITY, blank={"name": "", "office": ""}),
+        ),
+    ),
+    (
+        "Supporters' model letter",
+        (
+            Field("letter.opening", "longtext", "Opening", "I am writing to express my concern …"),
+            Field("letter.body", "longtext", "Body"),
+            Field("letter.closing", "longtext", "Closing", "Thank you for your attention …"),
         ),
     ),
     (

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from appeal_gen import build_letter
-from appeal_gen.document import Correspondent, personalise
+from appeal_gen.document import Correspondent
+from appeal_gen.letters import personalise
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.render.context import BoundedCache, PdfContext
 from appeal_gen.render.pdf import render_pdf

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from appeal_gen import build_letter, sandbox
-from appeal_gen.document import Correspondent, personalise
+from appeal_gen.document import Correspondent
+from appeal_gen.letters import personalise
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.markup import Para, Run
 from appeal_gen.render import pdf as pdf_module

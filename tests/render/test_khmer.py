@@ -128,7 +128,8 @@ def test_khmer_word_wider_than_the_line_breaks_between_clusters() -> None:
 
 
 def _khmer_letter_to(name: str):  # type: ignore[no-untyped-def]
-    from appeal_gen.document import Correspondent, personalise
+    from appeal_gen.document import Correspondent
+    from appeal_gen.letters import personalise
 
     spec = load_spec(str(Path(__file__).resolve().parents[2] / "examples" / "cchr-2017" / "appeal.yaml"))
     loc = LocaleInfo("km")

@@ -272,7 +272,8 @@ def test_a_name_in_another_script_inside_a_sentence_says_its_language(personal: 
     """An Arabic name in an English sentence is a /Lang (ar) span; the English around it is not marked."""
     pikepdf = pytest.importorskip("pikepdf")
     from appeal_gen import load_spec
-    from appeal_gen.document import Correspondent, personalise
+    from appeal_gen.document import Correspondent
+    from appeal_gen.letters import personalise
 
     from ..conftest import DATA
 
@@ -296,7 +297,8 @@ def test_a_name_in_another_script_inside_a_sentence_says_its_language(personal: 
 
 def test_a_batch_letters_personal_parts_are_in_the_tree_and_read_back(example_spec, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The shared layout keeps its tags; the address, drawn in a Form XObject, is an element of its own."""
-    from appeal_gen.document import Correspondent, personalise
+    from appeal_gen.document import Correspondent
+    from appeal_gen.letters import personalise
 
     for lang, name in (("km", "លោក សុខ ចាន់ធា"), ("en", "Margaret Holloway")):
         loc = LocaleInfo(lang)

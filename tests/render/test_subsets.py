@@ -12,7 +12,8 @@ import pytest
 from pypdf import PdfReader
 
 from appeal_gen import build_letter
-from appeal_gen.document import Correspondent, personalise
+from appeal_gen.document import Correspondent
+from appeal_gen.letters import personalise
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.render import pdf as pdf_module
 from appeal_gen.render import personal, subsets
@@ -157,7 +158,8 @@ _OTHER_WORKER = """
 import sys
 from pathlib import Path
 from appeal_gen import build_letter, load_spec
-from appeal_gen.document import Correspondent, personalise
+from appeal_gen.document import Correspondent
+from appeal_gen.letters import personalise
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.render import pdf
 spec_path, lang, layouts, out = sys.argv[1:]

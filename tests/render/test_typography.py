@@ -288,7 +288,7 @@ def _padded(sentences: int, links: bool = True) -> str:
 def test_last_page_never_holds_only_the_links_or_the_signature() -> None:
     """Whatever the length of the text, the last page has the end of the letter on it, not just its tail."""
     from appeal_gen import parse_spec
-    from appeal_gen.document import personalise
+    from appeal_gen.letters import personalise
     from appeal_gen.recipients import Correspondent
 
     loc = LocaleInfo("en")

@@ -1,0 +1,243 @@
+"""The two kinds of personal letter (letters.py), read back from the PDF and the DOCX a reader gets.
+
+A supporter's letter is a private person's first-person letter: none of
+the organisation's voice, letterhead, reference, status, web headings or
+"Previous appeals", on one page. An organisation's letter is the appeal
+as the organisation's letter, without what only a web page has. Both greet
+and close as a secretary of each language would (addressing.py).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import unicodedata
+
+import pytest
+from pypdf import PdfReader
+
+from appeal_gen import build_letter
+from appeal_gen.document import Correspondent
+from appeal_gen.letters import choose_kind, kind_letter, personalise
+from appeal_gen.locale import LocaleInfo
+from appeal_gen.render.docx import render_docx
+from appeal_gen.render.pdf import render_pdf
+
+from .conftest import EXAMPLE, docx_paragraphs, pdf_text, run, squash
+
+LANGS = ("en", "fr", "es", "ru", "ar", "km", "zh")
+
+#: A supporter writing to the appeal's own authority (the spec's first).
+SUPPORTER = Correspondent(signatory_name="Ann Lee", signatory_city="Leeds", kind="supporter")
+#: The organisation writing to an ambassador, with no signatory: the issuers sign.
+EMBASSY = Correspondent(
+    honorific="H.E.", name="Sim Bopha", office="Ambassador", address=("5 Wattle Crescent",), kind="organisation"
+)
+
+#: What the catalogs say in a supporter's letter: its opening words, the line before the demands, its last words.
+SUPPORTER_WORDS = {
+    "en": ("I am writing to express my deep concern.", "I urge you to:", "Thank you for your attention"),
+    "fr": ("Je vous écris pour vous faire part de ma profonde préoccupation.", "Je vous prie instamment", "Je vous"),
+    "es": ("Le escribo para expresarle mi profunda preocupación.", "Le insto a:", "Le agradezco la atención"),
+    "ru": ("Я пишу Вам, чтобы выразить глубокую обеспокоенность.", "Настоятельно прошу Вас:", "Благодарю Вас"),
+    "ar": ("أكتب إليكم لأعرب عن قلقي البالغ.", "أحثكم على:", "أشكركم على اهتمامكم"),
+    "km": ("ខ្ញុំសរសេរលិខិតនេះ", "ខ្ញុំសូមស្នើដោយទទូចឱ្យ៖", "សូមអរគុណ"),
+    "zh": ("我写信是为了表达我的深切关注。", "我恳请您：", "感谢您对这一紧急事项的关注。"),
+}  # fmt: skip
+
+
+def _letter(spec, lang: str, who: Correspondent):  # type: ignore[no-untyped-def]
+    loc = LocaleInfo(lang)
+    shared = kind_letter(build_letter(spec, loc), spec, loc, choose_kind(who), to_target=not who.has_addressee)
+    return personalise(shared, spec, loc, who)
+
+
+def _docx(letter) -> list[str]:  # type: ignore[no-untyped-def]
+    return [text for _, text in docx_paragraphs(render_docx(letter))]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_supporters_letter_is_first_person_without_the_organisations_voice(example_spec, lang: str) -> None:  # type: ignore[no-untyped-def]
+    letter = _letter(example_spec, lang, SUPPORTER)
+    loc = LocaleInfo(lang)
+    docx = _docx(letter)
+    text = "\n".join(docx)
+    opening, urge, thanks = SUPPORTER_WORDS[lang]
+    # In reading order: greeting, opening with the summary, urge, demands, thanks, closing, signature.
+    at = 0
+    summary = example_spec.summary.get(lang)[:20]
+    for phrase in (example_spec.authorities[0].salutation.get(lang), opening, summary, urge, thanks, "Ann Lee"):
+        at = text.index(phrase, at)
+    issuer = example_spec.issuers[0].name.get(lang)
+    for absent in (
+        issuer,  # "Front Line Defenders urges …", the concern, the letterhead
+        "FLD-KH-CCHR-2017",  # the reference
+        loc._("Status: "),
+        loc._("Urgent appeal"),
+        loc._("About the situation"),
+        loc._("Background"),
+        loc._("Previous appeals"),
+        loc._("Please write to"),
+    ):
+        assert absent.strip() not in text, absent
+    pdf = render_pdf(letter)
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+    shown = unicodedata.normalize("NFKC", pdf_text(pdf))
+    assert "FLD-KH-CCHR-2017" not in shown and "Front Line Defenders" not in shown
+    if lang in ("en", "fr", "es", "ru", "zh"):  # scripts pypdf reads back in order
+        assert opening in squash(shown).replace(" ", "") or opening in squash(shown)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_organisations_letter_is_the_appeal_without_its_web_page_parts(example_spec, lang: str) -> None:  # type: ignore[no-untyped-def]
+    letter = _letter(example_spec, lang, EMBASSY)
+    loc = LocaleInfo(lang)
+    text = "\n".join(_docx(letter))
+    issuer = example_spec.issuers[0].name.get(lang)
+    summary = example_spec.summary.get(lang)[:20]
+    concern = example_spec.concern.get(lang)[:20]
+    at = 0
+    for phrase in (issuer, "Sim Bopha", summary, concern, example_spec.demands[-1].get(lang)[:15]):
+        at = text.index(phrase, at)
+    assert text.rstrip().endswith(issuer)  # signed for the organisation
+    for absent in (
+        loc._("Status: "),
+        loc._("About the situation"),
+        loc._("Previous appeals"),
+        loc._("Please write to"),
+    ):
+        assert absent.strip() not in text, absent
+
+
+#: A female ambassador greeted, and the closing that goes with it, in each language.
+AMBASSADOR = {
+    "en": ("Dear Ambassador,", "Yours sincerely,"),
+    "fr": (
+        "Madame l’Ambassadrice,",
+        "Je vous prie d’agréer, Madame l’Ambassadrice, l’expression de ma très haute considération.",
+    ),
+    "es": ("Excelentísima Señora Embajadora:", "Atentamente,"),
+    "ru": ("Уважаемая госпожа Посол!", "С глубоким уважением,"),
+    "ar": ("سعادة السفيرة المحترمة،", "وتفضلوا بقبول فائق الاحترام والتقدير،"),
+    "km": ("សូមគោរព លោកជំទាវឯកអគ្គរដ្ឋទូត", "សូម លោកជំទាវ មេត្តាទទួលនូវការគោរពដ៏ខ្ពង់ខ្ពស់អំពីខ្ញុំ។"),
+    "zh": ("尊敬的大使阁下：", "此致\n敬礼！"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_named_ambassador_is_greeted_and_taken_leave_of_by_her_rank(example_spec, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """Her gender from the honorific ("H.E. Ms"), her rank from the list: never "Dear Sir or Madam"."""
+    who = Correspondent(
+        honorific="H.E. Ms", name="Sim Bopha", office="Ambassador", rank="ambassador", signatory_name="Tom Nguyen"
+    )
+    docx = _docx(_letter(example_spec, lang, who))
+    salutation, closing = AMBASSADOR[lang]
+    assert salutation in docx
+    assert docx.index(closing) == docx.index("Tom Nguyen") - 1
+    assert LocaleInfo(lang)._("Dear Sir or Madam") not in "\n".join(docx)
+
+
+def test_chinese_closing_puts_each_word_on_its_own_line_in_the_pdf(example_spec) -> None:  # type: ignore[no-untyped-def]
+    who = Correspondent(name="林国华", office="大使", rank="ambassador", signatory_name="王丽")
+    lines = [ln.strip() for ln in pdf_text(render_pdf(_letter(example_spec, "zh", who))).splitlines()]
+    assert lines[lines.index("此致") + 1] == "敬礼！"
+
+
+@pytest.mark.parametrize(
+    ("lang", "who", "salutation", "closing"),
+    [
+        # Gender unknown: the neutral form, repeated in the closing.
+        ("fr", Correspondent(name="Prak Sovann", rank="ambassador", signatory_name="C"), "Excellence,",
+         "Je vous prie d’agréer, Excellence, l’expression de ma très haute considération."),
+        ("fr", Correspondent(honorific="Monsieur", name="Prak Sovann", rank="minister", kind="organisation"),
+         "Monsieur le Ministre,",
+         "Nous vous prions d’agréer, Monsieur le Ministre, l’expression de notre très haute considération."),
+        # No rank and no name to greet by: the British "faithfully".
+        ("en", Correspondent(name="Office 3", signatory_name="C"), "Dear Sir or Madam,", "Yours faithfully,"),
+        ("en", Correspondent(honorific="H.E.", name="A B", signatory_name="C"), "Your Excellency,", "Yours sincerely,"),
+        ("ru", Correspondent(name="К", gender="m", rank="president", signatory_name="C"),
+         "Уважаемый господин Президент!", "С глубоким уважением,"),
+        # The list's own salutation wins; Khmer repeats its form without "សូមគោរព".
+        ("km", Correspondent(name="ហេង", salutation="សូមគោរព ឯកឧត្តមប្រធាន", signatory_name="C"),
+         "សូមគោរព ឯកឧត្តមប្រធាន", "សូម ឯកឧត្តមប្រធាន មេត្តាទទួលនូវការគោរពដ៏ខ្ពង់ខ្ពស់អំពីខ្ញុំ។"),
+    ],
+)  # fmt: skip
+def test_salutation_and_closing_follow_the_addressee(example_spec, lang, who, salutation, closing) -> None:  # type: ignore[no-untyped-def]
+    rcpt = _letter(example_spec, lang, who).recipient
+    assert rcpt.salutation.text == salutation
+    assert "\n".join(p.text for p in rcpt.closing) == closing
+
+
+def _last_page(pdf: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """The last page's text as pdftotext reads it, without spaces (a tagged PDF orders lines its own way)."""
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(pdf)
+    n = len(PdfReader(io.BytesIO(pdf)).pages)
+    text = subprocess.run(
+        ["pdftotext", "-f", str(n), "-l", str(n), str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return "".join(text.split())
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("who", [SUPPORTER, EMBASSY], ids=["supporter", "organisation"])
+def test_no_letter_ends_with_a_page_of_only_its_signature(example_spec, lang, who, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    letter = _letter(example_spec, lang, who)
+    last = _last_page(render_pdf(letter), tmp_path)
+    rcpt = letter.recipient
+    # Take away the closing, the signature and the footer: lines of the letter's body remain.
+    for part in (*rcpt.closing, *rcpt.signatory):
+        last = last.replace("".join(part.text.split()), "", 1)
+    last = last.replace("".join(letter.reference.split()), "")
+    last = "".join(c for c in last if not c.isdigit())
+    label = "".join(letter.page_label.replace("{page}", "").replace("{pages}", "").split())
+    last = last.replace(label, "", 1)
+    assert len(last) >= 20, last
+
+
+UA = EXAMPLE.parent.parent / "ua-model-letter"
+
+
+def test_the_model_letter_example_makes_one_page_letters_in_every_language(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """examples/ua-model-letter: the spec's model letter, each supporter in their language (pt_BR down the chain)."""
+    from appeal_gen.spec import load_spec
+
+    spec = load_spec(str(UA / "appeal.yaml"))
+    out = tmp_path / "out"
+    argv = ("batch", str(UA / "appeal.yaml"), "--recipients", str(UA / "supporters.csv"), "-o", str(out), "--jobs", "1")
+    code, _, err = run(capsys, *argv, "--quiet")
+    assert code == 0, err
+    rows = {r["id"]: r for r in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["rows"]}
+    assert rows["s-008"]["language"] == "es"  # pt_BR -> pt -> the minister's preferred language
+    assert "fallback chain: pt_BR → pt → es → en" in rows["s-008"]["message"]
+    for r in rows.values():
+        lang = r["language"]
+        assert len(PdfReader(str(out / r["files"]["pdf"]["path"])).pages) == 1
+        text = "\n".join(t for _, t in docx_paragraphs((out / r["files"]["docx"]["path"]).read_bytes()))
+        model = spec.letter
+        assert model is not None
+        at = 0
+        for field in (model.opening, model.body, model.closing):
+            at = text.index(field.get(lang)[:12], at)
+        assert spec.concern.get(lang)[:12] not in text  # the organisation's voice stays out
+    fr = "\n".join(t for _, t in docx_paragraphs((out / rows["emb-fr"]["files"]["docx"]["path"]).read_bytes()))
+    assert "Madame l’Ambassadrice," in fr
+    assert "Je vous prie d’agréer, Madame l’Ambassadrice, l’expression de ma très haute considération." in fr
+
+
+def test_the_model_letter_is_translated_like_every_text_field(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``letter:`` goes through translate export, with its staleness record (check offers it again)."""
+    spec = tmp_path / "appeal.yaml"
+    shutil.copyfile(UA / "appeal.yaml", spec)
+    assert run(capsys, "translate", "export", str(spec), "--lang", "de")[0] == 0
+    po = (tmp_path / "appeal.de.po").read_text(encoding="utf-8")
+    for field in ("letter.opening", "letter.body", "letter.closing"):
+        assert f'msgctxt "{field}"' in po
+    changed = spec.read_text(encoding="utf-8").replace("I look forward to your reply.", "I await your reply.")
+    spec.write_text(changed, encoding="utf-8")
+    code, _, err = run(capsys, "check", str(spec))
+    assert code == 2
+    assert "letter.closing: the en text changed since the fr translation was made" in err
