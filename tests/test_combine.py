@@ -332,7 +332,8 @@ def test_a_combined_pdf_is_tagged_one_part_per_letter_and_searchable(lang: str, 
     assert lines[0] == "Document"
     parts = [line for line in lines if line.startswith("  ") and not line.startswith("   ")]
     assert len(parts) == len(_rows(batch_out, lang)) and all(p.startswith("  Part") for p in parts)
-    assert sum(line.split()[0] == "H1" for line in lines if not line.strip().startswith('"')) == len(parts)
+    # Each letter's own elements inside its Part: the demands' list, once a letter.
+    assert sum(line.strip() == "L (block)" for line in lines) == len(parts)
     if lang in WORDS:
         found = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
         assert unicodedata.normalize("NFC", found).count(WORDS[lang]) >= len(parts)
@@ -380,17 +381,18 @@ def _holds(element: Any, page: Any, mcid: int) -> bool:
 pikepdf = pytest.importorskip("pikepdf")
 
 
-@pytest.mark.parametrize("lang", ["en", "ar", "km"])
-def test_the_parent_tree_resolves_every_mcid_and_link_on_every_page(lang: str, batch_out: Path) -> None:
-    with pikepdf.open(_combined(batch_out, lang)) as pdf:
+def _check_parent_tree(path: Path, letters: list[bytes]) -> int:
+    """Every MCID of every page and every link of *path* found through its parent tree; returns the links."""
+    with pikepdf.open(path) as pdf:
         root = pdf.Root
-        assert root.MarkInfo.Marked is True and str(root.Lang) == str(pikepdf.open(
-            next((batch_out / "letters").glob(f"*.{lang}.pdf"))).Root.Lang)  # fmt: skip
+        with pikepdf.open(io.BytesIO(letters[0])) as first:
+            assert root.MarkInfo.Marked is True and str(root.Lang) == str(first.Root.Lang)
         assert root.ViewerPreferences.DisplayDocTitle is True
         tree = root.StructTreeRoot
         document = tree.K[0]
         assert document.S == "/Document" and document.P.objgen == tree.objgen
         parts = list(document.K)
+        assert len(parts) == len(letters)
         assert all(p.S == "/Part" and p.P.objgen == document.objgen for p in parts)
         keys = set()
         links = 0
@@ -421,7 +423,19 @@ def test_the_parent_tree_resolves_every_mcid_and_link_on_every_page(lang: str, b
                 links += 1
         assert len(keys) == len(pdf.pages) + links  # each page and link a key of its own
         assert int(tree.ParentTreeNextKey) == max(keys) + 1
-        assert links == len(parts)  # the example's previous-appeal link, once in each letter
+    return links
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "km"])
+def test_the_parent_tree_resolves_every_mcid_on_every_page(lang: str, batch_out: Path) -> None:
+    letters = [(batch_out / row["pdf"]).read_bytes() for row in _rows(batch_out, lang)]
+    _check_parent_tree(_combined(batch_out, lang), letters)
+
+
+def test_each_letters_link_is_its_own_annotation_in_its_link_element(tmp_path: Path, letters: list[bytes]) -> None:
+    """The appeal's previous-appeal link, once in each letter: three annotations, three Link elements."""
+    _combine(tmp_path / "x.pdf", letters)
+    assert _check_parent_tree(tmp_path / "x.pdf", letters) == 3
 
 
 @pytest.mark.parametrize("lang", ["en", "ar", "km", "zh"])
