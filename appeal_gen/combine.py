@@ -22,11 +22,22 @@ import os
 import re
 import tempfile
 from array import array
+from collections.abc import Callable
 from pathlib import Path
 
 from .output import new_file_mode
 from .render.pdfa import Facts, catalog_objects
 from .render.pdfa import info as info_dictionary
+from .render.pdfjoin import (
+    STRUCT_PARENT,
+    LetterTree,
+    ParentLeaf,
+    TreeTemplate,
+    letter_tree,
+    part,
+    shift_keys,
+    tree_objects,
+)
 from .render.pdfsyntax import PARENT, SUBSET_NAME, TOKEN, ReportlabPdf, pdf_object, references, xref_and_trailer
 
 
@@ -71,6 +82,17 @@ class CombinedPdf:
         #: (first page's object number, bookmark title) of each letter given a title.
         self.marks: list[tuple[int, str]] = []
         self.lang: bytes | None = None
+        #: The structure tree (render/pdfjoin.py): every letter so far was tagged; the Document's number;
+        #: each letter's Part and parent-tree leaf; the next parent-tree key.
+        self.tagged = True
+        self.document = 0
+        self.parts: list[int] = []
+        self.leaves: list[int] = []
+        self.next_key = 0
+        #: The tree of the letter copied last by the general path, for the next ones (see ``_tree``).
+        self.template: TreeTemplate | None = None
+        #: The parent tree of the last letter, as its bytes and as read.
+        self.leaf: tuple[bytes, ParentLeaf] | None = None
         self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 
     def _write(self, data: bytes) -> None:
@@ -87,10 +109,19 @@ class CombinedPdf:
         its number is reused. Objects are numbered children first, so equal
         objects have equal bytes. Only the first letter's objects are
         remembered, so memory stays flat however many letters follow.
+
+        The letter's structure tree follows its pages (render/pdfjoin.py):
+        its elements, and whatever holds a parent-tree key (its pages, its
+        links), are its own, never shared.
         """
         letter = ReportlabPdf(data)
         if self.lang is None:
             self.lang = letter.lang
+        tree = letter_tree(letter.dictionary(letter.root), letter.dictionary) if self.tagged else None
+        self.tagged = tree is not None
+        base = self.next_key
+        own = False  # copying the letter's structure elements
+        written: list[tuple[int, int]] = []  # (old, new) of each of them, in the order written
         remember = self.letters == 0
         first: dict[int, tuple[bytes, int, tuple[int, ...]]] = {}
         numbers: dict[int, int] = {} if remember else self._known(letter)
@@ -108,6 +139,10 @@ class CombinedPdf:
             busy.add(old)
             head, stream, parsed = letter.span(old)
             page = old in letter.pages
+            private = own
+            if tree is not None and b"/StructParent" in head and STRUCT_PARENT.search(head):
+                head = shift_keys(head, base)
+                private = True
             if page:
                 # The letter's page tree is not copied: its pages join the combined one (object 2).
                 head = PARENT.sub(b"/Parent @", head)
@@ -132,12 +167,14 @@ class CombinedPdf:
                 head = b"".join(pieces)
             if page:
                 head = head.replace(b"/Parent @", b"/Parent 2 0 R")
+            if own and tree is not None and old == tree.document:
+                head = self._part(head, letter)
             if b"+" in head:
                 head = self._unique_subset_name(head, stream, renamed)
             busy.discard(old)
             size = len(head) + 1 + len(stream)
             key = None
-            if not (page or old in numbers) and (remember or size in self.sizes):
+            if not (page or private or old in numbers) and (remember or size in self.sizes):
                 key = hashlib.sha1(head + b"\0" + stream).digest()
             if key is not None and key in self.shared:
                 numbers[old] = self.shared[key]
@@ -146,6 +183,8 @@ class CombinedPdf:
                 numbers[old] = new
                 self.offsets[new - 1] = self.size
                 self._write(pdf_object(new, head, stream))
+                if own:
+                    written.append((old, new))
                 if key is not None and remember:
                     self.shared[key] = new
                     self.sizes.add(size)
@@ -157,10 +196,61 @@ class CombinedPdf:
             self.kids.append(place(page))
         if title:
             self.marks.append((self.kids[-len(letter.pages)], title))
+        if tree is not None:
+            own = True
+            self._tree(letter, tree, place, numbers, written)
         if remember:
             self.first = first
         self.letters += 1
         self.ident.update(label.encode() + b"\0")
+
+    def _tree(
+        self,
+        letter: ReportlabPdf,
+        tree: LetterTree,
+        place: Callable[[int], int],
+        numbers: dict[int, int],
+        written: list[tuple[int, int]],
+    ) -> None:
+        """Copy *letter*'s elements (its Document as a Part of the combined one) and its parent tree's leaf.
+
+        The first letter's tree, and any that differs from it, takes the
+        general path (``place``, which adds each object it writes to
+        *written*) and becomes the template; the others are copied from it.
+        """
+        if not self.document:
+            self.document = self._reserve()
+        numbers[tree.root] = self.document  # the Part's parent
+        template = self.template
+        if template is not None and template.fits(tree, letter.data, letter.offsets, numbers):
+            start = len(self.offsets) + 1
+            self.offsets.extend([0] * template.size)
+            objects = []
+            at = self.size
+            for old, new, head in template.heads(start, numbers):
+                numbers[old] = new
+                obj = pdf_object(new, self._part(head, letter) if old == tree.document else head)
+                self.offsets[new - 1] = at
+                at += len(obj)
+                objects.append(obj)
+            self._write(b"".join(objects))  # once: a write and a hash per object cost as much as the rest
+            self.parts.append(numbers[tree.document])
+        else:
+            start = len(self.offsets) + 1
+            self.parts.append(place(tree.document))
+            self.template = TreeTemplate.record(tree, letter.span, letter.data, letter.offsets, written, start)
+        head = letter.dictionary(tree.parent_tree)
+        if self.leaf is None or self.leaf[0] != head:
+            self.leaf = (head, ParentLeaf.parse(head))
+        n = self._reserve()
+        self.offsets[n - 1] = self.size
+        self._write(pdf_object(n, self.leaf[1].write(self.next_key, numbers)))
+        self.leaves.append(n)
+        self.next_key += max(self.leaf[1].last + 1, tree.next_key)
+
+    def _part(self, head: bytes, letter: ReportlabPdf) -> bytes:
+        """The letter's Document element as its Part, with its language when not the file's."""
+        return part(head, letter.lang if letter.lang != self.lang else None)
 
     def _unique_subset_name(self, head: bytes, stream: bytes, renamed: dict[bytes, bytes]) -> bytes:
         """A font subset keeps its name unless another subset in the file has it.
@@ -228,7 +318,10 @@ class CombinedPdf:
         lang = b" /Lang %s" % self.lang if self.lang else b""
         outline = self._outline()
         info = b"<< /Creator (appeal-gen) /Producer (appeal-gen) /Title %s >>" % _pdf_string(self.title)
-        if self.standard:
+        tagged = self.tagged and bool(self.parts)
+        if tagged:
+            outline += self._structure()
+        if self.standard or tagged:
             facts = Facts(self.title, "", "", "", "", self.date, self.standard, producer="appeal-gen")
             info = info_dictionary(facts)
             entries, objects = catalog_objects(facts, len(self.offsets) + 1)
@@ -253,6 +346,20 @@ class CombinedPdf:
         os.chmod(self.tmp, new_file_mode())
         os.replace(self.tmp, self.path)
         return self.sha.hexdigest(), len(self.kids)
+
+    def _structure(self) -> bytes:
+        """The structure tree's root, Document and parent tree, written now; the catalog's entries for them.
+
+        Tagged as its letters are (PDF/UA-1 in intent), so the title is shown and the XMP says ``pdfuaid``.
+        """
+        root, tree = self._reserve(), self._reserve()
+        for n, obj in sorted(tree_objects(root, self.document, tree, self.parts, self.leaves, self.next_key).items()):
+            self.offsets[n - 1] = self.size
+            self._write(pdf_object(n, obj))
+        return (
+            b" /MarkInfo << /Marked true >> /StructTreeRoot %d 0 R /ViewerPreferences << /DisplayDocTitle true >>"
+            % root
+        )
 
     def _outline(self) -> bytes:
         """The bookmarks, one per letter, written now; the catalog's entries for them (or b"")."""

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -17,9 +24,12 @@ from appeal_gen.document import Correspondent
 from appeal_gen.letters import personalise
 from appeal_gen.locale import LocaleInfo
 from appeal_gen.render.pdf import render_pdf
+from appeal_gen.render.pdfjoin import TreeTemplate
 from appeal_gen.render.pdfsyntax import TOKEN, ReportlabPdf, pdf_object, references, xref_and_trailer
 
-from .conftest import DATA, pdf_text
+from .conftest import DATA, EXAMPLE, pdf_text
+
+RECIPIENTS = EXAMPLE.parent / "recipients.csv"
 
 
 @pytest.fixture(scope="module")
@@ -113,10 +123,18 @@ class _Counting(CombinedPdf):
 
 
 class _Parsed(CombinedPdf):
-    """The full path for every object of every letter: parsed, renumbered and hashed."""
+    """The full path for every object of every letter: parsed, renumbered and hashed; no tree copied from a template."""
 
     def _known(self, letter: ReportlabPdf) -> dict[int, int]:
         return {}
+
+    @property  # type: ignore[override]
+    def template(self) -> None:
+        return None
+
+    @template.setter
+    def template(self, value: object) -> None:
+        pass
 
 
 def _people(n: int) -> list[Correspondent]:
@@ -146,6 +164,7 @@ def test_later_letters_known_without_parsing_give_the_bytes_of_the_full_path(
     tmp_path: Path,
     example_spec,  # type: ignore[no-untyped-def]
     lang: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Batch letters of one language, with a letter of another spec and a damaged one among them.
 
@@ -163,9 +182,14 @@ def test_later_letters_known_without_parsing_give_the_bytes_of_the_full_path(
     sequence = [letters[0], letters[1], other, letters[2], _damaged(letters[3]), letters[4]]
     fast = _Counting(tmp_path / "fast.pdf", title="t")
     full = _Parsed(tmp_path / "full.pdf", title="t")
+    copied = []  # each letter whose structure tree was copied from the template
+    heads = TreeTemplate.heads
+    monkeypatch.setattr(TreeTemplate, "heads", lambda self, *a: copied.append(fast.letters) or heads(self, *a))
     for i, data in enumerate(sequence):
-        fast.add(data, str(i))
-        full.add(data, str(i))
+        fast.add(data, str(i), f"Letter {i}")
+        full.add(data, str(i), f"Letter {i}")
+    # The damaged letter's tree is the layout's; the other spec's, and the one after it, are not the template's.
+    assert copied == [1, 4, 5]
     assert fast.commit() == full.commit()
     assert (tmp_path / "fast.pdf").read_bytes() == (tmp_path / "full.pdf").read_bytes()
     same, other_known, _, damaged, last = fast.known
@@ -263,3 +287,202 @@ def test_two_letters_giving_different_subsets_the_same_name_are_told_apart(
     assert len([n for n in descriptors if "WenQuanYi" in n]) >= 4  # the layout's, and one per letter
     text = " ".join(p.extract_text() for p in reader.pages)
     assert all(n in text for n in names)
+
+
+# --------------------------------------------------------------------------
+# The structure tree: one Part per letter, its elements, its marked content
+
+LANGS = ["en", "fr", "es", "ru", "ar", "km", "zh"]
+#: A word of each script that a reader would search for (as tests/render/test_pdftags.py).
+WORDS = {"km": "មជ្ឈមណ្ឌល", "ar": "حقوق", "zh": "人权", "ru": "правозащитн", "en": "Human Rights"}
+
+
+def _batch(out: Path, *extra: str) -> None:
+    command = [sys.executable, "-m", "appeal_gen", "batch", str(EXAMPLE), "--recipients", str(RECIPIENTS)]
+    proc = subprocess.run([*command, "--format", "pdf", "--quiet", "-o", str(out), *extra], capture_output=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.fixture(scope="module")
+def batch_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("combined") / "out"
+    _batch(out)
+    return out
+
+
+def _combined(out: Path, lang: str) -> Path:
+    return out / "combined" / f"fld-kh-cchr-2017.{lang}.pdf"
+
+
+def _rows(out: Path, lang: str) -> list[dict[str, str]]:
+    with (out / "manifest.csv").open(encoding="utf-8", newline="") as fh:
+        return [row for row in csv.DictReader(fh) if row["language"] == lang]
+
+
+def _struct_text(path: Path) -> str:
+    return subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_combined_pdf_is_tagged_one_part_per_letter_and_searchable(lang: str, batch_out: Path) -> None:
+    path = _combined(batch_out, lang)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    lines = _struct_text(path).splitlines()
+    assert lines[0] == "Document"
+    parts = [line for line in lines if line.startswith("  ") and not line.startswith("   ")]
+    assert len(parts) == len(_rows(batch_out, lang)) and all(p.startswith("  Part") for p in parts)
+    # Each letter's own elements inside its Part: the demands' list, once a letter.
+    assert sum(line.strip() == "L (block)" for line in lines) == len(parts)
+    if lang in WORDS:
+        found = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        assert unicodedata.normalize("NFC", found).count(WORDS[lang]) >= len(parts)
+
+
+def test_each_recipient_is_inside_their_part_in_letter_order(batch_out: Path) -> None:
+    tree = _struct_text(_combined(batch_out, "en"))
+    parts = re.split(r"^  Part$", tree, flags=re.M)[1:]
+    rows = _rows(batch_out, "en")
+    assert len(parts) == len(rows) == 6
+    for part, row in zip(parts, rows, strict=True):
+        # The address block (the letter's P painting its Form XObject) names them.
+        others = [r["name"] for r in rows if r is not row]
+        addressed = [line for line in part.splitlines() if row["name"] in line]
+        assert addressed, row["name"]
+        assert not any(name in part for name in others if name not in row["name"])
+
+
+def _number_tree(node: Any, key: int) -> Any:
+    """The value of *key* in a number tree (PDF 32000-1, 7.9.7)."""
+    if "/Kids" in node:
+        for kid in node.Kids:
+            low, high = (int(x) for x in kid.Limits)
+            if low <= key <= high:
+                return _number_tree(kid, key)
+        raise KeyError(key)
+    nums = node.Nums
+    for i in range(0, len(nums), 2):
+        if int(nums[i]) == key:
+            return nums[i + 1]
+    raise KeyError(key)
+
+
+def _holds(element: Any, page: Any, mcid: int) -> bool:
+    kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
+    for kid in kids:
+        if isinstance(kid, int) and int(kid) == mcid and element.Pg.objgen == page.objgen:
+            return True
+        if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR" and int(kid.MCID) == mcid:
+            if kid.Pg.objgen == page.objgen:
+                return True
+    return False
+
+
+pikepdf = pytest.importorskip("pikepdf")
+
+
+def _check_parent_tree(path: Path, letters: list[bytes]) -> int:
+    """Every MCID of every page and every link of *path* found through its parent tree; returns the links."""
+    with pikepdf.open(path) as pdf:
+        root = pdf.Root
+        with pikepdf.open(io.BytesIO(letters[0])) as first:
+            assert root.MarkInfo.Marked is True and str(root.Lang) == str(first.Root.Lang)
+        assert root.ViewerPreferences.DisplayDocTitle is True
+        tree = root.StructTreeRoot
+        document = tree.K[0]
+        assert document.S == "/Document" and document.P.objgen == tree.objgen
+        parts = list(document.K)
+        assert len(parts) == len(letters)
+        assert all(p.S == "/Part" and p.P.objgen == document.objgen for p in parts)
+        keys = set()
+        links = 0
+        for index, page in enumerate(pdf.pages):
+            assert page.obj.Tabs == "/S"
+            key = int(page.obj.StructParents)
+            keys.add(key)
+            elements = _number_tree(tree.ParentTree, key)
+            mcids = [
+                int(operands[1].MCID)
+                for operands, op in pikepdf.parse_content_stream(page)
+                if str(op) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1]
+            ]
+            assert mcids and sorted(mcids) == list(range(len(elements))), index
+            for mcid in mcids:
+                assert _holds(elements[mcid], page.obj, mcid), (index, mcid)
+            for annotation in page.get("/Annots", []):
+                key = int(annotation.StructParent)
+                keys.add(key)
+                link = _number_tree(tree.ParentTree, key)
+                assert link.S == "/Link"
+                assert any(
+                    isinstance(k, pikepdf.Dictionary)
+                    and k.get("/Obj") is not None
+                    and k.Obj.objgen == annotation.objgen
+                    for k in link.K
+                )
+                links += 1
+        assert len(keys) == len(pdf.pages) + links  # each page and link a key of its own
+        assert int(tree.ParentTreeNextKey) == max(keys) + 1
+    return links
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "km"])
+def test_the_parent_tree_resolves_every_mcid_on_every_page(lang: str, batch_out: Path) -> None:
+    letters = [(batch_out / row["pdf"]).read_bytes() for row in _rows(batch_out, lang)]
+    _check_parent_tree(_combined(batch_out, lang), letters)
+
+
+def test_each_letters_link_is_its_own_annotation_in_its_link_element(tmp_path: Path, letters: list[bytes]) -> None:
+    """The appeal's previous-appeal link, once in each letter: three annotations, three Link elements."""
+    _combine(tmp_path / "x.pdf", letters)
+    assert _check_parent_tree(tmp_path / "x.pdf", letters) == 3
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "km", "zh"])
+def test_the_pdfua_checker_finds_nothing_in_a_combined_pdf(lang: str, batch_out: Path) -> None:
+    pytest.importorskip("pdfua")
+    found = subprocess.run(
+        [sys.executable, "-m", "pdfua", "check", str(_combined(batch_out, lang))], capture_output=True, text=True
+    )
+    assert "result: PASS (no findings)" in found.stdout, found.stdout
+    assert found.returncode == 0
+
+
+def test_resumed_and_repeated_runs_give_the_same_tagged_combined_pdfs(batch_out: Path, tmp_path: Path) -> None:
+    resumed = tmp_path / "resumed"
+    shutil.copytree(batch_out, resumed)
+    _batch(resumed)  # every letter reused from the journal, read back from its file
+    _batch(tmp_path / "again", "--jobs", "2")
+    for lang in LANGS:
+        data = _combined(batch_out, lang).read_bytes()
+        assert b"/StructTreeRoot" in data
+        assert _combined(resumed, lang).read_bytes() == data, lang
+        assert _combined(tmp_path / "again", lang).read_bytes() == data, lang
+
+
+def test_a_letter_without_a_tree_leaves_the_combined_pdf_untagged(tmp_path: Path, letters: list[bytes]) -> None:
+    """Half a tree would hide the other letters from a screen reader: all letters tagged, or no tree."""
+    plain = _synthetic(_objects(b"<< /Subtype /Link /Rect [ 0 0 1 1 ] >>", b"<< >>"))
+    for n, order in enumerate(([letters[0], letters[1]], [letters[0], plain], [plain, letters[0]])):
+        path = tmp_path / f"{n}.pdf"
+        combined = CombinedPdf(path, title="x")
+        for i, data in enumerate(order):
+            combined.add(data, str(i))
+        combined.commit()
+        with pikepdf.open(path) as pdf:
+            tagged = "/StructTreeRoot" in pdf.Root and "/MarkInfo" in pdf.Root
+            assert tagged == (plain not in order)
+            pages = [len(PdfReader(io.BytesIO(d)).pages) for d in order]
+            assert len(pdf.pages) == sum(pages)
+
+
+def test_a_pdfa_combined_pdf_is_tagged_and_passes_the_validator(tmp_path: Path) -> None:
+    from .render.test_pdfa import validate
+
+    _batch(tmp_path, "--pdf-standard", "pdfa-2b")
+    for lang in ("en", "km"):
+        path = _combined(tmp_path, lang)
+        assert validate(path) == [], lang
+        with pikepdf.open(path) as pdf:
+            assert pdf.Root.MarkInfo.Marked is True and pdf.Root.StructTreeRoot.K[0].S == "/Document"
+            assert pdf.open_metadata()["pdfaid:part"] == "2"
