@@ -59,7 +59,9 @@ def located(theme: Theme, field: str, make: Callable[[], T]) -> T:
 
 def band(w: Writer, letterhead: Letterhead, width: float) -> list[Any]:
     """The flowables of the letterhead band (empty when the theme has no logo and no organisation block)."""
-    from reportlab.platypus import Image, Spacer, Table
+    from reportlab.platypus import Spacer, Table
+
+    from .pdftags import letterhead_image_class
 
     theme = letterhead.theme
     if not theme.has_letterhead:
@@ -72,7 +74,7 @@ def band(w: Writer, letterhead: Letterhead, width: float) -> list[Any]:
         height = logo_w * logo.image.aspect
         if height > MAX_LOGO_HEIGHT:
             height, logo_w = MAX_LOGO_HEIGHT, MAX_LOGO_HEIGHT / logo.image.aspect
-        logo_cell = Image(io.BytesIO(logo.image.png), width=logo_w, height=height)
+        logo_cell = letterhead_image_class()(io.BytesIO(logo.image.png), width=logo_w, height=height)
     block_w = width - logo_w - (6 * MM if logo is not None else 0)
     name, lines = theme.letterhead_lines(letterhead.lang)
     block = []

@@ -232,3 +232,30 @@ def test_every_accent_of_the_pdf_is_the_themes_links_included() -> None:
     red, navy = b".701961 .070588 .105882", b".121569 .305882 .47451"  # #B3121B, #1F4E79
     assert content.count(navy) > 5
     assert red not in content
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_logo_is_letterhead_furniture_for_assistive_technology(lang: str, tmp_path: Path) -> None:
+    """The logo is an /Artifact (the organisation's name is text beside it): PDF/UA's checker finds nothing."""
+    pytest.importorskip("pdfua")
+    import sys
+
+    path = tmp_path / f"themed.{lang}.pdf"
+    path.write_bytes(_render("pdf", lang))
+    found = subprocess.run([sys.executable, "-m", "pdfua", "check", str(path)], capture_output=True, text=True)
+    assert "result: PASS (no findings)" in found.stdout, found.stdout
+    pikepdf = pytest.importorskip("pikepdf")
+    with pikepdf.open(path) as pdf:
+        ops = [(str(op), operands) for operands, op in pikepdf.parse_content_stream(pdf.pages[0])]
+    inside: list[str] = []  # the marked-content tags open at each image drawn
+    open_tags: list[str] = []
+    for op, operands in ops:
+        if op in ("BDC", "BMC"):
+            props = operands[1] if op == "BDC" and len(operands) > 1 else None
+            subtype = str(props.get("/Subtype", "")) if isinstance(props, pikepdf.Dictionary) else ""
+            open_tags.append(f"{operands[0]}{subtype}")
+        elif op == "EMC":
+            open_tags.pop()
+        elif op == "Do":
+            inside.append(open_tags[-1] if open_tags else "")
+    assert "/Artifact/Header" in inside, inside
