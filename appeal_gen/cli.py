@@ -51,20 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         help="print the spec's own language where a translation is missing (reported as a warning)",
     )
     b.add_argument("--template", metavar="DOCX", help="a DOCX template to use instead of the default")
-    b.add_argument(
-        "--pdf-standard",
-        choices=PDF_STANDARDS,
-        default=None,
-        help="make the PDFs archivable: pdfa-2b (PDF/A-2b, with an sRGB output intent; docs/accessibility.md)",
-    )
-    b.add_argument(
-        "--theme", metavar="YAML", help="the organisation's look (docs/theme.md); wins over the spec's 'theme:'"
-    )
-    b.add_argument(
-        "--stationery",
-        metavar="PDF[,PDF]",
-        help="draw the PDF's pages over pre-printed letterhead: FILE.pdf (page 1, then page 2) or FIRST.pdf,REST.pdf",
-    )
+    _look_options(b)
     b.add_argument(
         "--allow-stale",
         action="store_true",
@@ -172,20 +159,7 @@ def _parser() -> argparse.ArgumentParser:
         help="languages to try, in order, when the appeal has no text in a row's language "
         "(default: the authority's preferred language, then the spec's language)",
     )
-    m.add_argument(
-        "--pdf-standard",
-        choices=PDF_STANDARDS,
-        default=None,
-        help="make the PDFs archivable: pdfa-2b (PDF/A-2b, with an sRGB output intent; docs/accessibility.md)",
-    )
-    m.add_argument(
-        "--theme", metavar="YAML", help="the organisation's look (docs/theme.md); wins over the spec's 'theme:'"
-    )
-    m.add_argument(
-        "--stationery",
-        metavar="PDF[,PDF]",
-        help="draw the PDFs' pages over pre-printed letterhead: FILE.pdf (page 1, then page 2) or FIRST.pdf,REST.pdf",
-    )
+    _look_options(m)
     m.add_argument(
         "--allow-stale",
         action="store_true",
@@ -223,6 +197,24 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--retry-wait", type=float, default=30.0, metavar="S", help="first wait after a 4xx, doubled")
     e.add_argument("--password-env", default="APPEAL_GEN_SMTP_PASSWORD", metavar="NAME", help=argparse.SUPPRESS)
     return p
+
+
+def _look_options(p: argparse.ArgumentParser) -> None:
+    """How the PDFs look and what they claim, the same for ``build`` and ``batch``."""
+    p.add_argument(
+        "--pdf-standard",
+        choices=PDF_STANDARDS,
+        default=None,
+        help="make the PDFs archivable: pdfa-2b (PDF/A-2b, with an sRGB output intent; docs/accessibility.md)",
+    )
+    p.add_argument(
+        "--theme", metavar="YAML", help="the organisation's look (docs/theme.md); wins over the spec's 'theme:'"
+    )
+    p.add_argument(
+        "--stationery",
+        metavar="PDF[,PDF]",
+        help="draw the PDFs' pages over pre-printed letterhead: FILE.pdf (page 1, then page 2) or FIRST.pdf,REST.pdf",
+    )
 
 
 def _check(args: argparse.Namespace) -> int:
