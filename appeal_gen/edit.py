@@ -33,23 +33,13 @@ def split_path(path: str) -> _Path:
     return parts
 
 
-#: libyaml's loader where PyYAML has it: ten times faster on a spec of some hundred lines, which
-#: is what keeps a studio edit live. Its marks are the pure loader's (character indexes), except
-#: after a byte-order mark; every edit is read back and verified (``_verify``) whichever is used.
+#: libyaml's loader where PyYAML has it, for reading values (``_data``): ten times faster on a
+#: spec of some hundred lines, which is what keeps a studio edit live.
 _FAST = getattr(yaml, "CSafeLoader", None)
 
 
-def _compose(text: str, file: str) -> yaml.Node | None:
-    if _FAST is not None and not text.startswith("\ufeff"):
-        try:
-            return yaml.compose(text, Loader=_FAST)
-        except yaml.YAMLError:
-            pass  # the pure loader's message is the one check gives
-    return _yaml.compose(text, file)
-
-
 def _root(text: str, file: str) -> yaml.Node:
-    root = _compose(text, file)
+    root = _yaml.compose(text, file)  # libyaml's events under the bounded composer; marks as the pure loader's
     if not isinstance(root, yaml.MappingNode):
         raise EditRefusedError("the spec is not a mapping of fields", file=file)
     return root
