@@ -173,6 +173,10 @@ def test_the_model_letters_openings_read_as_reviewed(model_letter) -> None:  # t
     assert opening in _paragraphs(out, rows["s-004"], "pdf")[0]
     zh = _paragraphs(out, rows["s-007"])
     assert any(p.startswith("我谨就阿瓜斯克拉拉斯社区领袖罗莎·金塔纳一事致函。") for p in zh)
+    # The minister's address is written as his country writes it, not with an English "(fictional)" in every letter.
+    for row in ("s-002", "s-003", "s-004", "s-005", "s-006", "s-007"):
+        paragraphs = _paragraphs(out, rows[row])
+        assert "Ciudad Capital (ficticia)" in paragraphs and not [p for p in paragraphs if "fictional" in p]
 
 
 def test_the_model_letter_examples_appeal_reads_as_reviewed(appeals) -> None:  # type: ignore[no-untyped-def]
