@@ -17,6 +17,7 @@ of ``addressing``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from . import addressing
@@ -34,6 +35,7 @@ from .document import (
 )
 from .locale import LocaleInfo
 from .markup import Para, Run, typeset
+from .scripts import letter_script
 from .spec import Spec
 from .theme import Theme
 
@@ -195,13 +197,25 @@ def summary_names_target(spec: Spec) -> tuple[str, str] | None:
     for lang in spec.content_languages():
         name = target.name.get(lang) or target.name.values[target.name.source]
         summary = spec.summary.get(lang) or ""
-        if name.strip() and name.casefold() in summary.casefold():
+        if name.strip() and _names(summary, name.strip()):
             message = (
                 f"supporters' letters to {name} (authorities.0) would open with this summary, which speaks of "
                 "the addressee in the third person; write their opening in letter.opening (docs/spec.md, 'letter')"
             )
             return name, message
     return None
+
+
+#: Scripts whose words are not set apart by spaces (Khmer, Chinese) or take attached prefixes (Arabic "و", "ل"):
+#: a name is found in them as it is written, anywhere.
+_UNSPACED = frozenset({"khmer", "han", "arabic"})
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether *text* names *name*: as a whole word where words are spaced ("Sen" is not in "Senate")."""
+    if letter_script(name[0]) in _UNSPACED:
+        return name in text
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
 
 
 #: A salutation that already ends in one of these is printed as written.

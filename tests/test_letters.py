@@ -359,3 +359,25 @@ def test_the_examples_supporters_letter_to_an_ambassador_is_one_page(example_spe
     )
     data = render_pdf(_letter(example_spec, lang, who))
     assert len(PdfReader(io.BytesIO(data)).pages) == 1
+
+
+def test_a_name_is_found_as_a_word_not_inside_another(example_spec) -> None:  # type: ignore[no-untyped-def]
+    """ "Sen" is not named by "the Senate"; 洪森 is named in a Chinese summary that has no spaces around it."""
+    from appeal_gen.letters import summary_names_target
+
+    def spec_with(name: dict[str, str], summary: dict[str, str]):  # type: ignore[no-untyped-def]
+        target = example_spec.authorities[0]
+        target = dataclasses.replace(target, name=dataclasses.replace(target.name, values=name, source="en"))
+        text = dataclasses.replace(example_spec.summary, values=summary, source="en")
+        return dataclasses.replace(
+            example_spec, letter=None, authorities=(target,), summary=text, languages=("en", "zh")
+        )
+
+    assert (
+        summary_names_target(spec_with({"en": "Sen", "zh": "森"}, {"en": "The Senate met.", "zh": "参议院开会。"}))
+        is None
+    )
+    found = summary_names_target(
+        spec_with({"en": "Ms Lee", "zh": "洪森"}, {"en": "A minister spoke.", "zh": "首相洪森呼吁调查。"})
+    )
+    assert found is not None and found[0] == "洪森"
