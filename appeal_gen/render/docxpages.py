@@ -11,7 +11,6 @@ of 1". A template that has a first-page footer of its own keeps it.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ..document import Letter
@@ -29,17 +28,20 @@ def unnumbered_first_page(document: Any, *, letterhead: bool) -> None:
     """Give *document*'s first section a first-page footer without the page number.
 
     *letterhead*: a theme will draw its letterhead in the first page's
-    header (render/docxtheme.py), so the template's header is not copied
-    there; otherwise the first page keeps the template's header.
+    header (render/docxtheme.py), so the template's header is not put
+    there; otherwise the first page shows the template's header.
     """
+    from docx.enum.section import WD_HEADER_FOOTER
+
     section = document.sections[0]
     if section.different_first_page_header_footer:
         return
     section.different_first_page_header_footer = True
-    if not letterhead:
-        header = section.first_page_header
-        header.is_linked_to_previous = False
-        _replace_children(header._element, section.header._element)
+    default = section._sectPr.get_headerReference(WD_HEADER_FOOTER.PRIMARY)
+    if not letterhead and default is not None:
+        # The first page shows the template's own header part: referenced
+        # again, not copied, so a picture in it keeps its relationship.
+        section._sectPr.add_headerReference(WD_HEADER_FOOTER.FIRST_PAGE, default.rId)
     footer = section.first_page_footer
     footer.is_linked_to_previous = False
     target = footer._element
@@ -48,13 +50,6 @@ def unnumbered_first_page(document: Any, *, letterhead: bool) -> None:
     style = _footer_style(document)
     para = footer.add_paragraph(style=style)
     para.add_run(_FIRST_FOOTER)
-
-
-def _replace_children(target: Any, source: Any) -> None:
-    for child in list(target):
-        target.remove(child)
-    for child in source:
-        target.append(copy.deepcopy(child))
 
 
 def _footer_style(document: Any) -> Any:

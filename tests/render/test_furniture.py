@@ -98,9 +98,17 @@ def test_a_multi_page_letter_numbers_its_pages_from_the_second(example_spec) -> 
     assert len(pages) == 3
     assert "FLD-KH-CCHR-2017" in pages[0] and "Page" not in pages[0]  # the reference stays on page 1
     assert "Page 2 of 3" in pages[1] and "Page 3 of 3" in pages[2]
-    footer = _first_page_footer_xml(render_docx(letter))
+    data = render_docx(letter)
+    footer = _first_page_footer_xml(data)
     assert footer is not None and "PAGE" not in footer and "{{ reference }}" not in footer
     assert "FLD-KH-CCHR-2017" in footer
+    # The first page keeps the template's header: the same part, so a picture in it keeps its relationship.
+    import io
+    import zipfile
+
+    document = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
+    headers = dict(re.findall(r'<w:headerReference w:type="(\w+)" r:id="(\w+)"', document))
+    assert headers["first"] == headers["default"]
 
 
 def test_a_long_supporters_letter_is_numbered_on_its_second_page(example_spec) -> None:  # type: ignore[no-untyped-def]
