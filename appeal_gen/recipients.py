@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import sanitize
+from .addressing import courtesy_title, title_of
 from .document import Correspondent
 from .langnames import language_code
 from .listfiles import RecipientListError, find_header, open_lines, text_encoding
@@ -65,6 +66,9 @@ class Row:
     warnings: tuple[str, ...] = ()
     #: Why this row is not a recipient at all (a footer row), so neither a letter nor an error.
     skip: str | None = None
+    #: How a cell was read otherwise than as written (a courtesy title in ``salutation``): the manifest's
+    #: message, said once a run on stderr, not a warning on every row of an export.
+    notes: tuple[str, ...] = ()
 
     def get(self, column: str) -> str:
         return self.values.get(column, "")
@@ -93,6 +97,7 @@ class Row:
             kind=one["letter"].lower().replace("organization", "organisation"),
             gender=one["gender"],
             rank=one["rank"],
+            family_name=one["family_name"],
             extra=extra,
         )
 
@@ -214,7 +219,7 @@ class RecipientList:
                 values["language"] = code
         if self._compose:
             self.plan.compose(values)
-        return Row(line, values, warnings=tuple(notes))
+        return Row(line, values, warnings=tuple(notes), notes=_reinterpreted(values))
 
     # XLSX --------------------------------------------------------------------
     def _xlsx_rows(self) -> Iterator[Row]:
@@ -363,6 +368,28 @@ def _sheet(lst: RecipientList, read: int) -> Iterator[tuple[int, tuple[object, .
     if lst._extras is None:  # once a run: the sheet's XML read for merged ranges and far values
         lst._extras = sheet_extras(lst.path, read)
     return sheet_rows(lst.path, read, lst._extras)
+
+
+def _reinterpreted(values: dict[str, str]) -> tuple[str, ...]:
+    """Cells read otherwise than as written, changed in place, each with its note (a courtesy title)."""
+    title = courtesy_title(values.get("salutation", ""))
+    return (title_as_honorific(values, title),) if title else ()
+
+
+def title_as_honorific(values: dict[str, str], title: str) -> str:
+    """Move a ``salutation`` that is only a courtesy title ("Mr.", Salesforce's Salutation) to the honorific.
+
+    It is how the addressee is titled (and what gender), not how a letter
+    opens: printed as the greeting it would read "Mr.,". The honorific keeps
+    a title of its own ("H.E. Ms"); otherwise the title goes in front of the
+    name ("Ms. Ines Moreau"). Says what was done, for the manifest.
+    """
+    honorific = values.get("honorific", "")
+    values["salutation"] = ""
+    if honorific and title_of(honorific):
+        return f"salutation '{title}' is a courtesy title, not a greeting; the honorific '{honorific}' already has one"
+    values["honorific"] = f"{honorific} {title}" if honorific else title
+    return f"salutation '{title}' is a courtesy title, not a greeting: read as the honorific"
 
 
 def _unnamed_notes(lst: RecipientList, values: dict[str, str]) -> list[str]:
