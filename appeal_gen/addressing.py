@@ -88,6 +88,10 @@ COURTESY_TITLES = {
     **dict.fromkeys(("m", "mme", "mlle", "sr", "sra", "srta", "dra", "herr", "frau", "señor", "señora"), ""),
 }
 
+#: A longer name is not put in a salutation (a batch letter's salutation has two lines): no one's
+#: name is that long, so it is a column pasted by mistake or an organisation's; the unnamed form.
+MAX_NAME_IN_SALUTATION = 60
+
 #: Closing registers: who speaks ("I" in a supporter's letter, "we" in an organisation's).
 VOICES = ("supporter", "organisation")
 
@@ -381,7 +385,7 @@ def named_form(lang: str, gender: str, *, full: str, family: str = "", honorific
     keeps the unnamed form. The closing repeats the gender's unnamed form.
     """
     t = table(lang)
-    if t is None or not (full or family):
+    if t is None or not (full or family) or max(len(full), len(family)) > MAX_NAME_IN_SALUTATION:
         return None
     title_key = title_of(honorific) or {"female": "ms", "male": "mr"}.get(gender, "")
     known = {"family": family, "full": full or family, "title": t.titles.get(title_key, "")}
@@ -404,7 +408,7 @@ def _fill(template: str, known: dict[str, str]) -> str:
 def named_rank_form(lang: str, rank: str, family: str) -> Form | None:
     """The salutation naming an official with their rank ("Dear Ambassador Chea"), where the convention does."""
     t = table(lang)
-    template = t.named_ranks.get(rank) if t and family else None
+    template = t.named_ranks.get(rank) if t and family and len(family) <= MAX_NAME_IN_SALUTATION else None
     if template is None or t is None:
         return None
     form = t.form(rank, "")

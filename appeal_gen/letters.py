@@ -183,11 +183,10 @@ def _greeting(
         full, family = r.s(target.name), r.s(target.family_name)
     rank = addressing.rank_of(rank_value, honorific)
     gender = addressing.gender_of(gender_value, honorific)
-    register = "rank" if rank else ("name" if full or family else "none")
     form = addressing.named_rank_form(lang, rank, family) if rank else None
-    if form is None and register == "name":
-        form = addressing.named_form(lang, gender, full=full, family=family, honorific=honorific)
-    form = form or addressing.address_form(lang, rank, gender)
+    named = None if rank else addressing.named_form(lang, gender, full=full, family=family, honorific=honorific)
+    register = "rank" if rank else ("name" if named else "none")
+    form = form or named or addressing.address_form(lang, rank, gender)
     if form is None:
         return loc._("Dear Sir or Madam"), "", "none", ""
     return form.salutation, form.form, register, rank

@@ -113,3 +113,10 @@ def test_closings_follow_the_register_and_the_rank() -> None:
     assert addressing.closing("en_US", "supporter", "rank", form="", rank="president") == ("Respectfully,",)
     assert addressing.closing("en_US", "organisation", "rank", form="", rank="ambassador") == ("Sincerely,",)
     assert addressing.closing("ru", "supporter", "name", form="") == ("С уважением,",)
+
+
+def test_a_name_too_long_for_a_salutation_is_not_put_in_one() -> None:
+    """A batch letter's salutation has two lines; 300 characters are a pasted column, not a name."""
+    assert addressing.named_form("en", "", full="x" * 300) is None
+    assert addressing.named_form("en", "", full="x" * 60) is not None
+    assert addressing.named_rank_form("en_US", "ambassador", "x" * 61) is None
