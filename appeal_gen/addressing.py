@@ -85,7 +85,8 @@ COURTESY_TITLES = {
     "mx": "mx",
     **dict.fromkeys(("dr", "doctor"), "dr"),
     **dict.fromkeys(("prof", "professor"), "prof"),
-    **dict.fromkeys(("m", "mme", "mlle", "sr", "sra", "srta", "dra", "herr", "frau", "señor", "señora"), ""),
+    # Abbreviations only: "Señora" or "Madame" alone is a greeting ("Señora:", "Madame,").
+    **dict.fromkeys(("m", "mme", "mlle", "sr", "sra", "srta", "dra", "herr", "frau"), ""),
 }
 
 #: A longer name is not put in a salutation (a batch letter's salutation has two lines): no one's

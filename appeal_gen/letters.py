@@ -170,16 +170,17 @@ def _greeting(
     """
     lang = letter.lang
     if who.salutation:
-        return who.salutation, addressing.form_of_salutation(lang, who.salutation), "rank", ""
+        rank = addressing.rank_of(who.rank, who.honorific)  # the closing's ("Respectfully," to a president)
+        return who.salutation, addressing.form_of_salutation(lang, who.salutation), "rank", rank
     if who.has_addressee:
         rank_value, gender_value, honorific = who.rank, who.gender, who.honorific
         full, family = who.name, who.family_name
     else:
         target = spec.authorities[0]
+        rank_value, gender_value, honorific = target.rank or "", target.gender or "", r.s(target.honorific)
         if target.salutation:
             text = r.s(target.salutation)
-            return text, addressing.form_of_salutation(lang, text), "rank", ""
-        rank_value, gender_value, honorific = target.rank or "", target.gender or "", r.s(target.honorific)
+            return text, addressing.form_of_salutation(lang, text), "rank", addressing.rank_of(rank_value, honorific)
         full, family = r.s(target.name), r.s(target.family_name)
     rank = addressing.rank_of(rank_value, honorific)
     gender = addressing.gender_of(gender_value, honorific)

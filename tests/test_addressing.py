@@ -101,6 +101,7 @@ def test_a_named_form_uses_only_what_is_known(lang, gender, family, honorific, e
     [
         *[("Mr.", "Mr."), (" ms ", "ms"), ("Dr", "Dr"), ("Mme", "Mme"), ("Sra.", "Sra."), ("Prof.", "Prof.")],
         *[("Dear Mr Chea", None), ("Your Excellency", None), ("", None), ("Monsieur le Ministre", None)],
+        *[("Señora", None), ("Madame", None), ("Sir", None)],  # greetings on their own
     ],
 )
 def test_a_courtesy_title_alone_is_told_from_a_greeting(cell: str, expected: str | None) -> None:

@@ -160,6 +160,9 @@ def test_chinese_closing_puts_each_word_on_its_own_line_in_the_pdf(example_spec)
         ("en", Correspondent(honorific="H.E.", name="A B", signatory_name="C"), "Your Excellency,", "Yours sincerely,"),
         ("ru", Correspondent(name="К", gender="m", rank="president", signatory_name="C"),
          "Уважаемый господин Президент!", "С глубоким уважением,"),
+        # A written salutation takes the region's punctuation, and its rank's closing.
+        ("en_US", Correspondent(name="Hun Sen", rank="prime_minister", salutation="Dear Prime Minister Hun",
+                                signatory_name="C"), "Dear Prime Minister Hun:", "Respectfully,"),
         # The list's own salutation wins; Khmer repeats its form without "សូមគោរព".
         ("km", Correspondent(name="ហេង", salutation="សូមគោរព ឯកឧត្តមប្រធាន", signatory_name="C"),
          "សូមគោរព ឯកឧត្តមប្រធាន", "សូម ឯកឧត្តមប្រធាន មេត្តាទទួលនូវការគោរពដ៏ខ្ពង់ខ្ពស់អំពីខ្ញុំ។"),
