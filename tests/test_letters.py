@@ -26,7 +26,7 @@ from appeal_gen.locale import LocaleInfo
 from appeal_gen.render.docx import render_docx
 from appeal_gen.render.pdf import render_pdf
 
-from .conftest import EXAMPLE, docx_paragraphs, pdf_text, run, squash
+from .conftest import DATA, EXAMPLE, docx_paragraphs, pdf_text, run, squash
 
 LANGS = ("en", "fr", "es", "ru", "ar", "km", "zh")
 
@@ -248,7 +248,7 @@ def test_the_model_letter_is_translated_like_every_text_field(tmp_path, capsys) 
 
 
 # Issue 14: named salutations -------------------------------------------------------------------
-NAMED = EXAMPLE.parent.parent.parent / "tests" / "data" / "recipients" / "named.csv"
+NAMED = DATA / "recipients" / "named.csv"
 _SUPPORTER_FR = "Je vous prie d’agréer, {}, l’expression de mes salutations distinguées."
 _KM_CLOSE = "សូម {} មេត្តាទទួលនូវការគោរពដ៏ខ្ពង់ខ្ពស់អំពីខ្ញុំ។"
 #: Row id of tests/data/recipients/named.csv -> (salutation, closing) as the letter prints them.
