@@ -43,10 +43,10 @@ SUPPORTER_WORDS = {
     "en": ("I am writing to express my deep concern.", "I urge you to:", "Thank you for your attention"),
     "fr": ("Je vous écris pour vous faire part de ma profonde préoccupation.", "Je vous prie instamment", "Je vous"),
     "es": ("Le escribo para expresarle mi profunda preocupación.", "Le insto a:", "Le agradezco la atención"),
-    "ru": ("Я пишу Вам, чтобы выразить глубокую обеспокоенность.", "Настоятельно прошу Вас:", "Благодарю Вас"),
+    "ru": ("Обращаюсь к Вам, чтобы выразить глубокую обеспокоенность.", "Настоятельно прошу Вас:", "Благодарю Вас"),
     "ar": ("أكتب إليكم لأعرب عن قلقي البالغ.", "أحثكم على:", "أشكركم على اهتمامكم"),
-    "km": ("ខ្ញុំសរសេរលិខិតនេះ", "ខ្ញុំសូមស្នើដោយទទូចឱ្យ៖", "សូមអរគុណ"),
-    "zh": ("我写信是为了表达我的深切关注。", "我恳请您：", "感谢您对这一紧急事项的关注。"),
+    "km": ("ខ្ញុំសូមសរសេរលិខិតនេះ", "ខ្ញុំសូមស្នើដោយទទូចឱ្យ៖", "ខ្ញុំសូមថ្លែងអំណរគុណ"),
+    "zh": ("我谨致函，向您表达我的深切关注。", "我恳请您：", "感谢您对这一紧急事项的关注。"),
 }  # fmt: skip
 
 
@@ -91,6 +91,7 @@ def test_a_supporters_letter_is_first_person_without_the_organisations_voice(exa
     shown = unicodedata.normalize("NFKC", pdf_text(pdf))
     assert "FLD-KH-CCHR-2017" not in shown and "Front Line Defenders" not in shown
     if lang in ("en", "fr", "es", "ru", "zh"):  # scripts pypdf reads back in order
+        opening = unicodedata.normalize("NFKC", opening)  # as the text read back: "，" is ","
         assert opening in squash(shown).replace(" ", "") or opening in squash(shown)
 
 
