@@ -175,8 +175,31 @@ def khmer_punctuation(text: str) -> str:
     return re.sub(r"(?<=[\u1780-\u17ff])\s*[;.]\s*$", "\u17d4", text)
 
 
+#: A Khmer date's parts, "ថ្ងៃទី២៦ ខែវិច្ឆិកា ឆ្នាំ២០១៧" (day N, month M, year Y): the day before
+#: its month, and the month before its year, each with the spaces after it.
+_KHMER_DAY = re.compile(r"(ថ្ងៃទី[\u17e0-\u17e90-9]{1,2})[ \t]+(?=ខែ)")
+_KHMER_MONTH = re.compile(r"(ខែ[\u1780-\u17d3]+)[ \t]+(?=ឆ្នាំ[\u17e0-\u17e90-9])")
+
+
+def khmer_typography(text: str) -> str:
+    """Khmer punctuation (``khmer_punctuation``), and a date kept on one line.
+
+    Khmer breaks lines at spaces between phrases; a date's three parts
+    ("ថ្ងៃទី២៦ ខែវិច្ឆិកា ឆ្នាំ២០១៧") are one phrase, so their spaces become
+    no-break spaces rather than leaving "ឆ្នាំ២០១៧" alone at a line's start.
+
+    >>> khmer_typography("នៅថ្ងៃទី២៦ ខែវិច្ឆិកា ឆ្នាំ២០១៧;") == "នៅថ្ងៃទី២៦\u00a0ខែវិច្ឆិកា\u00a0ឆ្នាំ២០១៧។"
+    True
+    >>> khmer_typography("ខែនេះ ឆ្នាំមុន")  # no date: no number
+    'ខែនេះ ឆ្នាំមុន'
+    """
+    if "ខែ" in text:
+        text = _KHMER_MONTH.sub(r"\1" + _NBSP, _KHMER_DAY.sub(r"\1" + _NBSP, text))
+    return khmer_punctuation(text)
+
+
 #: Per language, what typesetting its text gets (``conventions.<lang>.typography: false`` turns it off).
-TYPOGRAPHY = {"fr": french_spacing, "km": khmer_punctuation}
+TYPOGRAPHY = {"fr": french_spacing, "km": khmer_typography}
 
 
 def typeset(para: Para, rule: Callable[[str], str]) -> Para:

@@ -156,7 +156,13 @@ def test_example_produces_every_letter_combined_pdfs_and_manifest(example_run) -
         ),
         (
             "sup-0301.es",
-            ["Señor Primer Ministro:", "Le insto a:", "Atentamente,", "Mateo Rodríguez", "Ciudad de México"],
+            [
+                "Excelentísimo Señor Primer Ministro:",
+                "Le insto a:",
+                "Atentamente,",
+                "Mateo Rodríguez",
+                "Ciudad de México",
+            ],
         ),
         # The organisation's letter, signed for it.
         (

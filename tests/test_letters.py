@@ -412,9 +412,9 @@ EXAMPLE_OPENING = {
     "en": "I am writing to express my deep concern about the call made on 26 November 2017",
     "fr": "Je vous écris pour vous faire part de ma profonde préoccupation au sujet de l’appel lancé",
     "es": "Me dirijo a usted para expresarle mi profunda preocupación por el llamamiento realizado",
-    "ru": "Я пишу Вам, чтобы выразить глубокую обеспокоенность в связи с прозвучавшим",
+    "ru": "Обращаюсь к Вам, чтобы выразить глубокую обеспокоенность в связи с прозвучавшим",
     "ar": "أكتب إليكم لأعرب عن بالغ قلقي إزاء الدعوة التي أطلقت في 26 نوفمبر 2017",
-    "km": "ខ្ញុំសូមសរសេរលិខិតនេះ ដើម្បីសម្តែងការព្រួយបារម្ភយ៉ាងខ្លាំង",
+    "km": "ខ្ញុំសូមសរសេរលិខិតនេះ ដើម្បីសម្តែងការព្រួយបារម្ភយ៉ាងជ្រាលជ្រៅ",
     "zh": "我谨致函，对2017年11月26日提出的对柬埔寨人权中心（CCHR）展开调查",
 }
 #: The example's letter.subject: the subject line of its supporters' letters.

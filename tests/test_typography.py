@@ -210,7 +210,7 @@ def test_a_country_without_a_form_falls_back_to_the_cldr_name_in_parentheses() -
 def test_russian_salutation_label(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     _, pdf, body, _ = _build(capsys, EXAMPLE, "ru", tmp_path)
     for text in (pdf, body):
-        assert "Форма обращения: Уважаемый господин премьер-министр" in text
+        assert "Форма обращения: Уважаемый господин Премьер-министр" in text
         assert "\nОбращение:" not in text
         # A Russian date and headline are joined by an em dash, as the Russian body text writes them.
         assert "6 декабря 2017 г. — Премьер-министр" in squash(text)

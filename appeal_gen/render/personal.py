@@ -126,17 +126,20 @@ def slot_pdf(w: Writer, layout: Any, name: str, paras: tuple[tuple[Para, str], .
     placed = []
     y = height
     after: float | None = None
+    previous = ""
     for para, style_name in paras:
         style = w.styles[style_name]
         flow = w.para(para, style_name, width)
         for frag in flow.frags:  # before wrap() turns them into lines
             drawn[frag.fontName] = drawn.get(frag.fontName, "") + frag.text
         _, h = flow.wrap(width, height)
-        if after is not None:
+        # A closing of several lines (Chinese "此致" / "敬礼！") is one formula
+        # set line under line, not paragraphs with a blank line between them.
+        if after is not None and not style_name == previous == "closing":
             y -= after + style.spaceBefore
         y -= h
         placed.append((flow, y, para.field))
-        after = style.spaceAfter
+        after, previous = style.spaceAfter, style_name
     if y < -0.01:
         leading = w.styles["address"].leading
         raise LayoutError(
