@@ -99,7 +99,7 @@ def render_straight(letter: Letter, options: DocxOptions | None = None) -> bytes
     except Exception as exc:  # noqa: BLE001 - a volunteer's template can fail in jinja2, lxml or zipfile
         raise TemplateError(f"cannot render the template: {exc}", file=str(path)) from None
 
-    apply_language(tpl.docx, letter)
+    apply_language(tpl.docx, letter, options.theme)
     set_properties(tpl.docx.core_properties, letter, options)
     buf = io.BytesIO()
     tpl.save(buf)
@@ -251,7 +251,7 @@ class CompiledTemplate:
             if any(p.content_type == footnotes for p in parts):
                 self.simple = False
                 return
-            apply_styles(tpl.docx.styles.element, letter)
+            apply_styles(tpl.docx.styles.element, letter, theme)
             apply_package(tpl.docx.part, letter)
             self.parts = parts
             self.core_part = package._core_properties_part

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -349,3 +350,23 @@ def test_a_run_key_holds_the_theme_and_stationery_contents(tmp_path: Path) -> No
     theme.write_text("accent_color: '#123456'\n")
     assert look_files(options)[0] != first[0]
     assert look_files(BatchOptions()) == ()
+
+
+def test_the_handshake_holds_the_themes_font_files(tmp_path: Path) -> None:
+    """A worker whose copy of a theme's font differs is refused, the font file named (issue 21)."""
+    from appeal_gen.batch.cluster.identity import differences, look
+    from appeal_gen.batch.cluster.tasks import worker_identity
+
+    fonts = Path(__file__).resolve().parent.parent / "data" / "themefonts"
+    theme = tmp_path / "theme.yaml"
+    theme.write_text("fonts:\n  latin:\n    regular: Mono.ttf\n", encoding="utf-8")
+    shutil.copy(fonts / "Mono.ttf", tmp_path / "Mono.ttf")
+    mine = look(str(theme))
+    assert sorted(mine) == ["theme", "theme font fonts.latin.regular"]
+    assert mine["theme font fonts.latin.regular"].startswith("Mono.ttf ")
+    assert worker_identity(str(theme)) == {**worker_identity(), **mine}
+    shutil.copy(fonts / "Mono-Bold.ttf", tmp_path / "Mono.ttf")  # the same name, other contents
+    os.utime(theme, ns=(1, 1))  # the theme file itself unchanged but for its time stamp
+    theirs = look(str(theme))
+    diff = differences(mine, theirs)
+    assert "theme font fonts.latin.regular Mono.ttf " in diff and diff.startswith("theme ")
