@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from xml.sax.saxutils import escape
 
 from .. import fonts
@@ -52,11 +53,12 @@ class FontSet:
     fonts: tuple[ThemeFont, ...] = ()
     #: The theme file, named in a missing glyph's message.
     theme_file: str = ""
+    #: What the memoised text functions add to their arguments: "" for the defaults. Made once
+    #: (it is read for every paragraph) and a field, so that every copy pickles alike (layout files' names).
+    key: str = dataclass_field(init=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        """What the memoised text functions add to their arguments: "" for the defaults."""
-        return ",".join(f"{f.script}~{f.key}" for f in self.fonts)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", ",".join(f"{f.script}~{f.key}" for f in self.fonts))
 
 
 DEFAULT_FONTS = FontSet()
