@@ -151,3 +151,41 @@ def test_the_theme_font_is_enough_for_what_it_covers(capsys, tmp_path: Path) -> 
     shutil.copy(ROOT / "tests" / "data" / "minimal.yaml", spec)
     code, _, err = run(capsys, "build", str(spec), "--theme", str(path), "--format", "pdf", "-o", str(tmp_path / "o"))
     assert code == 0, err
+
+
+def _altered(tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
+    """Mono.ttf with *change* made to it, in the theme's folder."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(FONTS / "Mono.ttf")
+    change(font)
+    (tmp_path / "theme").mkdir()
+    font.save(tmp_path / "theme" / "Altered.ttf")
+    return _theme(tmp_path, "fonts:\n  latin: Altered.ttf\n")
+
+
+def test_a_variable_font_is_refused_with_what_to_give_instead(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from fontTools.ttLib import newTable
+    from fontTools.ttLib.tables._f_v_a_r import Axis
+
+    def variable(font) -> None:  # type: ignore[no-untyped-def]
+        axis = Axis()
+        axis.axisTag, axis.minValue, axis.defaultValue, axis.maxValue, axis.axisNameID = "wght", 400, 400, 700, 256
+        font["fvar"] = newTable("fvar")
+        font["fvar"].axes, font["fvar"].instances = [axis], []
+
+    path = _altered(tmp_path, variable)
+    assert _refused(capsys, path, tmp_path) == (
+        f"{path}:2:10: fonts.latin: 'Altered.ttf' is a variable font; give its static faces instead "
+        "(Regular, Bold, ...: the font's download usually has them in a 'static' folder)"
+    )
+
+
+def test_a_font_without_a_unicode_character_map(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def no_unicode(font) -> None:  # type: ignore[no-untyped-def]
+        font["cmap"].tables = [t for t in font["cmap"].tables if not t.isUnicode()]
+
+    path = _altered(tmp_path, no_unicode)
+    assert _refused(capsys, path, tmp_path) == (
+        f"{path}:2:10: fonts.latin: 'Altered.ttf' has no Unicode character map: no text can be drawn with it"
+    )

@@ -262,9 +262,15 @@ def markup(para: Para, base: str, *, bold: bool = False, problems: list[MissingG
         ):
             face = script_font(script).face(style)
             have = fonts.coverage(face.path, face.index)
-            if script != "latin" and any(ord(c) not in have and fonts.script_of(c) is None for c in piece):
+            if (
+                script != "latin"
+                and not face.origin
+                and any(ord(c) not in have and fonts.script_of(c) is None for c in piece)
+            ):
                 # Neutral characters the script's font lacks (e.g. U+202F in
-                # Khmer fonts) are drawn with the Latin font.
+                # Khmer fonts) are drawn with the Latin font. Not a theme's
+                # font's: what it lacks is named (MissingGlyphError), never
+                # eked out with another family in the middle of its text.
                 sub: list[tuple[str, str]] = []
                 for c in piece:
                     s = script if (ord(c) in have or fonts.script_of(c) is not None) else "latin"

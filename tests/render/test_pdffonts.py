@@ -89,3 +89,21 @@ def _content(data: bytes) -> bytes:
     from pypdf import PdfReader
 
     return PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data()
+
+
+def test_a_themes_arabic_font_is_never_eked_out_with_the_latin_one(tmp_path: Path) -> None:
+    """Punctuation the default Arabic font lacks goes to the Latin font; a theme's font must have it."""
+    from appeal_gen.errors import MissingGlyphError
+    from appeal_gen.render.pdf import glyph_problems, theme_fonts
+
+    folder = tmp_path / "arabic"
+    folder.mkdir()
+    shutil.copy(FONTS / "SerifAscii.ttf", folder / "Serif.ttf")  # no Arabic letter: only the check matters here
+    (folder / "theme.yaml").write_text("fonts:\n  arabic: Serif.ttf\n", encoding="utf-8")
+    theme = load_theme(folder / "theme.yaml")
+    letter = build_letter(load_spec(str(EXAMPLE)), LocaleInfo("ar"))
+    problems = glyph_problems(letter, theme_fonts(theme))
+    assert problems and all(isinstance(p, MissingGlyphError) for p in problems)
+    assert any("U+00AB LEFT-POINTING DOUBLE ANGLE QUOTATION MARK" in p.message for p in problems)
+    assert all("the theme's font DejaVu Serif (fonts.arabic in " in p.message for p in problems)
+    assert glyph_problems(letter) == []  # the default fonts print it all
