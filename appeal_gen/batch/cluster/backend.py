@@ -189,9 +189,6 @@ class ClusterBackend:
         #: This machine's identity with the run's theme files (its fonts): what every chunk's must be.
         self.mine = {**cluster.mine, **look(options.theme)}
         self.expected = digest(self.mine)
-        if options.theme:
-            # Every worker reads the theme from its own disk: checked before the first letter.
-            cluster.check(self.client.run(worker_identity, options.theme, on_error="return"), self.mine)
         # Its tasks' keys: unique on a scheduler that several clients share.
         self.name = f"appeal-gen-{self.run.key[:12]}-{uuid.uuid4().hex[:12]}"
         self.capacity = max(cluster.threads * PER_THREAD, 2 * CHUNK)
@@ -209,6 +206,11 @@ class ClusterBackend:
         if not self.batch:
             return
         if self.shared is None:
+            if self.run.options.theme:
+                # Every worker reads the theme from its own disk: checked before its first letter
+                # (here, not when the backend is made: the run's files are open by then, closed on errors).
+                theme = self.run.options.theme
+                self.cluster.check(self.client.run(worker_identity, theme, on_error="return"), self.mine)
             self.shared = self.client.scatter(self.run, broadcast=True, hash=False)
         tasks = pickle.dumps(self.batch, protocol=pickle.HIGHEST_PROTOCOL)
         future = self.client.submit(
