@@ -122,7 +122,7 @@ def _read(path: Path) -> bytes:
 
 def check_font(data: bytes, index: int, name: str) -> str:
     """The family name of face *index* of the font *data*, after the checks reportlab's embedding needs."""
-    from fontTools.ttLib import TTCollection, TTFont, TTLibError
+    from fontTools.ttLib import TTCollection, TTFont
 
     try:
         if data[:4] == b"ttcf":
@@ -141,7 +141,7 @@ def check_font(data: bytes, index: int, name: str) -> str:
         family = _family(font)
     except ThemeFontError:
         raise
-    except (TTLibError, Exception) as exc:  # noqa: BLE001 - fontTools raises many kinds on a broken file
+    except Exception as exc:  # noqa: BLE001 - fontTools raises many kinds (TTLibError, struct.error...) on a broken file
         raise ThemeFontError(
             f"'{name}' is not a font file appeal-gen can read (TrueType .ttf or .ttc): {exc}".rstrip(": ")
         ) from None
