@@ -443,12 +443,14 @@ def _missing(ch: str, font: FontFile, field: str | None) -> MissingGlyphError:
     if font.origin:
         # A theme's font: it is never eked out with another family (one
         # paragraph, one family), so the fix is in the text or the theme.
-        return MissingGlyphError(
+        error = MissingGlyphError(
             f"the theme's font {font.family} ({font.origin}) has no glyph for "
             f"U+{ord(ch):04X} {name} ({ch!r}); it would print as a box. Remove or replace "
             f"the character, or give the theme a font that has it",
             field=field,
         )
+        error.theme_font = True
+        return error
     return MissingGlyphError(
         f"the font {font.label} has no glyph for "
         f"U+{ord(ch):04X} {name} ({ch!r}); it would print as a box. Remove or replace "

@@ -116,10 +116,14 @@ def missing_glyphs(spec: Spec, ctx: Context) -> Iterable[AppealGenError]:
             continue
         for p in problems:
             # The same character in the same field fails in every language
-            # that uses the same font: one line is enough.
-            if (p.field, p.message) in seen:
+            # that uses the same font: one line is enough. A theme's font
+            # (docs/theme.md) is named once per character, where it first
+            # appears: a house font without Cyrillic would otherwise give a
+            # line for every Russian field and letter.
+            key = (None if p.theme_font else p.field, p.message)
+            if key in seen:
                 continue
-            seen.add((p.field, p.message))
+            seen.add(key)
             code = re.search(r"U\+([0-9A-F]{4,6})", p.message)
             text = texts.get(p.field or "")
             if code and text is not None and chr(int(code.group(1), 16)) not in text.values[text.source]:
