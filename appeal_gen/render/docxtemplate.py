@@ -23,7 +23,16 @@ from ..document import Letter, shared_values
 from ..errors import TemplateError
 from ..theme import Theme
 from .context import DocxContext, default_docx_context
-from .docxcontext import DocxOptions, LinkLog, add_recipient, context, fresh, gettext_in_context, shared_context
+from .docxcontext import (
+    DocxOptions,
+    LinkLog,
+    add_recipient,
+    context,
+    fresh,
+    gettext_in_context,
+    shared_context,
+    theme_khmer,
+)
 from .docxtheme import apply_theme
 from .docxzip import Deflated, deflate, normalise_zip, write_zip
 from .ooxmlpatch import (
@@ -89,7 +98,8 @@ def render_straight(letter: Letter, options: DocxOptions | None = None) -> bytes
         if options.theme is not None:
             tpl.render_init()
             apply_theme(tpl.docx, options.theme, letter)
-        ctx = context(letter, tpl)
+        with theme_khmer(options.theme):
+            ctx = context(letter, tpl)
         gettext_in_context(ctx, options)
         with sandbox.time_limit():
             tpl.render(ctx, jinja_env=sandbox.environment(), autoescape=True)
@@ -363,7 +373,8 @@ class CompiledTemplate:
         finished = self.finished
         try:
             try:
-                ctx = self._context(letter)
+                with theme_khmer(self.theme):
+                    ctx = self._context(letter)
                 gettext_in_context(ctx, options)
                 with sandbox.time_limit():
                     tree = tpl.fix_tables(self._finish(self.body.render(ctx)))

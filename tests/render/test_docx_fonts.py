@@ -1,4 +1,5 @@
-"""The DOCX's styles name a theme's own fonts in the slot Word and LibreOffice read for each script."""
+"""The DOCX names a theme's own fonts: in the styles, in the slot Word and LibreOffice read for each script,
+and in bold Khmer runs (render/ooxmlpatch.py, render/docxcontext.py)."""
 
 from __future__ import annotations
 
@@ -85,3 +86,14 @@ def test_no_theme_keeps_the_templates_fonts() -> None:
         '<w:rFonts w:ascii="Noto Sans" w:hAnsi="Noto Sans" w:cs="Khmer OS" w:eastAsia="Noto Sans"/>',
         '<w:rFonts w:ascii="Noto Sans" w:hAnsi="Noto Sans" w:cs="Khmer OS Muol Light" w:eastAsia="Noto Sans"/>',
     }
+
+
+def test_bold_khmer_words_keep_the_themes_family(every_script: Theme) -> None:
+    """Without a theme, bold Khmer runs name Khmer OS Muol Light; with a theme's Khmer font, the style's family."""
+
+    def body(data: bytes) -> str:
+        return zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
+
+    assert "Khmer OS Muol Light" in body(_docx("km", None))
+    for batch in (False, True):
+        assert "Khmer OS Muol Light" not in body(_docx("km", every_script, batch=batch))
