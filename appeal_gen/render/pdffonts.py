@@ -235,6 +235,32 @@ def _face_key(script: str) -> tuple[str, int]:
     return face.path, face.index
 
 
+def _neutral_runs(piece: str, script: str, have: frozenset[int], *, whole_words: bool) -> list[tuple[str, str]]:
+    """*piece* of *script* cut where neutral characters its font lacks (U+202F in Khmer fonts) go to the Latin font.
+
+    Character by character for the default fonts. For a theme's font
+    (*whole_words*), only whitespace and whole words of digits and signs
+    ("No. 41," "+855" in a Khmer address): it is never eked out inside a
+    word of its own script, where a second font looks patched in and
+    reportlab's shaper garbles Khmer. Such a word keeps its font, and the
+    glyph check names what it lacks.
+    """
+    chunks = _WORDS.findall(piece) if whole_words else list(piece)
+    sub: list[tuple[str, str]] = []
+    for chunk in chunks:
+        lacking = [c for c in chunk if ord(c) not in have]
+        if whole_words and not chunk.isspace():
+            # A word of digits and signs only ("41,", "+855") goes whole to the Latin font.
+            s = "latin" if lacking and all(fonts.script_of(c) is None for c in chunk) else script
+        else:
+            s = "latin" if lacking and fonts.script_of(chunk[0]) is None else script
+        if sub and sub[-1][0] == s:
+            sub[-1] = (s, sub[-1][1] + chunk)
+        else:
+            sub.append((s, chunk))
+    return sub
+
+
 def _style_key(run: Run, force_bold: bool) -> str:
     bold = run.bold or force_bold
     return {(False, False): "regular", (True, False): "bold", (False, True): "italic", (True, True): "bolditalic"}[
@@ -262,22 +288,8 @@ def markup(para: Para, base: str, *, bold: bool = False, problems: list[MissingG
         ):
             face = script_font(script).face(style)
             have = fonts.coverage(face.path, face.index)
-            if (
-                script != "latin"
-                and not face.origin
-                and any(ord(c) not in have and fonts.script_of(c) is None for c in piece)
-            ):
-                # Neutral characters the script's font lacks (e.g. U+202F in
-                # Khmer fonts) are drawn with the Latin font. Not a theme's
-                # font's: what it lacks is named (MissingGlyphError), never
-                # eked out with another family in the middle of its text.
-                sub: list[tuple[str, str]] = []
-                for c in piece:
-                    s = script if (ord(c) in have or fonts.script_of(c) is not None) else "latin"
-                    if sub and sub[-1][0] == s:
-                        sub[-1] = (s, sub[-1][1] + c)
-                    else:
-                        sub.append((s, c))
+            if script != "latin" and any(ord(c) not in have and fonts.script_of(c) is None for c in piece):
+                sub = _neutral_runs(piece, script, have, whole_words=bool(face.origin))
             else:
                 sub = [(script, piece)]
             for s, p in sub:

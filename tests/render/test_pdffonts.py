@@ -107,3 +107,25 @@ def test_a_themes_arabic_font_is_never_eked_out_with_the_latin_one(tmp_path: Pat
     assert any("U+00AB LEFT-POINTING DOUBLE ANGLE QUOTATION MARK" in p.message for p in problems)
     assert all("the theme's font DejaVu Serif (fonts.arabic in " in p.message for p in problems)
     assert glyph_problems(letter) == []  # the default fonts print it all
+
+
+def test_a_word_of_digits_a_themes_font_lacks_goes_whole_to_the_latin_font(tmp_path: Path) -> None:
+    """ "41," (the font has the comma, not the digits) is drawn whole in the Latin font; "ក1" is refused."""
+    from appeal_gen.errors import MissingGlyphError
+    from appeal_gen.markup import Para, Run
+    from appeal_gen.render import pdffonts
+    from appeal_gen.render.pdf import theme_fonts
+
+    folder = tmp_path / "khmer"
+    folder.mkdir()
+    shutil.copy(FONTS / "KhmerOnly.ttf", folder / "Khmer.ttf")
+    (folder / "theme.yaml").write_text("fonts:\n  khmer: Khmer.ttf\n", encoding="utf-8")
+    with pdffonts.using(theme_fonts(load_theme(folder / "theme.yaml"))):
+        khmer, latin = pdffonts.font("khmer"), pdffonts.font("latin")
+        markup = pdffonts.markup(Para((Run("ផ្ទះ 41, ភ្នំពេញ"),), "address"), "khmer")
+        assert f'<font name="{latin}">41,</font>' in markup
+        assert f'<font name="{khmer}">ផ្ទះ </font>' in markup
+        with pytest.raises(MissingGlyphError) as missing:
+            pdffonts.markup(Para((Run("ផ្ទះលេខ1"),), "address"), "khmer")
+    assert missing.value.field == "address"
+    assert "has no glyph for U+0031 DIGIT ONE ('1')" in missing.value.message
