@@ -33,6 +33,7 @@ from .docxcontext import (
     shared_context,
     theme_khmer,
 )
+from .docxpages import personal, unnumbered_first_page
 from .docxtheme import apply_theme
 from .docxzip import Deflated, deflate, normalise_zip, write_zip
 from .ooxmlpatch import (
@@ -95,8 +96,11 @@ def render_straight(letter: Letter, options: DocxOptions | None = None) -> bytes
     sandbox.check_template_file(Path(path))
     try:
         tpl = template_class()(str(path))
-        if options.theme is not None:
+        if personal(letter) or options.theme is not None:
             tpl.render_init()
+        if personal(letter):
+            unnumbered_first_page(tpl.docx, letterhead=bool(options.theme and options.theme.has_letterhead))
+        if options.theme is not None:
             apply_theme(tpl.docx, options.theme, letter)
         with theme_khmer(options.theme):
             ctx = context(letter, tpl)
@@ -235,6 +239,8 @@ class CompiledTemplate:
                 tpl.render_init()
                 #: The theme written into the template, once (docxtheme.py); letters render with it.
                 self.theme = theme
+                if personal(letter):
+                    unnumbered_first_page(tpl.docx, letterhead=bool(theme and theme.has_letterhead))
                 if theme is not None:
                     apply_theme(tpl.docx, theme, letter)
                 self.tpl = tpl
@@ -472,7 +478,7 @@ def compiled_template(
         st = path.stat()
     except OSError:
         return CompiledTemplate(path, letter, context, theme)  # which says what is wrong with the file
-    key = (str(path), st.st_size, st.st_mtime_ns, letter.lang, letter.bcp47, letter.rtl, theme)
+    key = (str(path), st.st_size, st.st_mtime_ns, letter.lang, letter.bcp47, letter.rtl, theme, personal(letter))
     compiled: CompiledTemplate | None = context.templates.get(key)
     if compiled is None:
         compiled = CompiledTemplate(path, letter, context, theme)
