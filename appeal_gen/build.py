@@ -153,6 +153,7 @@ def build(
         formats=formats,
         allow_fallback=allow_fallback,
         allow_stale=allow_stale,
+        theme=look,
     )
     result = BuildResult(warnings=list(spec.warnings))
     files: dict[Path, bytes] = {}
@@ -185,6 +186,7 @@ def preflight(
     formats: Sequence[str] = FORMATS,
     allow_fallback: bool = False,
     allow_stale: bool = False,
+    theme: Theme | None = None,
 ) -> Report:
     """The validation pass ``check`` runs, refusing with every error before anything is rendered.
 
@@ -195,7 +197,9 @@ def preflight(
     """
     from .staleness import StaleError, StaleTranslationsError
 
-    report = validate(spec, languages, formats=formats, allow_fallback=allow_fallback, allow_stale=allow_stale)
+    report = validate(
+        spec, languages, formats=formats, allow_fallback=allow_fallback, allow_stale=allow_stale, theme=theme
+    )
     stale_langs = list(dict.fromkeys(e.lang for e in report.errors if isinstance(e, StaleError)))
     if stale_langs:
         raise StaleTranslationsError(report.spec_errors(), spec, stale_langs)

@@ -19,6 +19,7 @@ from .render.registry import DEFAULT_FORMATS, PDF_STANDARDS, formats
 
 if TYPE_CHECKING:
     from .spec import Spec
+    from .theme import Theme
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="validate a spec and report every problem with its line")
     c.add_argument("spec", metavar="SPEC", help="the appeal spec (YAML)")
+    c.add_argument(
+        "--theme", metavar="YAML", help="check with this theme (docs/theme.md), its fonts too; wins over the spec's"
+    )
 
     b = sub.add_parser("build", help="write the PDF and DOCX appeals of a spec")
     b.add_argument("spec", metavar="SPEC", help="the appeal spec (YAML)")
@@ -225,8 +229,9 @@ def _check(args: argparse.Namespace) -> int:
         print(f"warning: {w}", file=sys.stderr)
     from .theme import resolve_theme
 
-    resolve_theme(spec)  # the theme the spec names, checked like the spec
-    _check_languages(spec)
+    # The theme (--theme, else the spec's), checked like the spec; its fonts are the glyph check's.
+    look = resolve_theme(spec, args.theme)
+    _check_languages(spec, look)
     langs = ", ".join(spec.content_languages())
     demands = f"{len(spec.demands)} demand{'s' if len(spec.demands) != 1 else ''}"
     authorities = f"{len(spec.authorities)} {'authority' if len(spec.authorities) == 1 else 'authorities'}"
@@ -234,11 +239,11 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_languages(spec: Spec) -> None:
+def _check_languages(spec: Spec, theme: Theme | None = None) -> None:
     """What ``build --lang all`` would refuse, every problem at once (validate.py); warnings to stderr."""
     from .validate import validate
 
-    report = validate(spec, spec.content_languages(), survey=True)
+    report = validate(spec, spec.content_languages(), survey=True, theme=theme)
     for w in report.warnings:
         print(w.format(), file=sys.stderr)
     report.raise_errors()

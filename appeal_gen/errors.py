@@ -103,6 +103,9 @@ class FontError(InputError):
 class MissingGlyphError(FontError):
     """A character has no glyph in the font chosen for it: it would print as a box."""
 
+    #: The font is a theme's own (``fonts:``): ``check`` names each character once, not per field.
+    theme_font: bool = False
+
 
 class TemplateError(InputError):
     """A DOCX template that cannot be used (broken, unsafe or too large)."""

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from . import settings
 from .errors import FontError, MissingGlyphError
+from .themefonts import ThemeFont
 
 #: Families tried for each script, best first. TrueType outlines only:
 #: reportlab cannot embed CFF (.otf) fonts such as Debian's Noto CJK.
@@ -68,6 +69,8 @@ class FontFile:
     style: str
     path: str
     index: int = 0
+    #: For a theme's font, its field and file: "fonts.latin.regular in THEME.yaml" (themefonts.py).
+    origin: str = ""
 
     @property
     def label(self) -> str:
@@ -364,6 +367,28 @@ class ScriptFont:
         return self._faces["regular"]
 
 
+class ThemeScriptFont(ScriptFont):
+    """A theme's font for a script (themefonts.py): its own faces, and no other family's.
+
+    A face the theme does not give falls back inside the family, never to
+    the default family (a heading in another family than the body looks
+    wrong): bold to the regular face, which the PDF draws in a synthetic
+    bold (``pdffonts.font``), italic to the regular face upright, bold
+    italic to the bold face.
+    """
+
+    def __init__(self, font: ThemeFont, theme_file: str) -> None:
+        faces = {
+            style: FontFile(font.family, style, face.path, face.index, f"{face.field} in {theme_file}")
+            for style, face in font.faces
+        }
+        super().__init__(font.script, font.family, faces["regular"])
+        self._faces.update(faces)
+
+    def _find(self, style: str) -> FontFile:
+        return self.face("bold") if style == "bolditalic" else self._faces["regular"]
+
+
 @functools.lru_cache(maxsize=16)
 def resolve(script: str) -> ScriptFont:
     """The best installed family for *script*, or FontError saying what to install."""
@@ -415,6 +440,17 @@ def missing_glyphs(text: str, font: FontFile, field: str | None) -> list[Missing
 
 def _missing(ch: str, font: FontFile, field: str | None) -> MissingGlyphError:
     name = unicodedata.name(ch, "unnamed character")
+    if font.origin:
+        # A theme's font: it is never eked out with another family (one
+        # paragraph, one family), so the fix is in the text or the theme.
+        error = MissingGlyphError(
+            f"the theme's font {font.family} ({font.origin}) has no glyph for "
+            f"U+{ord(ch):04X} {name} ({ch!r}); it would print as a box. Remove or replace "
+            f"the character, or give the theme a font that has it",
+            field=field,
+        )
+        error.theme_font = True
+        return error
     return MissingGlyphError(
         f"the font {font.label} has no glyph for "
         f"U+{ord(ch):04X} {name} ({ch!r}); it would print as a box. Remove or replace "

@@ -30,6 +30,7 @@ import yaml
 from . import _yaml
 from .errors import SpecError, SpecErrors
 from .images import PRINT_DPI, Image, ImageError, confined, load_image
+from .themefonts import ThemeFont, read_fonts
 
 if TYPE_CHECKING:
     from .spec import Spec
@@ -67,7 +68,7 @@ _SIZE = re.compile(r"^\s*(.+?)\s*[x×]\s*(.+?)\s*$", re.I)
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _LANG = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*$")
 
-_KEYS = ("page_size", "margins", "accent_color", "logo", "organisation", "footer")
+_KEYS = ("page_size", "margins", "accent_color", "logo", "organisation", "footer", "fonts")
 _MARGIN_KEYS = ("top", "right", "bottom", "left")
 _LOGO_KEYS = ("file", "alt", "width")
 _ORG_KEYS = ("name", "address", "contacts")
@@ -138,6 +139,8 @@ class Theme:
     address: Lines = ()
     contacts: Lines = ()
     footer: Texts = ()
+    #: The organisation's own fonts, per script (themefonts.py); scripts not given keep the defaults.
+    fonts: tuple[ThemeFont, ...] = ()
     #: Field -> (line, column), for errors found when a language is drawn (a missing glyph).
     positions: tuple[tuple[str, tuple[int, int]], ...] = field(default=(), compare=False, repr=False)
 
@@ -212,11 +215,15 @@ def _digest(path: str, stamp: tuple[int, int]) -> str:
     theme = load_theme(path)
     h = hashlib.sha256(Path(path).read_bytes())
     h.update(theme.logo.image.png if theme.logo else b"")
+    for font in theme.fonts:
+        for style, face in font.faces:
+            h.update(f"font\0{font.script}\0{style}\0{face.index}\0{face.digest}\0".encode())
     return h.hexdigest()
 
 
 def theme_digest(path: str) -> str:
-    """What a theme's letters depend on (its file and its logo's pixels): a batch's fingerprints hold it."""
+    """What a theme's letters depend on (its file, its logo's pixels, its fonts' contents): a batch's
+    fingerprints and a cluster's handshake hold it, so a worker with other font files is refused."""
     st = os.stat(path)
     return _digest(path, (st.st_size, st.st_mtime_ns))
 
@@ -357,6 +364,8 @@ class _ThemeReader(_Reader):
                     kw[key] = self.per_language(org[key], f"organisation.{key}", "lines")
         if "footer" in top:
             kw["footer"] = self.per_language(top["footer"], "footer", "text")
+        if "fonts" in top:
+            kw["fonts"] = read_fonts(self, top["fonts"])
         self.check_room(top, kw)
         if self.errors:
             raise SpecErrors(sorted(self.errors, key=lambda e: (e.line or 0, e.column or 0)))

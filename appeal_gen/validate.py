@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from .errors import AppealGenError, InputError, SpecError, SpecErrors
 from .spec import Spec
+from .theme import Theme
 
 if TYPE_CHECKING:
     from .document import Letter
@@ -51,6 +52,8 @@ class Context:
     #: ``check``: also warn of what the languages built do not print (stale translations of other
     #: languages, languages with no record of their source).
     survey: bool = False
+    #: The theme the letters are built with: its own fonts are the ones glyphs are checked against.
+    theme: Theme | None = None
 
     @functools.cached_property
     def letters(self) -> dict[str, Letter]:
@@ -99,23 +102,28 @@ def missing_glyphs(spec: Spec, ctx: Context) -> Iterable[AppealGenError]:
     if "pdf" not in ctx.formats:
         return
     from .errors import FontError
-    from .render.pdf import glyph_problems
+    from .render.pdf import glyph_problems, theme_fonts
 
+    font_set = theme_fonts(ctx.theme)
     texts = {t.path: t for t in spec.texts}
     seen: set[tuple[str | None, str]] = set()
     for lang, letter in ctx.letters.items():
         try:
-            problems = glyph_problems(letter)
+            problems = glyph_problems(letter, font_set)
         except FontError as exc:
             exc.message = f"{lang}: {exc.message}"
             yield exc
             continue
         for p in problems:
             # The same character in the same field fails in every language
-            # that uses the same font: one line is enough.
-            if (p.field, p.message) in seen:
+            # that uses the same font: one line is enough. A theme's font
+            # (docs/theme.md) is named once per character, where it first
+            # appears: a house font without Cyrillic would otherwise give a
+            # line for every Russian field and letter.
+            key = (None if p.theme_font else p.field, p.message)
+            if key in seen:
                 continue
-            seen.add((p.field, p.message))
+            seen.add(key)
             code = re.search(r"U\+([0-9A-F]{4,6})", p.message)
             text = texts.get(p.field or "")
             if code and text is not None and chr(int(code.group(1), 16)) not in text.values[text.source]:
@@ -263,9 +271,10 @@ def validate(
     allow_stale: bool = False,
     survey: bool = False,
     steps: Sequence[Step] | None = None,
+    theme: Theme | None = None,
 ) -> Report:
-    """Run every step over *spec* for *languages*; nothing is rendered or written."""
-    ctx = Context(spec, tuple(languages), tuple(formats), allow_fallback, allow_stale, survey)
+    """Run every step over *spec* for *languages* (built with *theme*); nothing is rendered or written."""
+    ctx = Context(spec, tuple(languages), tuple(formats), allow_fallback, allow_stale, survey, theme)
     report = Report()
     for step in steps if steps is not None else STEPS:
         for problem in step(spec, ctx):

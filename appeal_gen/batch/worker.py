@@ -114,7 +114,7 @@ class LetterRenderer:
         if "pdf" in self.options.formats:
             from ..render.pdf import register_fonts
 
-            register_fonts(base)
+            register_fonts(base, self.theme)
         if "docx" in self.options.formats:
             from ..render.docx import prepare_batch
 

@@ -10,9 +10,11 @@ language, the recipient's per letter.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as _dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +51,7 @@ def rich(para: Para | None, tpl: Any) -> Any:
             url_id=url_id,
             style="Hyperlink" if run.url else None,
         )
-        if run.bold and _KHMER.search(run.text):
+        if run.bold and _KHMER.search(run.text) and _THEME_KHMER.get() is None:
             rt.xml = rt.xml[:start] + rt.xml[start:].replace("<w:b/>", _KHMER_BOLD_FONTS + "<w:b/>", 1)
     return _with_cs_twins(rt)
 
@@ -60,6 +62,20 @@ KHMER_BOLD_FONT = "Khmer OS Muol Light"
 #: Only the complex-script font: the run's Latin keeps the style's (Noto Sans, bold).
 _KHMER_BOLD_FONTS = f'<w:rFonts w:cs="{KHMER_BOLD_FONT}"/>'
 _KHMER = re.compile("[\u1780-\u17ff\u19e0-\u19ff]")
+#: A theme's own Khmer family while a letter's context is made (``theme_khmer``): its bold Khmer
+#: runs then keep the style's font, the theme's, drawn bold, as in the PDF (docs/theme.md).
+_THEME_KHMER: contextvars.ContextVar[str | None] = contextvars.ContextVar("appeal_gen_theme_khmer", default=None)
+
+
+@contextlib.contextmanager
+def theme_khmer(theme: Theme | None) -> Iterator[None]:
+    """Make the context of letters in *theme* inside the ``with`` block (this thread or task only)."""
+    family = next((f.family for f in theme.fonts if f.script == "khmer"), None) if theme is not None else None
+    token = _THEME_KHMER.set(family)
+    try:
+        yield
+    finally:
+        _THEME_KHMER.reset(token)
 
 
 def _with_cs_twins(rt: Any) -> Any:

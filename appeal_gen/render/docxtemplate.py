@@ -23,7 +23,16 @@ from ..document import Letter, shared_values
 from ..errors import TemplateError
 from ..theme import Theme
 from .context import DocxContext, default_docx_context
-from .docxcontext import DocxOptions, LinkLog, add_recipient, context, fresh, gettext_in_context, shared_context
+from .docxcontext import (
+    DocxOptions,
+    LinkLog,
+    add_recipient,
+    context,
+    fresh,
+    gettext_in_context,
+    shared_context,
+    theme_khmer,
+)
 from .docxpages import personal, unnumbered_first_page
 from .docxtheme import apply_theme
 from .docxzip import Deflated, deflate, normalise_zip, write_zip
@@ -93,7 +102,8 @@ def render_straight(letter: Letter, options: DocxOptions | None = None) -> bytes
             unnumbered_first_page(tpl.docx, letterhead=bool(options.theme and options.theme.has_letterhead))
         if options.theme is not None:
             apply_theme(tpl.docx, options.theme, letter)
-        ctx = context(letter, tpl)
+        with theme_khmer(options.theme):
+            ctx = context(letter, tpl)
         gettext_in_context(ctx, options)
         with sandbox.time_limit():
             tpl.render(ctx, jinja_env=sandbox.environment(), autoescape=True)
@@ -103,7 +113,7 @@ def render_straight(letter: Letter, options: DocxOptions | None = None) -> bytes
     except Exception as exc:  # noqa: BLE001 - a volunteer's template can fail in jinja2, lxml or zipfile
         raise TemplateError(f"cannot render the template: {exc}", file=str(path)) from None
 
-    apply_language(tpl.docx, letter)
+    apply_language(tpl.docx, letter, options.theme)
     set_properties(tpl.docx.core_properties, letter, options)
     buf = io.BytesIO()
     tpl.save(buf)
@@ -257,7 +267,7 @@ class CompiledTemplate:
             if any(p.content_type == footnotes for p in parts):
                 self.simple = False
                 return
-            apply_styles(tpl.docx.styles.element, letter)
+            apply_styles(tpl.docx.styles.element, letter, theme)
             apply_package(tpl.docx.part, letter)
             self.parts = parts
             self.core_part = package._core_properties_part
@@ -369,7 +379,8 @@ class CompiledTemplate:
         finished = self.finished
         try:
             try:
-                ctx = self._context(letter)
+                with theme_khmer(self.theme):
+                    ctx = self._context(letter)
                 gettext_in_context(ctx, options)
                 with sandbox.time_limit():
                     tree = tpl.fix_tables(self._finish(self.body.render(ctx)))

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..markup import Para, Run
 from ..scripts import base_direction, has_rtl
-from .pdffonts import font, markup, split_scripts
+from .pdffonts import active, font, markup, split_scripts
 from .pdfstyles import style_metrics
 
 #: Paragraph markup per (script, direction, paragraph, style, width). Most of
@@ -80,9 +80,14 @@ def khmer_tokens(text: str, base: str, style: str, size: float, width: float) ->
     return tokens
 
 
-@functools.lru_cache(maxsize=32768)
 def text_width(text: str, base: str, style: str, size: float) -> float:
-    """The printed width: Arabic in the joined forms that get drawn, Khmer in its shaped glyphs.
+    """The printed width in the fonts in effect: Arabic in the joined forms drawn, Khmer in its shaped glyphs."""
+    return measured_width(text, base, style, size, active().key)
+
+
+@functools.lru_cache(maxsize=32768)
+def measured_width(text: str, base: str, style: str, size: float, fonts_key: str) -> float:
+    """``text_width``, memoised per font set (*fonts_key*: ``pdffonts.FontSet.key``, the fonts in effect).
 
     Memoised: lines are measured word by word, and words (and the spaces
     between them) recur from paragraph to paragraph and letter to letter;
@@ -319,9 +324,18 @@ def paragraph_markup(base: str, rtl: bool, para: Para, style_name: str, width: f
 Spans = tuple[tuple[int, int], ...]
 
 
-@functools.lru_cache(maxsize=MARKUP_CACHE_SIZE)
 def paragraph_layout(base: str, rtl: bool, para: Para, style_name: str, width: float) -> tuple[str, Spans | None]:
+    """Markup for one paragraph in the fonts in effect, and where each of its lines is in the text (``laid_out``)."""
+    return laid_out(base, rtl, para, style_name, width, active().key)
+
+
+@functools.lru_cache(maxsize=MARKUP_CACHE_SIZE)
+def laid_out(
+    base: str, rtl: bool, para: Para, style_name: str, width: float, fonts_key: str
+) -> tuple[str, Spans | None]:
     """Markup for one paragraph, and where each of its lines is in the text (None: reportlab breaks it).
+
+    Memoised per font set (*fonts_key*: the fonts in effect, whose names the markup holds).
 
     The lines of Arabic and Khmer paragraphs are drawn as shaped glyphs in
     visual order, which text extraction cannot read back; the spans say

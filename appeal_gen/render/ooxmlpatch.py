@@ -15,6 +15,7 @@ from typing import Any
 
 from ..document import Letter
 from ..scripts import has_rtl as _has_rtl
+from ..theme import Theme
 from .docxcontext import KHMER_BOLD_FONT, DocxOptions
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -23,6 +24,8 @@ W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 #: complex-script font for Arabic and Khmer, the East Asian one for Chinese).
 CS_FONT = {"ar": "Noto Naskh Arabic", "fa": "Noto Naskh Arabic", "km": "Khmer OS"}
 EA_FONT = {"zh": "WenQuanYi Micro Hei", "ja": "WenQuanYi Micro Hei"}
+#: The script (``fonts.FAMILIES``, a theme's ``fonts:`` keys) of each language's complex-script font.
+CS_SCRIPT = {"ar": "arabic", "fa": "arabic", "km": "khmer"}
 #: The complex-script font of bold styles (headings, title, labels) where the
 #: script's font has no bold but a bold family of its own, as in the PDF
 #: (fonts.BOLD_FAMILIES): Khmer headings in Khmer OS Muol Light, not an
@@ -55,7 +58,7 @@ def _word_lang(letter: Letter) -> tuple[str, str, str]:
     return tag, "zh-CN", "ar-SA"
 
 
-def apply_language(document: Any, letter: Letter) -> None:
+def apply_language(document: Any, letter: Letter, theme: Theme | None = None) -> None:
     """Language tags, script fonts and direction on styles and paragraphs.
 
     Styles carry the language and fonts so that text a user types later gets
@@ -64,7 +67,7 @@ def apply_language(document: Any, letter: Letter) -> None:
     """
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
-    apply_styles(document.styles.element, letter)
+    apply_styles(document.styles.element, letter, theme)
     apply_package(document.part, letter)
     if not letter.rtl:
         return
@@ -79,21 +82,37 @@ def apply_language(document: Any, letter: Letter) -> None:
     section_direction(document.element.body)
 
 
-def apply_styles(styles: Any, letter: Letter) -> None:
-    """The language and its script fonts on every style (the same for every letter of a language)."""
+def apply_styles(styles: Any, letter: Letter, theme: Theme | None = None) -> None:
+    """The language and its script fonts on every style (the same for every letter of a language).
+
+    A *theme*'s own fonts (``fonts:``, themefonts.py) replace the defaults
+    in the slots Word and LibreOffice read for each script: ``w:ascii`` and
+    ``w:hAnsi`` for Latin (Cyrillic and Greek too), ``w:cs`` for Arabic and
+    Khmer, ``w:eastAsia`` for Chinese. Named, not embedded: see docs/theme.md.
+    """
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     lang = letter.lang.split("_")[0]
     cs_font, ea_font = CS_FONT.get(lang), EA_FONT.get(lang)
-    if cs_font or ea_font:
+    bold_font = CS_BOLD_FONT.get(lang, cs_font)
+    own = {f.script: f.family for f in theme.fonts} if theme is not None else {}
+    latin = own.get("latin")
+    if cs_font and CS_SCRIPT.get(lang) in own:
+        # The theme's family for bold too: its bold face, or Word's emboldening, as in the PDF.
+        cs_font = bold_font = own[CS_SCRIPT[lang]]
+    if ea_font and "han" in own:
+        ea_font = own["han"]
+    if cs_font or ea_font or latin:
         # Each run properties' first rFonts, found by libxml2: a template's
         # styles hold hundreds of rPr, most without fonts.
         from lxml import etree
 
-        bold_font = CS_BOLD_FONT.get(lang, cs_font)
         w_b, w_val = qn("w:b"), qn("w:val")
         for fonts in etree.XPath(".//w:rPr/w:rFonts[1]", namespaces={"w": W_NS})(styles):
+            if latin:
+                fonts.set(qn("w:ascii"), latin)
+                fonts.set(qn("w:hAnsi"), latin)
             if cs_font:
                 b = fonts.getparent().find(w_b)
                 bold = b is not None and b.get(w_val) not in ("0", "false", "off")

@@ -17,7 +17,7 @@ from ..markup import Para, Run
 from ..scripts import base_script, has_rtl
 from .context import PdfContext
 from .linebreak import BREAK_SPACE, paragraph_layout, text_width
-from .pdffonts import register
+from .pdffonts import active, register
 from .pdfstyles import ACCENT, paragraph_styles, style_metrics
 
 #: The colour of a link tag as ``pdffonts.markup`` writes it.
@@ -37,8 +37,8 @@ class Writer:
         self.width = width
         self.accent = accent
         self.styles = paragraph_styles(self.family, rtl=self.rtl, script=self.base, accent=accent)
-        #: Parsed paragraphs carry their style's colour: a theme's accent is part of their cache key.
-        self._suffix = "" if accent == ACCENT else f"@{accent}"
+        #: Parsed paragraphs carry their style's colour and fonts: a theme's are part of their cache key.
+        self._suffix = ("" if accent == ACCENT else f"@{accent}") + (f"~{active().key}" if active().key else "")
 
     def markup(self, para: Para, style_name: str, width: float | None = None) -> str:
         return self._links(paragraph_layout(self.base, self.rtl, para, style_name, width or self.width)[0])

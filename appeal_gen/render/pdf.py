@@ -35,7 +35,7 @@ from .context import PdfContext, default_context, set_default_context
 from .letterhead import Letterhead
 from .paragraphs import unbreakable_parts
 from .pdfdocument import ADDRESS_LINES, PdfOptions, render_document
-from .pdffonts import REGISTERED, markup, register
+from .pdffonts import DEFAULT_FONTS, REGISTERED, FontSet, markup, register, using
 from .personal import personal_parts, shared_layout
 from .stationery import Stationery
 
@@ -51,16 +51,19 @@ __all__ = [
     "register_fonts",
     "render_pdf",
     "set_default_context",
+    "theme_fonts",
 ]
 
 #: Compatibility for ``tests/test_batch.py`` until round two moves it to ``pdffonts.REGISTERED``.
 _REGISTERED = REGISTERED
 
 
-def register_fonts(letter: Letter) -> None:
-    """The fonts every page of *letter* draws with (others are registered when a character needs them)."""
-    register(base_script(letter.lang))
-    register("latin")
+def register_fonts(letter: Letter, theme: Theme | None = None) -> None:
+    """The fonts every page of *letter* draws with, *theme*'s own where it gives them (others are
+    registered when a character needs them). A batch worker calls this once per language."""
+    with using(theme_fonts(theme)):
+        register(base_script(letter.lang))
+        register("latin")
 
 
 def render_pdf(letter: Letter, options: PdfOptions | None = None, context: PdfContext | None = None) -> bytes:
@@ -72,13 +75,14 @@ def render_pdf(letter: Letter, options: PdfOptions | None = None, context: PdfCo
     """
     options = options or PdfOptions()
     context = context or default_context()
-    if letter.recipient is None:
-        return render_document(letter, options, context, None)
-    layout = shared_layout(letter, options, context)
-    return layout.compose(personal_parts(letter, layout, context))
+    with using(options.fonts):
+        if letter.recipient is None:
+            return render_document(letter, options, context, None)
+        layout = shared_layout(letter, options, context)
+        return layout.compose(personal_parts(letter, layout, context))
 
 
-def glyph_problems(letter: Letter) -> list[MissingGlyphError]:
+def glyph_problems(letter: Letter, font_set: FontSet = DEFAULT_FONTS) -> list[MissingGlyphError]:
     """Every character of *letter* that no chosen face can draw, each once per field.
 
     The validation pass (validate.py) calls this so that ``check`` and
@@ -86,7 +90,7 @@ def glyph_problems(letter: Letter) -> list[MissingGlyphError]:
     the render stopping at the first. It walks the same paragraphs with the
     same face choice as the render (``pdffonts.markup``), without laying
     anything out. Paragraph styles add no bold here: every bold paragraph of
-    a letter is bold in its runs.
+    a letter is bold in its runs. *font_set*: a theme's fonts (``theme_fonts``).
     """
     base = base_script(letter.lang)
     problems: list[MissingGlyphError] = []
@@ -97,8 +101,9 @@ def glyph_problems(letter: Letter) -> list[MissingGlyphError]:
         Para((Run(letter.dateline),), "dateline"),
         *letter.all_paras(),
     ]
-    for para in paras:
-        markup(para, base, problems=problems)
+    with using(font_set):
+        for para in paras:
+            markup(para, base, problems=problems)
     seen: set[tuple[str | None, str]] = set()
     unique = []
     for p in problems:
@@ -114,6 +119,13 @@ def render_request(request: RenderRequest) -> bytes:
         request.theme, request.letter.lang, request.stationery, date=request.date, standard=request.pdf_standard
     )
     return render_pdf(request.letter, options)
+
+
+def theme_fonts(theme: Theme | None) -> FontSet:
+    """The fonts *theme* draws with: its own per script (``fonts:``), the defaults for the rest."""
+    if theme is None or not theme.fonts:
+        return DEFAULT_FONTS
+    return FontSet(theme.fonts, theme.path)
 
 
 @functools.lru_cache(maxsize=64)
@@ -135,6 +147,7 @@ def options_for(
         options = PdfOptions(stationery=stationery, date=date, standard=standard)
     else:
         options = PdfOptions(
+            fonts=theme_fonts(theme),
             page_size=theme.page_size,
             margins=theme.margins,
             accent=theme.accent,

@@ -22,7 +22,7 @@ from .furniture import page_canvas
 from .letterhead import Letterhead, band
 from .paragraphs import Writer
 from .pdfa import Facts
-from .pdffonts import forget_shaped_glyphs
+from .pdffonts import DEFAULT_FONTS, FontSet, forget_shaped_glyphs, script_font
 from .pdfstyles import ACCENT, FRAME_PADDING, MARGIN, MM, PAGE_H, PAGE_W, layout_grid, line_start_rules, tint
 from .pdftree import tag
 from .stationery import Stationery
@@ -47,6 +47,8 @@ class PdfOptions:
     date: _dt.date | None = None
     #: "pdfa-2b" for an archivable PDF (``--pdf-standard``), or None.
     standard: str | None = None
+    #: The theme's own fonts per script (themefonts.py); the defaults for the scripts it does not give.
+    fonts: FontSet = DEFAULT_FONTS
 
 
 #: Lines the address field holds, like the window of an envelope.
@@ -254,7 +256,7 @@ def _body(w: Writer, width: float) -> list[Any]:
     # font cannot draw in full (a catalog's "{number}." may hold any
     # character) is laid out as a paragraph instead, whose every character
     # is checked and drawn by a font that has it, as in right-to-left letters.
-    bullet_face = fonts.resolve(w.base).face("regular")
+    bullet_face = script_font(w.base).face("regular")
     bullet_have = fonts.coverage(bullet_face.path, bullet_face.index)
     for number, demand in letter.demands:
         if w.rtl or any(ord(c) not in bullet_have for c in number):

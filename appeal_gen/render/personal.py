@@ -22,7 +22,7 @@ from . import subsets
 from .context import PdfContext
 from .paragraphs import Writer
 from .pdfdocument import PdfOptions, render_document
-from .pdffonts import font, forget_shaped_glyphs
+from .pdffonts import font_of_name, forget_shaped_glyphs
 from .pdftags import text_marker
 
 
@@ -43,8 +43,7 @@ def shared_layout(letter: Letter, options: PdfOptions, context: PdfContext) -> A
             # Laid out by another worker: its fonts must be registered here
             # before the personal parts take their subsets over.
             for name in layout.seed.fonts:
-                script, style = name.removeprefix("AG-").rsplit("-", 1)
-                font(script, style)
+                font_of_name(name)
     if layout is None:
         from .subsets import Seed
 

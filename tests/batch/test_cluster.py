@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -349,3 +350,63 @@ def test_a_run_key_holds_the_theme_and_stationery_contents(tmp_path: Path) -> No
     theme.write_text("accent_color: '#123456'\n")
     assert look_files(options)[0] != first[0]
     assert look_files(BatchOptions()) == ()
+
+
+def test_the_handshake_holds_the_themes_font_files(tmp_path: Path) -> None:
+    """A worker whose copy of a theme's font differs is refused, the font file named (issue 21)."""
+    from appeal_gen.batch.cluster.identity import differences, look
+    from appeal_gen.batch.cluster.tasks import worker_identity
+
+    fonts = Path(__file__).resolve().parent.parent / "data" / "themefonts"
+    theme = tmp_path / "theme.yaml"
+    theme.write_text("fonts:\n  latin:\n    regular: Mono.ttf\n", encoding="utf-8")
+    shutil.copy(fonts / "Mono.ttf", tmp_path / "Mono.ttf")
+    mine = look(str(theme))
+    assert sorted(mine) == ["theme", "theme font fonts.latin.regular"]
+    assert mine["theme font fonts.latin.regular"].startswith("Mono.ttf ")
+    assert worker_identity(str(theme)) == {**worker_identity(), **mine}
+    shutil.copy(fonts / "Mono-Bold.ttf", tmp_path / "Mono.ttf")  # the same name, other contents
+    os.utime(theme, ns=(1, 1))  # the theme file itself unchanged but for its time stamp
+    theirs = look(str(theme))
+    diff = differences(mine, theirs)
+    assert "theme font fonts.latin.regular Mono.ttf " in diff and diff.startswith("theme ")
+
+
+def test_a_themed_run_checks_each_workers_copy_of_the_themes_fonts(dask_cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The same bytes as a local run with the theme's fonts; a worker reading another font file is refused first."""
+    import dataclasses
+
+    from appeal_gen.batch.cluster import ClusterError
+    from appeal_gen.batch.cluster.identity import look
+
+    fonts = Path(__file__).resolve().parent.parent / "data" / "themefonts"
+    shutil.copy(fonts / "Mono.ttf", tmp_path / "Mono.ttf")
+    theme = tmp_path / "theme.yaml"
+    theme.write_text("fonts:\n  latin: Mono.ttf\n", encoding="utf-8")
+    options = dataclasses.replace(OPTIONS, theme=str(theme))
+    lst = _list(tmp_path / "list.csv", 7)
+    run_batch(str(EXAMPLE), str(lst), tmp_path / "local", options)
+    expected = _files(tmp_path / "local")
+    with Cluster(dask_cluster.scheduler_address) as cluster:
+        client = cluster.client
+        victim = sorted(client.scheduler_info()["workers"])[0]
+        patch = (
+            "from appeal_gen.batch.cluster import tasks; tasks.original_look = tasks.look; "
+            "tasks.look = lambda t, o=tasks.original_look: "
+            "{**o(t), 'theme font fonts.latin': 'Mono.ttf 0123456789abcdef'}"
+        )
+        client.run(exec, patch, workers=[victim])
+        try:
+            with pytest.raises(ClusterError) as refused:
+                run_batch(str(EXAMPLE), str(lst), tmp_path / "out", options, backend=cluster)
+        finally:
+            client.run(
+                exec, "from appeal_gen.batch.cluster import tasks; tasks.look = tasks.original_look", workers=[victim]
+            )
+        here = look(str(theme))["theme font fonts.latin"]
+        assert f"theme font fonts.latin Mono.ttf 0123456789abcdef (here {here})" in str(refused.value)
+        assert not [p for p in (tmp_path / "out").rglob("*") if p.suffix in (".pdf", ".docx", ".eml")]
+        run_batch(str(EXAMPLE), str(lst), tmp_path / "out", options, backend=cluster)
+    files = _files(tmp_path / "out")
+    assert sorted(files) == sorted(expected)
+    assert [f for f in files if files[f] != expected[f]] == []

@@ -34,7 +34,7 @@ from appeal_gen.render.docx import (
     render_docx,
 )
 from appeal_gen.render.docxzip import write_zip
-from appeal_gen.render.linebreak import paragraph_layout
+from appeal_gen.render.linebreak import laid_out
 from appeal_gen.render.ooxmlpatch import apply_direction
 
 from ..conftest import docx_paragraphs, pdf_text, squash
@@ -271,7 +271,7 @@ def test_warm_pdf_caches_give_cold_bytes(example_spec, lang: str) -> None:  # ty
     letters = _letters(example_spec, lang)
     cold = []
     for letter in letters:
-        paragraph_layout.cache_clear()
+        laid_out.cache_clear()
         cold.append(pdf_module.render_pdf(letter, context=pdf_module.PdfContext()))
     warm = [pdf_module.render_pdf(letter) for letter in reversed(letters)][::-1]
     assert [hashlib.sha256(b).hexdigest() for b in warm] == [hashlib.sha256(b).hexdigest() for b in cold]

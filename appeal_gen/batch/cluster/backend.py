@@ -33,7 +33,7 @@ from ...errors import InputError
 from ...mailheaders import shown
 from ...spec import Spec
 from ..model import BatchOptions, BatchWorkerError, Outcome, Task
-from .identity import differences, digest, identity
+from .identity import differences, digest, identity, look
 from .tasks import Chunk, Run, render_chunk, worker_identity
 
 #: Rows per Dask task.
@@ -140,8 +140,9 @@ class Cluster:
         assert self.client is not None, "use the cluster inside 'with'"
         return ClusterBackend(self, spec, options)
 
-    def check(self, workers: dict[str, dict[str, str] | BaseException]) -> None:
-        """Refuse the first worker (by address) whose ``identity`` is not this machine's, or that cannot tell it.
+    def check(self, workers: dict[str, dict[str, str] | BaseException], mine: dict[str, str] | None = None) -> None:
+        """Refuse the first worker (by address) whose ``identity`` is not this machine's (*mine*: with a run's
+        theme files, ``look``), or that cannot tell it.
 
         A worker without appeal-gen, or with a version too old to have this
         module, cannot even run the handshake: that is a difference too.
@@ -153,7 +154,7 @@ class Cluster:
                     f"({type(theirs).__name__}: {theirs}); "
                     "install the same appeal-gen on every worker (docs/cluster.md)"
                 )
-            diff = differences(self.mine, theirs)
+            diff = differences(self.mine if mine is None else mine, theirs)
             if diff:
                 raise ClusterError(
                     f"--cluster {self.address}: worker {address} would write other bytes than this machine: {diff}; "
@@ -185,6 +186,9 @@ class ClusterBackend:
         # one made with an earlier version of those files must not serve a run with the new one.
         files = look_files(options)
         self.run = Run(hashlib.sha256(pickle.dumps((spec, options, files))).hexdigest(), spec, options)
+        #: This machine's identity with the run's theme files (its fonts): what every chunk's must be.
+        self.mine = {**cluster.mine, **look(options.theme)}
+        self.expected = digest(self.mine)
         # Its tasks' keys: unique on a scheduler that several clients share.
         self.name = f"appeal-gen-{self.run.key[:12]}-{uuid.uuid4().hex[:12]}"
         self.capacity = max(cluster.threads * PER_THREAD, 2 * CHUNK)
@@ -202,6 +206,11 @@ class ClusterBackend:
         if not self.batch:
             return
         if self.shared is None:
+            if self.run.options.theme:
+                # Every worker reads the theme from its own disk: checked before its first letter
+                # (here, not when the backend is made: the run's files are open by then, closed on errors).
+                theme = self.run.options.theme
+                self.cluster.check(self.client.run(worker_identity, theme, on_error="return"), self.mine)
             self.shared = self.client.scatter(self.run, broadcast=True, hash=False)
         tasks = pickle.dumps(self.batch, protocol=pickle.HIGHEST_PROTOCOL)
         future = self.client.submit(
@@ -238,8 +247,11 @@ class ClusterBackend:
                 f"the cluster lost the task of line {self._first(future)} ({type(exc).__name__}: {why}); "
                 "the letters written so far are kept: rerun the same command to finish"
             ) from None
-        if chunk.identity != self.cluster.expected:
-            self.cluster.check(self.client.run(worker_identity, workers=[chunk.worker], on_error="return"))
+        if chunk.identity != self.expected:
+            theme = self.run.options.theme
+            self.cluster.check(
+                self.client.run(worker_identity, theme, workers=[chunk.worker], on_error="return"), self.mine
+            )
         outcomes: list[Outcome] = pickle.loads(chunk.outcomes)
         for out in outcomes:
             self.done[out.line] = out

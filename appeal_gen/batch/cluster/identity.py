@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 from functools import lru_cache
 from importlib import metadata
@@ -69,3 +70,28 @@ def differences(mine: dict[str, str], theirs: dict[str, str]) -> str:
         for name in names
         if mine.get(name) != theirs.get(name)
     )
+
+
+def look(theme: str | None) -> dict[str, str]:
+    """What a run's theme adds to the handshake: its digest, and each of its font files by field (issue 21).
+
+    The theme is read on each machine from the path the run names, so a
+    worker whose copy of the theme, its logo or its fonts differs from the
+    client's makes other letters: its ``identity`` with this added differs,
+    and ``differences`` names the font file.
+    """
+    if not theme:
+        return {}
+    st = os.stat(theme)
+    return dict(_look(theme, (st.st_size, st.st_mtime_ns)))
+
+
+@lru_cache(maxsize=4)
+def _look(theme: str, stamp: tuple[int, int]) -> tuple[tuple[str, str], ...]:
+    from ...theme import load_theme, theme_digest
+
+    found = [("theme", theme_digest(theme)[:16])]
+    for font in load_theme(theme).fonts:
+        for _, face in font.faces:
+            found.append((f"theme font {face.field}", f"{os.path.basename(face.path)} {face.digest[:16]}"))
+    return tuple(found)

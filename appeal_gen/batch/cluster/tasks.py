@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from ...spec import Spec
 from ..model import BatchOptions, Outcome, Task
 from ..worker import LetterRenderer
-from .identity import digest, identity
+from .identity import digest, identity, look
 
 #: Renderers of the most recent runs this worker served (``Run.key`` -> renderer).
 RENDERERS: OrderedDict[str, LetterRenderer] = OrderedDict()
@@ -70,9 +70,10 @@ def render_chunk(run: Run, tasks: bytes) -> Chunk:
         letters = renderer(run)
         outcomes: list[Outcome] = [letters.render(task) for task in todo]
     data = pickle.dumps(outcomes, protocol=pickle.HIGHEST_PROTOCOL)
-    return Chunk(get_worker().address, digest(identity()), data)
+    return Chunk(get_worker().address, digest({**identity(), **look(run.options.theme)}), data)
 
 
-def worker_identity() -> dict[str, str]:
-    """This worker's ``identity`` (run on every worker by ``Client.run`` when the client connects)."""
-    return identity()
+def worker_identity(theme: str | None = None) -> dict[str, str]:
+    """This worker's ``identity`` (run on every worker by ``Client.run`` when the client connects), with
+    *theme*'s files as this worker reads them (``look``) when a run names one."""
+    return {**identity(), **look(theme)}
