@@ -26,8 +26,11 @@ from .output import UnsafeOutputError, check_component
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 #: Pixels (width x height) a logo may have: 4,000 x 4,000 prints sharp at 300 dpi 33 cm wide.
 MAX_IMAGE_PIXELS = 16_000_000
-#: The resolution a logo is kept at, at its printed width: what a laser printer prints.
-PRINT_DPI = 300
+#: The resolution a logo is kept at, at its printed width. Every letter file carries its own copy,
+#: so its size is the logo's cost per letter: 200 dpi has 0.44 times the pixels of 300 dpi, and a
+#: logo's edges (anti-aliased) look as sharp on a laser-printed letter read at arm's length; a
+#: photograph-like logo loses detail no reader of a letterhead looks for (docs/theme.md, Images).
+PRINT_DPI = 200
 #: The formats accepted, by Pillow's name: what Word and every PDF viewer draw.
 FORMATS = ("PNG", "JPEG")
 
@@ -88,8 +91,8 @@ def confined(root: Path, relative: str, where: str = "the theme's folder") -> Pa
 def load_image(path: Path, max_width: int | None = None) -> Image:
     """The image at *path* (already confined), checked against the limits, decoded and re-encoded.
 
-    *max_width*: pixels across it needs at most (300 dpi at its printed
-    width); a larger image is scaled down, so that every letter of a batch
+    *max_width*: pixels across it needs at most (``PRINT_DPI`` at its
+    printed width); a larger image is scaled down, so that every letter of a batch
     does not carry pixels no printer can show.
     """
     from PIL import Image as PILImage

@@ -72,7 +72,7 @@ def test_the_logo_and_the_organisation_block_swap_sides_right_to_left(tmp_path: 
 
     data = _render("pdf", lang)
     page = PdfReader(io.BytesIO(data)).pages[0]
-    assert [img.image.size for img in page.images] == [(260, 260)]
+    assert [img.image.size for img in page.images] == [(174, 174)]
     words = _words(data, tmp_path)
     first = next(w for w in words if w[4] == "Northbridge" and w[1] < 150)
     name = [w for w in words if abs(w[1] - first[1]) < 1]  # "Northbridge Rights Watch"
@@ -158,7 +158,7 @@ def test_batch_letters_follow_the_theme_and_the_logo_is_shared(tmp_path: Path, c
         page = reader.pages[0]
         assert (float(page.mediabox.width), float(page.mediabox.height)) == (612, 792)
         # The organisation's letters carry its letterhead; a supporter's letter is a private person's (issue 14).
-        assert [img.image.size for img in page.images] == ([(260, 260)] if path.name in ORGANISATIONS else [])
+        assert [img.image.size for img in page.images] == ([(174, 174)] if path.name in ORGANISATIONS else [])
     # The logo is part of each language's shared layout: one image (and its transparency mask).
     data = (out / "letters" / "emb-madrid.es.pdf").read_bytes()
     assert data.count(b"/Subtype /Image") == 2
