@@ -111,6 +111,9 @@ def test_the_docx_has_the_page_the_margins_the_colour_and_the_logo_with_its_alt_
     assert "<w:titlePg/>" in document
     images = [n for n in parts if n.startswith("word/media/")]
     assert len(images) == 1 and parts[images[0]].startswith(b"\x89PNG")
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(parts[images[0]])).size == (174, 174)  # 22 mm at 200 dpi
     headers = [parts[n].decode() for n in parts if re.fullmatch(r"word/header\d+\.xml", n)]
     logo = [h for h in headers if "<w:drawing>" in h]
     assert len(logo) == 1
@@ -118,6 +121,10 @@ def test_the_docx_has_the_page_the_margins_the_colour_and_the_logo_with_its_alt_
     assert f'descr="{alt}"' in logo[0]
     assert "Northbridge Rights Watch" in logo[0] and "1200 Harbour Street, Suite 400" in logo[0]
     assert ("<w:bidiVisual/>" in logo[0]) == (lang == "ar")
+    # The organisation block is flush with the margin away from the logo, as in the PDF.
+    address = re.search(r"<w:p[ >]((?:(?!</w:p>).)*1200 Harbour Street)", logo[0], re.S)
+    assert address is not None
+    assert f'<w:jc w:val="{"left" if lang == "ar" else "right"}"/>' in address.group(1)
     styles = parts["word/styles.xml"].decode()
     assert 'w:val="1F4E79"' in styles and "B3121B" not in styles
     footers = [parts[n].decode() for n in parts if re.fullmatch(r"word/footer\d+\.xml", n)]
