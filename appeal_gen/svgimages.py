@@ -34,6 +34,8 @@ the theme is read: the PDF and the DOCX both use those pixels.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -64,7 +66,22 @@ _URL = re.compile(r"url\(\s*['\"]?([^'\")]*)", re.I)
 
 
 def load_logo(path: Path, max_width: int) -> Image:
-    """The logo file at *path* (already confined): an SVG drawn here, else a PNG or JPEG (``images.load_image``)."""
+    """The logo file at *path* (already confined): an SVG drawn here, else a PNG or JPEG (``images.load_image``).
+
+    A batch reads its theme more than once in a process (to check it before
+    any letter, for the letters' fingerprints, for the renderer): the logo
+    is decoded, scaled and re-encoded once per file version (its size,
+    modification time and inode), not each time.
+    """
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError as exc:
+        raise ImageError(f"cannot read '{path.name}': {exc.strerror}") from None
+    return _load_logo(path, max_width, (st.st_size, st.st_mtime_ns, st.st_ino))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_logo(path: Path, max_width: int, version: tuple[int, int, int]) -> Image:
     return load_svg(path, max_width) if path.suffix.lower() == ".svg" else load_image(path, max_width)
 
 
