@@ -12,6 +12,9 @@ times each pass in CPU time of this process. Each letter's files are then
 handled as the batch's parent does (written to a file, read back and
 hashed for the journal), since the logo's cost per letter is its bytes.
 
+``--against OTHER.yaml`` compares with another theme instead of none: the
+same theme without its ``logo:`` gives what the logo alone costs.
+
 Prints the median milliseconds per letter of each side for the PDF, the
 DOCX and the files, the ratio of the totals per round (without over with:
 1.00 is no cost), its median and spread, and the bytes per letter.
@@ -37,6 +40,11 @@ from bench_batch import LANGS, SPEC, correspondent  # noqa: E402 - the benchmark
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--theme", default=str(ROOT / "examples" / "themes" / "northbridge" / "theme.yaml"))
+    ap.add_argument(
+        "--against",
+        metavar="YAML",
+        help="compare with this theme instead of none (a copy of the theme without its logo: the logo's own cost)",
+    )
     ap.add_argument("--rounds", type=int, default=15, help="rounds of both sides, alternating (default 15)")
     ap.add_argument("--per-language", type=int, default=10, help="letters per language and round (default 10)")
     args = ap.parse_args()
@@ -47,7 +55,10 @@ def main() -> int:
 
     spec = load_spec(str(SPEC))
     sides = {
-        "without": LetterRenderer(spec, BatchOptions(formats=("pdf", "docx"))),
+        "without": LetterRenderer(
+            spec,
+            BatchOptions(formats=("pdf", "docx"), theme=str(Path(args.against).resolve()) if args.against else None),
+        ),
         "with": LetterRenderer(spec, BatchOptions(formats=("pdf", "docx"), theme=str(Path(args.theme).resolve()))),
     }
     # The organisation's letters to the list's correspondents.
