@@ -22,6 +22,8 @@ settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "cchr-2017" / "appeal.yaml"
+#: The example's recipient list: both kinds of letter, all seven languages.
+EXAMPLE_LIST = EXAMPLE.parent / "recipients.csv"
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -76,6 +78,14 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def batch_example(capsys: pytest.CaptureFixture[str], out: Path, formats: str, *more: str) -> tuple[int, str, str]:
+    """``appeal-gen batch`` of the example and its list into *out*, in *formats*, in this process (``--jobs 1``)."""
+    return run(
+        capsys, "batch", str(EXAMPLE), "--recipients", str(EXAMPLE_LIST), "-o", str(out), "--format", formats,
+        "--jobs", "1", *more,
+    )  # fmt: skip
 
 
 def minimal_letter(summary: str, lang: str = "en"):  # type: ignore[no-untyped-def]

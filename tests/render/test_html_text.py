@@ -13,7 +13,7 @@ from appeal_gen.render.html import render_html
 from appeal_gen.render.text import render_text, width
 from appeal_gen.scripts import letter_script
 
-from ..conftest import EXAMPLE, minimal_letter, pdf_text, run, squash
+from ..conftest import EXAMPLE, batch_example, minimal_letter, pdf_text, run, squash
 
 LANGS = ("en", "fr", "es", "ru", "ar", "km", "zh")
 #: The script each language tag of the HTML must hold.
@@ -164,20 +164,7 @@ def test_build_and_batch_make_html_and_txt(tmp_path: Path, capsys) -> None:  # t
     )
     assert (code, err) == (0, "")
     assert out.split() == [str(tmp_path / "b" / f"fld-kh-cchr-2017.km.{f}") for f in ("html", "txt")]
-    recipients = EXAMPLE.parent / "recipients.csv"
-    code, _, _ = run(
-        capsys,
-        "batch",
-        str(EXAMPLE),
-        "--recipients",
-        str(recipients),
-        "-o",
-        str(tmp_path / "m"),
-        "--format",
-        "html,txt",
-        "--jobs",
-        "1",
-    )
+    code, _, _ = batch_example(capsys, tmp_path / "m", "html,txt")
     assert code == 0
     html = (tmp_path / "m" / "letters" / "emb-london.en.html").read_text(encoding="utf-8")
     assert "Your Excellency," in html and "H.E. Chea Vannak" in html

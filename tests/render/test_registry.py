@@ -8,7 +8,7 @@ import pytest
 
 from appeal_gen.render import registry
 
-from ..conftest import EXAMPLE, run
+from ..conftest import EXAMPLE, batch_example, run
 
 
 def render_md(request: registry.RenderRequest) -> bytes:
@@ -51,20 +51,7 @@ def test_a_format_may_register_a_batch_fast_path(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(registry, "_RENDERERS", dict(registry._RENDERERS))
     monkeypatch.setattr(registry, "_BATCH", dict(registry._BATCH))
     registry.register("md", f"{__name__}:render_md", batch=f"{__name__}:render_md_batch")
-    recipients = EXAMPLE.parent / "recipients.csv"
-    code, _, err = run(
-        capsys,
-        "batch",
-        str(EXAMPLE),
-        "--recipients",
-        str(recipients),
-        "-o",
-        str(tmp_path / "b"),
-        "--format",
-        "md",
-        "--jobs",
-        "1",
-    )
+    code, _, err = batch_example(capsys, tmp_path / "b", "md")
     assert code == 0 and " 0 failed" in err, err
     letters = sorted((tmp_path / "b" / "letters").rglob("*.md"))
     assert letters and all(p.read_text(encoding="utf-8").startswith("batch ") for p in letters)
@@ -80,20 +67,7 @@ def test_docx_batches_through_its_compiled_template_in_the_docx_context(tmp_path
 
     context = default_docx_context()
     context.templates.clear()
-    recipients = EXAMPLE.parent / "recipients.csv"
-    code, _, err = run(
-        capsys,
-        "batch",
-        str(EXAMPLE),
-        "--recipients",
-        str(recipients),
-        "-o",
-        str(tmp_path),
-        "--format",
-        "docx",
-        "--jobs",
-        "1",
-    )
+    code, _, err = batch_example(capsys, tmp_path, "docx")
     assert code == 0 and " 0 failed" in err, err
     assert list((tmp_path / "letters").rglob("*.docx"))
     assert str(default_template("en")) in {key[0] for key in context.templates}

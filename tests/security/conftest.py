@@ -8,7 +8,7 @@ from pathlib import Path
 from ..conftest import DATA, EXAMPLE
 from ..conftest import run as cli
 
-__all__ = ["DATA", "EXAMPLE", "cli", "make_template", "minimal_spec", "patch_docx"]
+__all__ = ["DATA", "EXAMPLE", "batch_with_template", "cli", "make_template", "minimal_spec", "patch_docx"]
 
 
 def make_template(tmp_path: Path, *paragraphs: str, name: str = "hostile.docx") -> Path:
@@ -32,6 +32,30 @@ def patch_docx(src: Path, dst: Path, replace: dict[str, bytes], extra: dict[str,
         for name, data in (extra or {}).items():
             zout.writestr(name, data)
     return dst
+
+
+def batch_with_template(tmp_path: Path, capsys, template: Path, *more: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """``batch`` of the example to one English row (``tmp_path/r.csv``) as DOCX via *template*: (exit code, stderr).
+
+    The letters go to ``tmp_path/out``; a refused template must leave it empty.
+    """
+    recipients = tmp_path / "r.csv"
+    recipients.write_text("name,language\nAda,en\n", encoding="utf-8")
+    code, _, err = cli(
+        capsys,
+        "batch",
+        str(EXAMPLE),
+        "--recipients",
+        str(recipients),
+        "--format",
+        "docx",
+        "--template",
+        str(template),
+        *more,
+        "-o",
+        str(tmp_path / "out"),
+    )
+    return code, str(err)
 
 
 def minimal_spec(tmp_path: Path, **replace: str) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import ROOT, docx_paragraphs, pdf_text, squash
-from .conftest import EXAMPLE, cli, make_template, minimal_spec, patch_docx
+from .conftest import EXAMPLE, batch_with_template, cli, make_template, minimal_spec, patch_docx
 
 TEMPLATE = ROOT / "templates" / "appeal.docx"
 RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -254,22 +254,7 @@ def test_template_pointing_outside_is_refused_by_build(name: str, tmp_path: Path
 def test_template_pointing_outside_is_refused_by_batch(name: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     template = _hostile(tmp_path, name)
     out = tmp_path / "out"
-    recipients = tmp_path / "r.csv"
-    recipients.write_text("name,language\nAda,en\n", encoding="utf-8")
-    code, _, err = cli(
-        capsys,
-        "batch",
-        str(EXAMPLE),
-        "--recipients",
-        str(recipients),
-        "--format",
-        "docx",
-        "--template",
-        str(template),
-        "-o",
-        str(out),
-    )
-    assert (code, err) == (2, f"{template}: {HOSTILE[name][1]}\n")
+    assert batch_with_template(tmp_path, capsys, template) == (2, f"{template}: {HOSTILE[name][1]}\n")
     assert not out.exists() or list(out.iterdir()) == []
 
 
@@ -367,24 +352,8 @@ def test_a_field_the_template_writes_with_safe_is_caught_in_batch(tmp_path: Path
     """batch inspects each letter's body as a tree (render.docx.CompiledTemplate), not as bytes."""
     tag = "{{ '</w:t></w:r><w:fldSimple w:instr=\"INCLUDEPICTURE http://attacker.example/p.png\"/><w:r><w:t>'|safe }}"
     template = make_template(tmp_path, "{% if recipient %}{% endif %}", tag)
-    recipients = tmp_path / "r.csv"
-    recipients.write_text("name,language\nAda,en\n", encoding="utf-8")
-    out = tmp_path / "out"
-    code, _, err = cli(
-        capsys,
-        "batch",
-        str(EXAMPLE),
-        "--recipients",
-        str(recipients),
-        "--format",
-        "docx",
-        "--template",
-        str(template),
-        "--jobs",
-        "1",
-        "-o",
-        str(out),
-    )
+    recipients, out = tmp_path / "r.csv", tmp_path / "out"
+    code, err = batch_with_template(tmp_path, capsys, template, "--jobs", "1")
     assert code == 1
     assert err.splitlines()[0] == (
         f"{recipients}:2: {template}: word/document.xml: field INCLUDEPICTURE points outside the document"

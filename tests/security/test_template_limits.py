@@ -16,7 +16,7 @@ import pytest
 from appeal_gen import sandbox
 
 from ..conftest import copy_locales
-from .conftest import EXAMPLE, cli, make_template, patch_docx
+from .conftest import EXAMPLE, batch_with_template, cli, make_template, patch_docx
 
 S = "{% set s = 'x' * 999999 %}"
 
@@ -78,25 +78,6 @@ def test_what_a_template_builds_is_bounded(body: str, tmp_path: Path, capsys) ->
     assert not out.exists() or list(out.iterdir()) == []
 
 
-def _batch(tmp_path: Path, capsys, template: Path) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    recipients = tmp_path / "r.csv"
-    recipients.write_text("name,language\nAda,en\n", encoding="utf-8")
-    code, _, err = cli(
-        capsys,
-        "batch",
-        str(EXAMPLE),
-        "--recipients",
-        str(recipients),
-        "--format",
-        "docx",
-        "--template",
-        str(template),
-        "-o",
-        str(tmp_path / "out"),
-    )
-    return code, str(err)
-
-
 def test_docxtpl_preprocessing_runs_under_the_time_limit(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """docxtpl's patch_xml tries, at every "{{" of a run, to reach a "}}" that never comes:
     quadratic, and (in batch) it ran before the time limit started, once per letter and
@@ -106,7 +87,7 @@ def test_docxtpl_preprocessing_runs_under_the_time_limit(tmp_path: Path, capsys,
     monkeypatch.setattr(sandbox, "RENDER_SECONDS", 1.0)
     template = make_template(tmp_path, "{{ recipient }}", "{{" * 12000)
     start = time.monotonic()
-    code, err = _batch(tmp_path, capsys, template)
+    code, err = batch_with_template(tmp_path, capsys, template)
     assert time.monotonic() - start < 10
     assert (code, err) == (2, f"{template}: the template ran for more than 1 seconds (an endless loop?)\n")
 
@@ -126,7 +107,7 @@ def test_batch_reads_no_zip_bomb_before_checking_it(tmp_path: Path, capsys) -> N
     bomb = _bomb(tmp_path, 120 * 1024 * 1024)
     tracemalloc.start()
     try:
-        code, err = _batch(tmp_path, capsys, bomb)
+        code, err = batch_with_template(tmp_path, capsys, bomb)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -138,7 +119,7 @@ def test_batch_reads_no_zip_bomb_before_checking_it(tmp_path: Path, capsys) -> N
 
 def test_batch_refuses_a_highly_compressed_document(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     bomb = _bomb(tmp_path, 30 * 1024 * 1024)
-    code, err = _batch(tmp_path, capsys, bomb)
+    code, err = batch_with_template(tmp_path, capsys, bomb)
     assert code == 2
     assert err.startswith(f"{bomb}: word/document.xml is compressed ")
     assert err.endswith(":1 (a zip bomb?); the limit is 100:1\n")
