@@ -17,6 +17,7 @@ of ``addressing``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from . import addressing
@@ -34,7 +35,9 @@ from .document import (
 )
 from .locale import LocaleInfo
 from .markup import Para, Run, typeset
+from .scripts import letter_script
 from .spec import Spec
+from .theme import Theme
 
 #: The kinds of personal letter (docs/batch.md, column ``letter``).
 KINDS = ("supporter", "organisation")
@@ -54,6 +57,20 @@ def choose_kind(who: Correspondent, default: str = "auto") -> str:
     if kind == "auto":
         return "supporter" if who.signatory_name else "organisation"
     return kind
+
+
+def supporters_theme(theme: Theme | None) -> Theme | None:
+    """*theme* as a supporter's letter wears it: the paper and margins, none of the organisation's marks.
+
+    A supporter writes privately, on their own paper: the organisation's
+    logo, name and address block and footer line ("Northbridge Rights Watch
+    · charity no. …") are not theirs to print, nor is its pre-printed
+    stationery (the batch gives these letters none). The paper size and
+    margins stay, so one printer run holds both kinds.
+    """
+    if theme is None:
+        return None
+    return replace(theme, logo=None, name=(), address=(), contacts=(), footer=())
 
 
 def kind_letter(letter: Letter, spec: Spec, loc: LocaleInfo, kind: str, *, to_target: bool = True) -> Letter:
@@ -124,9 +141,17 @@ def _supporter(letter: Letter, spec: Spec, loc: LocaleInfo, to_target: bool) -> 
     else:
         # TRANSLATORS: the last paragraph of a supporter's letter, after the demands.
         closing = (plain(_("Thank you for your attention to this urgent matter."), None),)
+    if model and model.subject:
+        title = plain(r.s(model.subject), "letter.subject", bold=True)
+    else:
+        # The appeal's title, as before ``subject`` existed. It is a headline
+        # for the public, often about the addressee ("Prime Minister seeks
+        # to…"), which no check can tell: docs/spec.md asks for a subject.
+        title = letter.title
     shared = replace(
         letter,
         kind="supporter",
+        title=title,
         label_urgent="",
         reference="",
         dateline=loc.date(spec.date),
@@ -144,11 +169,53 @@ def _supporter(letter: Letter, spec: Spec, loc: LocaleInfo, to_target: bool) -> 
         shared = replace(
             shared,
             opening=tuple(typeset(p, rule) for p in shared.opening),
+            title=typeset(shared.title, rule) if model and model.subject else shared.title,
             urge=typeset(shared.urge, rule),
             after_demands=tuple(typeset(p, rule) for p in shared.after_demands),
             dateline=rule(shared.dateline),
         )
     return shared
+
+
+def summary_names_target(spec: Spec) -> tuple[str, str] | None:
+    """(the authority's name, a message) when supporters' letters to it would open with a summary naming it.
+
+    Without ``letter.opening``, a supporter's letter opens with the appeal's
+    summary, written for the public about the authority ("…Prime Minister
+    Hun Sen called for an investigation…"), and sends it to that authority:
+    a letter speaking of its own addressee in the third person. No default
+    wording can turn a sentence about someone into one to them in seven
+    languages, so the spec is told, once (``check``; ``batch`` as a
+    warning), and the default is kept for the letters to other officials,
+    for whom it reads right.
+    """
+    if spec.letter and spec.letter.opening:
+        return None
+    target = spec.authorities[0]
+    if target.name is None:
+        return None
+    for lang in spec.content_languages():
+        name = target.name.get(lang) or target.name.values[target.name.source]
+        summary = spec.summary.get(lang) or ""
+        if name.strip() and _names(summary, name.strip()):
+            message = (
+                f"supporters' letters to {name} (authorities.0) would open with this summary, which speaks of "
+                "the addressee in the third person; write their opening in letter.opening (docs/spec.md, 'letter')"
+            )
+            return name, message
+    return None
+
+
+#: Scripts whose words are not set apart by spaces (Khmer, Chinese) or take attached prefixes (Arabic "و", "ل"):
+#: a name is found in them as it is written, anywhere.
+_UNSPACED = frozenset({"khmer", "han", "arabic"})
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether *text* names *name*: as a whole word where words are spaced ("Sen" is not in "Senate")."""
+    if letter_script(name[0]) in _UNSPACED:
+        return name in text
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
 
 
 #: A salutation that already ends in one of these is printed as written.

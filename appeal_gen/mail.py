@@ -25,7 +25,7 @@ __all__ = ["MailError", "Sender", "body_html", "body_text", "check_spec", "draft
 
 
 def check_spec(spec: Spec) -> None:
-    """Refuse, before any letter is made, a spec whose title cannot be every draft's Subject.
+    """Refuse, before any letter is made, a spec whose title (or ``letter.subject``) cannot be a draft's Subject.
 
     The title (in each of its languages) is the Subject of every draft in
     that language; a line break or control character in it (written, or
@@ -34,8 +34,9 @@ def check_spec(spec: Spec) -> None:
     issuer's address, the From, is checked when the spec is read.)
     """
     errors = []
-    title = spec.title
-    for lang, value in title.values.items():
+    # A supporter's draft has the model letter's subject instead (letters.py).
+    subjects = [spec.title, *([spec.letter.subject] if spec.letter and spec.letter.subject else [])]
+    for title, lang, value in ((t, lang, v) for t in subjects for lang, v in t.values.items()):
         try:
             _, replaced = header_text(value)
         except MailError as exc:

@@ -155,6 +155,8 @@ class Authority:
 class LetterText:
     """The spec's model letter (``letter:``), for supporters' letters (letters.py)."""
 
+    #: The subject line of a supporter's letter and its e-mail draft (None: the appeal's title).
+    subject: Text | None = None
     opening: Text | None = None
     body: Text | None = None
     closing: Text | None = None
@@ -345,7 +347,9 @@ _SCHEMA: dict[str, _Field] = {
     "deadline": _Field("date"),
     "links": _list(_obj({"title": _Field("text", required=True), "url": _Field("url", required=True)})),
     # The model letter of supporters' letters (letters.py).
-    "letter": _obj({"opening": _Field("text"), "body": _Field("text"), "closing": _Field("text")}),
+    "letter": _obj(
+        {"subject": _Field("text"), "opening": _Field("text"), "body": _Field("text"), "closing": _Field("text")}
+    ),
     # How each language is written: regional dates, typography, country forms (locale.py).
     "conventions": _Field("conventions"),
     # The organisation's look: a theme.yaml, relative to the spec (theme.py, docs/theme.md).

@@ -229,9 +229,29 @@ def stale_translations(spec: Spec, ctx: Context) -> Iterable[AppealGenError]:
             )
 
 
+def supporter_opening(spec: Spec, ctx: Context) -> Iterable[AppealGenError]:
+    """``check`` only: supporters' letters to the authority would open with a summary naming it (letters.py).
+
+    ``build`` makes no supporter's letter, so it is not told; ``batch`` says it once.
+    """
+    from .letters import summary_names_target
+
+    found = summary_names_target(spec) if ctx.survey else None
+    if found:
+        line, column = spec.locate("summary")
+        yield SpecWarning(found[1], file=spec.path, line=line, column=column, field="summary")
+
+
 #: The steps, in order. Append a step here to have both ``check`` and
 #: ``build`` run it.
-STEPS: list[Step] = [missing_translations, stale_translations, missing_glyphs, address_room, latin_names]
+STEPS: list[Step] = [
+    missing_translations,
+    stale_translations,
+    missing_glyphs,
+    address_room,
+    latin_names,
+    supporter_opening,
+]
 
 
 def validate(

@@ -9,6 +9,7 @@ and close as a secretary of each language would (addressing.py).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import shutil
@@ -60,6 +61,8 @@ def _docx(letter) -> list[str]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_supporters_letter_is_first_person_without_the_organisations_voice(example_spec, lang: str) -> None:  # type: ignore[no-untyped-def]
+    # The catalogs' default wording: the example without its model letter.
+    example_spec = dataclasses.replace(example_spec, letter=None)
     letter = _letter(example_spec, lang, SUPPORTER)
     loc = LocaleInfo(lang)
     docx = _docx(letter)
@@ -241,3 +244,140 @@ def test_the_model_letter_is_translated_like_every_text_field(tmp_path, capsys) 
     code, _, err = run(capsys, "check", str(spec))
     assert code == 2
     assert "letter.closing: the en text changed since the fr translation was made" in err
+
+
+# Issue 14: the example's supporters' letters, as a campaign officer would send them.
+
+#: The first words of the example's model letter (letter.opening) in each language.
+EXAMPLE_OPENING = {
+    "en": "I am writing to express my deep concern about the call made on 26 November 2017",
+    "fr": "Je vous écris pour vous faire part de ma profonde préoccupation au sujet de l’appel lancé",
+    "es": "Me dirijo a usted para expresarle mi profunda preocupación por el llamamiento realizado",
+    "ru": "Я пишу Вам, чтобы выразить глубокую обеспокоенность в связи с прозвучавшим",
+    "ar": "أكتب إليكم لأعرب عن بالغ قلقي إزاء الدعوة التي أطلقت في 26 نوفمبر 2017",
+    "km": "ខ្ញុំសូមសរសេរលិខិតនេះ ដើម្បីសម្តែងការព្រួយបារម្ភយ៉ាងខ្លាំង",
+    "zh": "我谨致函，对2017年11月26日提出的对柬埔寨人权中心（CCHR）展开调查",
+}
+#: The example's letter.subject: the subject line of its supporters' letters.
+EXAMPLE_SUBJECT = {
+    "en": "The Cambodian Centre for Human Rights (CCHR)",
+    "fr": "Le Centre cambodgien des droits de l’homme (CCHR)",
+    "es": "El Centro Camboyano de Derechos Humanos (CCHR)",
+    "ru": "О Камбоджийском центре по правам человека (CCHR)",
+    "ar": "المركز الكمبودي لحقوق الإنسان (CCHR)",
+    "km": "មជ្ឈមណ្ឌលសិទ្ធិមនុស្សកម្ពុជា (CCHR)",
+    "zh": "关于柬埔寨人权中心（CCHR）",
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_supporter_writing_to_hun_sen_does_not_speak_of_him_in_the_third_person(example_spec, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """The example's model letter opens the letter; the summary ("…Prime Minister Hun Sen called…") is not in it."""
+    letter = _letter(example_spec, lang, SUPPORTER)
+    paragraphs = _docx(letter)
+    salutation = next(
+        i for i, p in enumerate(paragraphs) if p.startswith(example_spec.authorities[0].salutation.get(lang))
+    )
+    after = "\n".join(paragraphs[salutation + 1 :])
+    assert after.startswith(EXAMPLE_OPENING[lang])
+    assert example_spec.authorities[0].name.get(lang) not in after  # the addressee is "you", never named
+    assert example_spec.summary.get(lang)[:25] not in after
+    data = render_pdf(letter)
+    assert len(PdfReader(io.BytesIO(data)).pages) == 1
+    pdf = squash(unicodedata.normalize("NFKC", pdf_text(data)))
+    if lang in ("en", "fr", "es", "ru"):  # scripts pypdf reads back in order and with spaces
+        assert EXAMPLE_OPENING[lang] in pdf
+        assert example_spec.summary.get(lang)[:25] not in pdf
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_supporters_letter_has_the_model_letters_subject_not_the_appeals_headline(example_spec, lang: str) -> None:  # type: ignore[no-untyped-def]
+    paragraphs = _docx(_letter(example_spec, lang, SUPPORTER))
+    assert EXAMPLE_SUBJECT[lang] in paragraphs
+    assert example_spec.title.get(lang) not in paragraphs  # "Prime Minister seeks to shut down …", to him
+    # An organisation's letter keeps the appeal's title as its subject line.
+    assert example_spec.title.get(lang) in _docx(_letter(example_spec, lang, EMBASSY))
+
+
+def test_without_a_subject_a_supporters_letter_takes_the_appeals_title(example_spec) -> None:  # type: ignore[no-untyped-def]
+    model = dataclasses.replace(example_spec.letter, subject=None)
+    spec = dataclasses.replace(example_spec, letter=model)
+    assert example_spec.title.get("en") in _docx(_letter(spec, "en", SUPPORTER))
+
+
+def _without_model_letter(tmp_path):  # type: ignore[no-untyped-def]
+    """The example spec without its ``letter:`` section, and the line of its summary."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start = text.index("\nletter:")
+    end = text.index("\nlinks:")
+    spec = tmp_path / "appeal.yaml"
+    spec.write_text(text[:start] + text[end:], encoding="utf-8")
+    line = text[:start].splitlines().index("summary:") + 2  # the first language's value, on the next line
+    return spec, line
+
+
+def test_check_warns_when_the_default_wording_would_name_the_addressee(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    spec, line = _without_model_letter(tmp_path)
+    code, out, err = run(capsys, "check", str(spec))
+    assert code == 0, err
+    assert out.startswith(f"{spec}: OK: ")
+    assert err == (
+        f"{spec}:{line}:3: summary: warning: supporters' letters to Hun Sen (authorities.0) would open with this "
+        "summary, which speaks of the addressee in the third person; write their opening in letter.opening "
+        "(docs/spec.md, 'letter')\n"
+    )
+    # The example itself, with its model letter, is clean.
+    code, _, err = run(capsys, "check", str(EXAMPLE))
+    assert (code, err) == (0, "")
+
+
+def test_batch_warns_once_of_a_summary_naming_the_addressee(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    spec, line = _without_model_letter(tmp_path)
+    recipients = EXAMPLE.parent / "recipients.csv"
+    argv = ("batch", str(spec), "--recipients", str(recipients), "-o", str(tmp_path / "out"), "--format", "txt")
+    code, _, err = run(capsys, *argv, "--jobs", "1")
+    assert code == 0, err
+    warnings = [w for w in err.splitlines() if "speaks of the addressee in the third person" in w]
+    assert warnings == [
+        f"warning: {spec}:{line}:3: summary: supporters' letters to Hun Sen (authorities.0) would open with this "
+        "summary, which speaks of the addressee in the third person; write their opening in letter.opening "
+        "(docs/spec.md, 'letter')"
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_examples_supporters_letter_to_an_ambassador_is_one_page(example_spec, lang: str) -> None:  # type: ignore[no-untyped-def]
+    who = Correspondent(
+        honorific="H.E.",
+        name="Sim Bopha",
+        office="Ambassador of the Kingdom of Cambodia",
+        organisation="Royal Embassy of Cambodia",
+        address=("5 Wattle Crescent", "Deakin ACT 2600", "Australia"),
+        signatory_name="Thomas Nguyen",
+        signatory_city="Melbourne",
+        kind="supporter",
+    )
+    data = render_pdf(_letter(example_spec, lang, who))
+    assert len(PdfReader(io.BytesIO(data)).pages) == 1
+
+
+def test_a_name_is_found_as_a_word_not_inside_another(example_spec) -> None:  # type: ignore[no-untyped-def]
+    """ "Sen" is not named by "the Senate"; 洪森 is named in a Chinese summary that has no spaces around it."""
+    from appeal_gen.letters import summary_names_target
+
+    def spec_with(name: dict[str, str], summary: dict[str, str]):  # type: ignore[no-untyped-def]
+        target = example_spec.authorities[0]
+        target = dataclasses.replace(target, name=dataclasses.replace(target.name, values=name, source="en"))
+        text = dataclasses.replace(example_spec.summary, values=summary, source="en")
+        return dataclasses.replace(
+            example_spec, letter=None, authorities=(target,), summary=text, languages=("en", "zh")
+        )
+
+    assert (
+        summary_names_target(spec_with({"en": "Sen", "zh": "森"}, {"en": "The Senate met.", "zh": "参议院开会。"}))
+        is None
+    )
+    found = summary_names_target(
+        spec_with({"en": "Ms Lee", "zh": "洪森"}, {"en": "A minister spoke.", "zh": "首相洪森呼吁调查。"})
+    )
+    assert found is not None and found[0] == "洪森"

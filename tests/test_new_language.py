@@ -35,11 +35,11 @@ def test_german_added_translated_and_built(tmp_path: Path, capsys, monkeypatch) 
     shutil.copyfile(EXAMPLE, spec)
     code, out, _ = run(capsys, "translate", "export", str(spec), "--lang", "de")
     po = tmp_path / "appeal.de.po"
-    assert (code, out) == (0, f"{po}: 29 fields to translate into de\n")
+    assert (code, out) == (0, f"{po}: 33 fields to translate into de\n")
     fill_po(po, content, key="context")
     code, out, err = run(capsys, "translate", "import", str(spec), str(po))
     assert (code, err) == (0, "")
-    assert out == f"{spec}: 29 translations imported; every field has de; added de to languages\n"
+    assert out == f"{spec}: 33 translations imported; every field has de; added de to languages\n"
 
     # 3. Build it.
     outdir = tmp_path / "out"

@@ -155,7 +155,7 @@ def test_a_spec_without_records_builds_is_warned_about_and_accept_records_it(tmp
     assert code == 0 and len(out.splitlines()) == 7
     # Nothing is known about them: an edit goes unnoticed until they are accepted.
     code, out, _ = run(capsys, "translate", "accept", str(spec), "--lang", "all")
-    assert code == 0 and out.startswith(f"{spec}: recorded as current: fr (29 fields), es (29 fields)")
+    assert code == 0 and out.startswith(f"{spec}: recorded as current: fr (33 fields), es (33 fields)")
     assert spec.read_text(encoding="utf-8") == text  # exactly the example's own record
     spec.write_text(
         text.replace("- en: Immediately cease the investigation", "- en: Cease the investigation", 1), encoding="utf-8"

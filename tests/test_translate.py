@@ -33,17 +33,17 @@ def test_example_round_trip_adds_one_line_per_field_and_changes_nothing_else(tmp
     before = spec.read_text(encoding="utf-8")
     code, out, _ = run(capsys, "translate", "export", str(spec), "--lang", "de")
     po = tmp_path / "appeal.de.po"
-    assert (code, out) == (0, f"{po}: 29 fields to translate into de\n")
+    assert (code, out) == (0, f"{po}: 33 fields to translate into de\n")
     fill_po(po, _german(po), key="context")
     code, out, err = run(capsys, "translate", "import", str(spec), str(po))
     assert (code, err) == (0, "")
-    assert out == f"{spec}: 29 translations imported; every field has de; added de to languages\n"
+    assert out == f"{spec}: 33 translations imported; every field has de; added de to languages\n"
     after = spec.read_text(encoding="utf-8")
     diff = [d for d in difflib.ndiff(before.splitlines(), after.splitlines()) if d[:1] in "+-"]
     assert all(d.startswith("+ ") for d in diff), [d for d in diff if not d.startswith("+ ")]
     added = [d[2:] for d in diff]
     assert added[0] == "- de"  # the languages: list
-    assert sum(1 for line in added if line.lstrip().startswith("de: ")) == 29
+    assert sum(1 for line in added if line.lstrip().startswith("de: ")) == 33
     # Every comment of the file is still there, in order.
     comments = [ln for ln in before.splitlines() if "#" in ln]
     assert [ln for ln in after.splitlines() if "#" in ln] == comments

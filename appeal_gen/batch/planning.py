@@ -20,7 +20,7 @@ from typing import Any
 
 from ..document import Correspondent
 from ..filenames import Namer
-from ..letters import KINDS, choose_kind
+from ..letters import KINDS, choose_kind, summary_names_target
 from ..locale import canonical_language, catalog_path, fallback_chain
 from ..mailheaders import check_addr_spec, shown
 from ..output import UnsafeOutputError, safe_path
@@ -65,6 +65,7 @@ class Planner:
         self.stale_notes: dict[str, str] = {}  # language -> manifest note of its stale fields (--allow-stale)
         self.fingerprints: dict[str, str] = {}
         self.usable = Usable(spec, options.allow_fallback)
+        self.warn_opening = OpeningWarning(spec, report)
         #: line -> the manifest's note on the language a row's letter is written in (languages.py).
         self.notes: dict[int, str] = {}
 
@@ -78,7 +79,7 @@ class Planner:
                 error="no name: fill in 'name' (or 'office' or 'organisation') for the person the letter is to, "
                 "or 'signatory_name' for a supporter who signs it",
             )
-        who_or_error = with_kind(row.line, who, self.options.letter_kind)
+        who_or_error = with_kind(row.line, who, self.options.letter_kind, self.warn_opening)
         if isinstance(who_or_error, Outcome):
             return who_or_error
         who = who_or_error
@@ -190,8 +191,34 @@ class Planner:
         return [*self.options.formats, *(["eml"] if self.options.eml and task.email else [])]
 
 
-def with_kind(line: int, who: Correspondent, default: str) -> Correspondent | Outcome:
-    """*who* with the kind of their letter decided (``letters.choose_kind``), or the row's error."""
+class OpeningWarning:
+    """Said once a run, at the first supporter's letter to the appeal's authority: the summary names it.
+
+    Without ``letter.opening`` such a letter opens with the summary, which
+    speaks of its addressee in the third person (``letters.summary_names_target``).
+    """
+
+    def __init__(self, spec: Spec, report: Callable[[str], None]) -> None:
+        self.spec, self.report, self.said = spec, report, False
+
+    def __call__(self) -> None:
+        if self.said:
+            return
+        self.said = True
+        found = summary_names_target(self.spec)
+        if found:
+            line, column = self.spec.locate("summary")
+            where = ":".join(str(x) for x in (self.spec.path, line, column) if x is not None)
+            self.report(f"warning: {where}: summary: {found[1]}")
+
+
+def with_kind(
+    line: int, who: Correspondent, default: str, warn_opening: Callable[[], None] | None = None
+) -> Correspondent | Outcome:
+    """*who* with the kind of their letter decided (``letters.choose_kind``), or the row's error.
+
+    *warn_opening* is called for a supporter's letter to the appeal's authority (``OpeningWarning``).
+    """
     kind = choose_kind(who, default)
     if kind not in KINDS:
         error = f"unknown kind of letter '{shown(who.kind)}'; use one of: {', '.join(KINDS)}"
@@ -203,6 +230,8 @@ def with_kind(line: int, who: Correspondent, default: str) -> Correspondent | Ou
             error="a supporter's letter is signed by the supporter: fill in 'signatory_name', "
             "or make it an organisation's letter (letter: organisation)",
         )
+    if kind == "supporter" and not who.has_addressee and warn_opening is not None:
+        warn_opening()
     return replace(who, kind=kind)
 
 

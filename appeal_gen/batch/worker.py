@@ -9,11 +9,12 @@ renders.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..document import Letter, build_letter
 from ..errors import AppealGenError
-from ..letters import choose_kind, kind_letter, personalise
+from ..letters import choose_kind, kind_letter, personalise, supporters_theme
 from ..locale import LocaleInfo
 from ..render import registry
 from ..render.stationery import load_stationery
@@ -39,6 +40,8 @@ class LetterRenderer:
         #: The organisation's look, read once per process (run_batch checked it before any worker started).
         self.theme = load_theme(options.theme) if options.theme else None
         self.stationery = load_stationery(options.stationery) if options.stationery else None
+        #: A supporter's letter is a private person's: the page, none of the organisation's marks.
+        self.supporters_theme = supporters_theme(self.theme)
 
     def base(self, lang: str) -> tuple[LocaleInfo, Letter]:
         if lang not in self._letters:
@@ -93,13 +96,14 @@ class LetterRenderer:
         if render is None:
             render = self._renderers[fmt] = registry.batch_renderer(fmt)
         template = Path(self.options.template) if self.options.template else None
+        private = letter.kind == "supporter"
         request = registry.RenderRequest(
             letter,
             date=self.spec.date,
             template=template,
             gettext=loc._,
-            theme=self.theme,
-            stationery=self.stationery,
+            theme=self.supporters_theme if private else self.theme,
+            stationery=None if private else self.stationery,
             pdf_standard=self.options.pdf_standard,
         )
         return render(request)
@@ -114,7 +118,9 @@ class LetterRenderer:
         if "docx" in self.options.formats:
             from ..render.docx import prepare_batch
 
-            prepare_batch(base, Path(self.options.template) if self.options.template else None, self.theme)
+            # Compiled for letters (either kind: a first page without its number, render/docxpages.py).
+            letter = replace(base, kind="organisation")
+            prepare_batch(letter, Path(self.options.template) if self.options.template else None, self.theme)
 
 
 def row_message(exc: AppealGenError, spec: Spec) -> tuple[str, str | None]:

@@ -24,6 +24,7 @@ from ..errors import TemplateError
 from ..theme import Theme
 from .context import DocxContext, default_docx_context
 from .docxcontext import DocxOptions, LinkLog, add_recipient, context, fresh, gettext_in_context, shared_context
+from .docxpages import personal, unnumbered_first_page
 from .docxtheme import apply_theme
 from .docxzip import Deflated, deflate, normalise_zip, write_zip
 from .ooxmlpatch import (
@@ -86,8 +87,11 @@ def render_straight(letter: Letter, options: DocxOptions | None = None) -> bytes
     sandbox.check_template_file(Path(path))
     try:
         tpl = template_class()(str(path))
-        if options.theme is not None:
+        if personal(letter) or options.theme is not None:
             tpl.render_init()
+        if personal(letter):
+            unnumbered_first_page(tpl.docx, letterhead=bool(options.theme and options.theme.has_letterhead))
+        if options.theme is not None:
             apply_theme(tpl.docx, options.theme, letter)
         ctx = context(letter, tpl)
         gettext_in_context(ctx, options)
@@ -225,6 +229,8 @@ class CompiledTemplate:
                 tpl.render_init()
                 #: The theme written into the template, once (docxtheme.py); letters render with it.
                 self.theme = theme
+                if personal(letter):
+                    unnumbered_first_page(tpl.docx, letterhead=bool(theme and theme.has_letterhead))
                 if theme is not None:
                     apply_theme(tpl.docx, theme, letter)
                 self.tpl = tpl
@@ -461,7 +467,7 @@ def compiled_template(
         st = path.stat()
     except OSError:
         return CompiledTemplate(path, letter, context, theme)  # which says what is wrong with the file
-    key = (str(path), st.st_size, st.st_mtime_ns, letter.lang, letter.bcp47, letter.rtl, theme)
+    key = (str(path), st.st_size, st.st_mtime_ns, letter.lang, letter.bcp47, letter.rtl, theme, personal(letter))
     compiled: CompiledTemplate | None = context.templates.get(key)
     if compiled is None:
         compiled = CompiledTemplate(path, letter, context, theme)

@@ -1,4 +1,4 @@
-"""Page furniture: the footer with the reference and "Page N of M" on every page.
+"""Page furniture: the footer with the reference and "Page N of M" (``numbered`` says on which pages).
 
 reportlab knows a page's number but not the total, so the canvas holds the
 pages back until the end and draws each footer then.
@@ -15,6 +15,18 @@ from .pdftags import Recorder, artifact, text_marker
 
 if TYPE_CHECKING:
     from .paragraphs import Writer
+
+
+def numbered(kind: str, page: int) -> bool:
+    """Whether page *page* of a letter of *kind* says "Page N of M".
+
+    The appeal numbers every page. A letter (a batch's, either kind) follows
+    the convention of correspondence: its first page carries no number (a
+    one-page letter has none at all, never "Page 1 of 1"), its continuation
+    pages "Page 2 of 3", so a page that comes loose is put back in order.
+    The DOCX does the same with a first-page footer (render/docxpages.py).
+    """
+    return kind == "appeal" or page > 1
 
 
 def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, *, options: Any) -> type:
@@ -70,8 +82,13 @@ def page_canvas(writer: Writer, pages_total: list[int], seed: Any = None, *, opt
             super().save()
 
         def _footer(self, total: int) -> None:
-            numbers = {"page": str(self.getPageNumber()), "pages": str(total)}
-            label = substitute(letter.page_label, {k: to_digits(v, letter.digit_zero) for k, v in numbers.items()})
+            page = self.getPageNumber()
+            label = ""
+            if numbered(letter.kind, page):
+                numbers = {"page": str(page), "pages": str(total)}
+                label = substitute(letter.page_label, {k: to_digits(v, letter.digit_zero) for k, v in numbers.items()})
+            if not (label or letter.reference or (letterhead is not None and letterhead.footer)):
+                return  # a supporter's first page: no rule over an empty footer
             with artifact(self):
                 self._draw_footer(label)
 

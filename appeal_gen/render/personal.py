@@ -144,6 +144,11 @@ def slot_pdf(w: Writer, layout: Any, name: str, paras: tuple[tuple[Para, str], .
             f"{round(height / leading)}; shorten it or give fewer lines",
             field=placed[-1][2],
         )
+    if name == "salutation" and y > 0:
+        # The room holds two lines for a long salutation; a one-line one sits
+        # on its floor, a paragraph's gap above the letter's first paragraph,
+        # not two blank lines (the spare line goes above it, after the subject).
+        placed = [(flow, at - y, field) for flow, at, field in placed]
     # Fonts meeting characters the layout lacks: in right-to-left text, a
     # line split between a shared and a new subset reads back out of order,
     # so those fonts get subsets of their own; others add a subset.

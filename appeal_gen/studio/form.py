@@ -129,6 +129,7 @@ SECTIONS: tuple[tuple[str, tuple[Field | ListOf, ...]], ...] = (
     (
         "Supporters' model letter",
         (
+            Field("letter.subject", "text", "Subject", "Cambodian Centre for Human Rights"),
             Field("letter.opening", "longtext", "Opening", "I am writing to express my concern …"),
             Field("letter.body", "longtext", "Body"),
             Field("letter.closing", "longtext", "Closing", "Thank you for your attention …"),

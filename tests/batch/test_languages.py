@@ -65,7 +65,7 @@ def test_rows_in_a_language_the_appeal_lacks_are_written_down_the_chain_with_a_n
     rows = "id,language,name,signatory_name\nsup,pt_BR,,Ana Souza\nemb,pt-BR,Embaixada,Ana Souza\n"
     code, err, out, manifest = _batch(tmp_path, capsys, rows)
     assert code == 0
-    missing = "the appeal has no 'pt_BR' text (29 fields missing); the appeal has no 'pt' text (29 fields missing)"
+    missing = "the appeal has no 'pt_BR' text (33 fields missing); the appeal has no 'pt' text (33 fields missing)"
     # A supporter's letter to the appeal's authority: its preferred language (km); another official: the source.
     assert [(r["language"], r["message"]) for r in manifest] == [
         ("km", f"written in km, not pt_BR: {missing} (fallback chain: pt_BR → pt → km → en)"),

@@ -176,8 +176,18 @@ def test_batch_letters_follow_the_theme_and_the_logo_is_shared(tmp_path: Path, c
         line = sorted((w for w in words if abs(w[1] - alder[1]) < 1), key=lambda w: w[0])
         assert [w[4] for w in line] == ["14", "Alder", "Gardens"]
         assert line[0][0] == pytest.approx(LEFT + FRAME_PADDING, abs=1)
-    for path in sorted((out / "letters").glob("*.docx")):
-        assert any(n.startswith("word/media/") for n in zipfile.ZipFile(path).namelist())
+    # Nor the organisation's footer line ("Northbridge Rights Watch · independent …"), in either format.
+    footer = load_theme(THEME).footer_text
+    for path in letters:
+        theirs = path.name in ORGANISATIONS
+        lang = path.suffixes[0].lstrip(".")
+        assert (squash(footer(lang) or "") in squash(pdf_text(path.read_bytes()))) == theirs, path.name
+        docx = path.with_suffix(".docx")
+        with zipfile.ZipFile(docx) as z:
+            media = any(n.startswith("word/media/") for n in z.namelist())
+            footers = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("word/footer"))
+        assert media == theirs, docx.name
+        assert ("Northbridge Rights Watch" in footers) == theirs, docx.name
 
 
 @pytest.mark.parametrize("lang", ["en", "ar", "km"])

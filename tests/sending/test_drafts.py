@@ -25,7 +25,7 @@ def test_a_draft_is_text_and_html_with_the_pdf(batch_drafts: Path) -> None:
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert msg["Content-Language"] == "ar"
-    assert msg["Subject"] == "رئيس الوزراء يسعى إلى إغلاق منظمة بارزة لحقوق الإنسان"
+    assert msg["Subject"] == "المركز الكمبودي لحقوق الإنسان (CCHR)"  # a supporter's: the model letter's subject
     assert (
         msg["From"] == "فرونت لاين ديفندرز <info@frontlinedefenders.org>"
     )  # the issuer's name in the letter's language
