@@ -149,6 +149,8 @@ class Correspondent:
     #: The addressee's grammatical gender and rank, as a list writes them (``addressing``).
     gender: str = ""
     rank: str = ""
+    #: The addressee's family name, for a named salutation ("Dear Ms Moreau"); never guessed from ``name``.
+    family_name: str = ""
     #: Columns beyond the documented ones, for templates (``extra.<column>``).
     extra: tuple[tuple[str, str], ...] = ()
 

@@ -222,31 +222,42 @@ def _names(text: str, name: str) -> bool:
 _CLOSING_PUNCTUATION = tuple(",:;!.،؛：，！")
 
 
-def _greeting(letter: Letter, spec: Spec, loc: LocaleInfo, who: Correspondent, r: Resolver) -> tuple[str, str, bool]:
-    """The salutation, the form a closing repeats, and whether the addressee is greeted by rank or name.
+def _greeting(
+    letter: Letter, spec: Spec, loc: LocaleInfo, who: Correspondent, r: Resolver
+) -> tuple[str, str, str, str]:
+    """The salutation, the form a closing repeats, the closing's register (``addressing.REGISTERS``) and the rank.
 
     First the row's own ``salutation``, then for a letter to the appeal's
     authority the spec's ``salutation``; else the language's form for the
     addressee's rank and gender (``addressing``), with the gender taken
-    from the honorific ("H.E. Ms") when the list gives none; else the
-    catalog's "Dear Sir or Madam".
+    from the honorific ("H.E. Ms") when the list gives none; a rank wins
+    over a name ("Dear Ambassador", or "Dear Ambassador Chea" where the
+    convention names the official); else the named form ("Dear Ms Moreau");
+    else the unnamed one, or the catalog's "Dear Sir or Madam".
     """
     lang = letter.lang
     if who.salutation:
-        return who.salutation, addressing.form_of_salutation(lang, who.salutation), True
+        rank = addressing.rank_of(who.rank, who.honorific)  # the closing's ("Respectfully," to a president)
+        return who.salutation, addressing.form_of_salutation(lang, who.salutation), "rank", rank
     if who.has_addressee:
         rank_value, gender_value, honorific = who.rank, who.gender, who.honorific
+        full, family = who.name, who.family_name
     else:
         target = spec.authorities[0]
+        rank_value, gender_value, honorific = target.rank or "", target.gender or "", r.s(target.honorific)
         if target.salutation:
             text = r.s(target.salutation)
-            return text, addressing.form_of_salutation(lang, text), True
-        rank_value, gender_value, honorific = target.rank or "", target.gender or "", r.s(target.honorific)
+            return text, addressing.form_of_salutation(lang, text), "rank", addressing.rank_of(rank_value, honorific)
+        full, family = r.s(target.name), r.s(target.family_name)
     rank = addressing.rank_of(rank_value, honorific)
-    form = addressing.address_form(lang, rank, addressing.gender_of(gender_value, honorific))
+    gender = addressing.gender_of(gender_value, honorific)
+    form = addressing.named_rank_form(lang, rank, family) if rank else None
+    named = None if rank else addressing.named_form(lang, gender, full=full, family=family, honorific=honorific)
+    register = "rank" if rank else ("name" if named else "none")
+    form = form or named or addressing.address_form(lang, rank, gender)
     if form is None:
-        return loc._("Dear Sir or Madam"), "", False
-    return form.salutation, form.form, bool(rank)
+        return loc._("Dear Sir or Madam"), "", "none", ""
+    return form.salutation, form.form, register, rank
 
 
 def personalise(letter: Letter, spec: Spec, loc: LocaleInfo, who: Correspondent) -> Letter:
@@ -274,12 +285,13 @@ def personalise(letter: Letter, spec: Spec, loc: LocaleInfo, who: Correspondent)
     else:
         address = addressee_of(r, spec.authorities[0], "authorities.0").lines
         sal_field = "authorities.0.salutation"
-    text, form, ranked = _greeting(letter, spec, loc, who, r)
+    text, form, register, rank = _greeting(letter, spec, loc, who, r)
     if not text.endswith(_CLOSING_PUNCTUATION):
-        text = _("{salutation},", salutation=text)
+        mark = addressing.punctuation(letter.lang)  # the region's, where it differs from the catalog's
+        text = text + mark if mark else _("{salutation},", salutation=text)
     salutation = plain(text, "row.salutation" if who.salutation else sal_field)
     voice = "organisation" if letter.kind == "organisation" else "supporter"
-    formula = addressing.closing(letter.lang, voice, ranked=ranked, form=form) if form else None
+    formula = addressing.closing(letter.lang, voice, register, form=form, rank=rank) if form else None
     closing = [plain(line, None) for line in (formula or (_("Yours sincerely,"),))]
     if who.signatory_name:
         signatory = [plain(who.signatory_name, "row.signatory_name", bold=True)]

@@ -38,6 +38,8 @@ COLUMNS = (
     "letter",
     "gender",
     "rank",
+    # The addressee's family name, for a named salutation ("Dear Ms Moreau"); never guessed from ``name``.
+    "family_name",
 )
 #: ``address_1``, ``address_2`` ...: one address line each, in number order.
 ADDRESS_N = re.compile(r"^address_(\d{1,2})$")
@@ -75,7 +77,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         *("Prénom", "Vorname", "Имя"),
     ),
     "last_name": (
-        *("Last Name", "Lastname", "Surname", "Family Name", "Last", "LNAME", "Mailing Last Name"),
+        # "Family Name" is the column ``family_name``, which joins First Name as this part does.
+        *("Last Name", "Lastname", "Surname", "Last", "LNAME", "Mailing Last Name"),
         *("Nom de famille", "Nachname", "Apellido", "Apellidos", "Фамилия"),
     ),
     "full_name": ("Full Name", "Display Name", "Contact Name", "Recipient"),
@@ -226,6 +229,10 @@ class HeaderPlan:
     city_is_signatory: bool = False
     #: A supporters' list's ``address`` (Mailchimp's one-cell address) is the supporter's, not an addressee's.
     address_is_signatory: bool = False
+    #: Where the family name comes from: ``last_name`` (Last Name, Surname) when the names are the addressee's.
+    family_from: str | None = None
+    #: A supporters' list's ``family_name`` (First Name + Family Name) is the supporter's, not an addressee's.
+    family_is_signatory: bool = False
     notes: tuple[str, ...] = field(default=())
 
     @classmethod
@@ -239,6 +246,8 @@ class HeaderPlan:
         """
         has = set(columns)
         names = [c for c in NAME_PARTS if c in has]
+        if "family_name" in has and "first_name" in has and "last_name" not in has:
+            names.append("family_name")  # First Name + Family Name: the two parts of a name
         parts = [c for c in ADDRESS_PARTS if c in has]
         if not names and not parts:
             return cls()
@@ -268,18 +277,43 @@ class HeaderPlan:
                 f"'{shown['address']}': the supporter's own address, kept for templates as extra.signatory_address "
                 "(their letters go to the spec's first authority)"
             )
-        return cls(name_to, addressee and bool(parts), city_is_signatory, address_is_signatory, tuple(notes))
+        # The addressee's family name, for a named salutation ("Dear Ms Moreau"): a Last Name column is
+        # the addressee's when the names are (never a part guessed from a full name).
+        family_from = None
+        if "last_name" in has and "family_name" not in has and (name_to == "name" or (not name_to and "name" in has)):
+            family_from = "last_name"
+            notes.append(f"'{shown['last_name']}': also the addressee's family name, as 'family_name'")
+        family_is_signatory = name_to == "signatory_name" and "family_name" in names
+        if family_is_signatory:
+            notes.append(
+                f"'{shown['family_name']}': the supporter's, kept for templates as extra.signatory_family_name"
+            )
+        return cls(
+            name_to,
+            addressee and bool(parts),
+            city_is_signatory,
+            address_is_signatory,
+            family_from,
+            family_is_signatory,
+            tuple(notes),
+        )
 
     @property
     def active(self) -> bool:
-        return bool(self.name_to or self.address or self.city_is_signatory or self.address_is_signatory)
+        return bool(
+            self.name_to or self.address or self.city_is_signatory or self.address_is_signatory or self.family_from
+        )
 
     def compose(self, values: dict[str, str]) -> None:
         """Fill the row's name and address (in place) from its parts; a filled column is never overwritten."""
         if self.name_to and not values.get(self.name_to):
             values[self.name_to] = values.get("full_name") or person_name(
-                values.get("first_name", ""), values.get("last_name", "")
+                values.get("first_name", ""), values.get("last_name") or values.get("family_name", "")
             )
+        if self.family_from and not values.get("family_name"):
+            values["family_name"] = values.get(self.family_from, "")
+        if self.family_is_signatory:
+            values["signatory_family_name"] = values.pop("family_name", "")
         if self.city_is_signatory and not values.get("signatory_city"):
             values["signatory_city"] = values.get("city", "")
         if self.address_is_signatory:

@@ -8,7 +8,9 @@ rows into one, as Python's csv module would. Problems with the file as a
 whole (unreadable, no header, no column to address or sign a letter) raise
 ``RecipientListError`` before anything is produced.
 
-Rows are streamed: the reader holds one row at a time, however long the list.
+CSV rows are streamed: the reader holds one row at a time, however long the
+list. An XLSX is parsed once, header and rows together, and its rows kept
+(``xlsxfiles.read_sheet``): openpyxl's parse is nearly all such a list costs.
 
 The rooms around it: ``listfiles`` settles a CSV's encoding, delimiter and
 header line; ``xlsxfiles`` reads a sheet within bounds; ``listheaders`` says
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import sanitize
+from .addressing import courtesy_title, title_of
 from .document import Correspondent
 from .langnames import language_code
 from .listfiles import RecipientListError, find_header, open_lines, text_encoding
@@ -42,7 +45,7 @@ from .listheaders import (
     looks_like_header,
     normalise_header,
 )
-from .xlsxfiles import MAX_XLSX_COLUMNS, Extras, FarCell, cell_text, sheet_extras, sheet_rows
+from .xlsxfiles import FarCell, cell_text, read_sheet
 
 __all__ = ["ADDRESS_N", "COLUMNS", "RecipientList", "RecipientListError", "Row", "normalise_header", "open_list"]
 
@@ -65,6 +68,9 @@ class Row:
     warnings: tuple[str, ...] = ()
     #: Why this row is not a recipient at all (a footer row), so neither a letter nor an error.
     skip: str | None = None
+    #: How a cell was read otherwise than as written (a courtesy title in ``salutation``): the manifest's
+    #: message, said once a run on stderr, not a warning on every row of an export.
+    notes: tuple[str, ...] = ()
 
     def get(self, column: str) -> str:
         return self.values.get(column, "")
@@ -93,6 +99,7 @@ class Row:
             kind=one["letter"].lower().replace("organization", "organisation"),
             gender=one["gender"],
             rank=one["rank"],
+            family_name=one["family_name"],
             extra=extra,
         )
 
@@ -116,8 +123,8 @@ class RecipientList:
     unnamed: tuple[int, ...] = ()
     _languages: dict[str, str] = field(default_factory=dict, repr=False)  # cell -> token, once per distinct cell
     _compose: bool = False  # the plan joins parts (set with it)
-    _extras: Extras | None = field(default=None, repr=False)
-    _counted: int | None = field(default=None, repr=False)  # an XLSX's rows, counted by open_list's pass
+    _sheet: list[tuple[int, tuple[object, ...]]] = field(default_factory=list, repr=False)  # an XLSX's rows, read once
+    _counted: int | None = field(default=None, repr=False)  # an XLSX's rows, counted once
 
     @property
     def extra_columns(self) -> tuple[str, ...]:
@@ -214,13 +221,13 @@ class RecipientList:
                 values["language"] = code
         if self._compose:
             self.plan.compose(values)
-        return Row(line, values, warnings=tuple(notes))
+        return Row(line, values, warnings=tuple(notes), notes=_reinterpreted(values))
 
     # XLSX --------------------------------------------------------------------
     def _xlsx_rows(self) -> Iterator[Row]:
         ncols = len(self.columns)
         limit = csv.field_size_limit()
-        for number, cells in _sheet(self, max(ncols, MAX_XLSX_COLUMNS) + 1):
+        for number, cells in self._sheet:
             if number <= self.header_line or cells.count(None) == len(cells):
                 continue
             if cells and isinstance(cells[-1], FarCell):
@@ -267,14 +274,11 @@ def open_list(
     if suffix in (".xls", ".ods", ".numbers"):
         raise RecipientListError(f"'{suffix}' files are not read; save the list as .xlsx or as CSV UTF-8", file=path)
     if suffix in (".xlsx", ".xlsm"):
-        cells, line = _xlsx_header(path, header_row)
-        lst = _checked(RecipientList(path, (), line, None, "xlsx"), cells)
-        # One pass over the whole sheet now, as the rows will be read, so that
-        # a sheet openpyxl cannot parse to the end, or one with too many rows,
-        # is refused before anything is written rather than when its rows are
-        # reached. It also counts them (the progress bar's total): a run reads
-        # the sheet twice, this pass and the rows, not three times.
-        _count(lst)
+        # One parse of the whole sheet, header and rows (xlsxfiles.read_sheet): a sheet openpyxl
+        # cannot read to the end, or one with too many rows, is refused before anything is written.
+        sheet = read_sheet(path, header_row, looks_like_header)
+        lst = _checked(RecipientList(path, (), sheet.line, None, "xlsx"), sheet.header)
+        lst._sheet = sheet.rows
         return lst
     if delimiter is not None and len(delimiter) != 1:
         raise RecipientListError(f"--delimiter must be one character, not '{delimiter}'")
@@ -359,10 +363,26 @@ def _count(lst: RecipientList) -> int:
     return sum(1 for r in lst._csv_records() if isinstance(r, Row) or not _is_total(r[1]))
 
 
-def _sheet(lst: RecipientList, read: int) -> Iterator[tuple[int, tuple[object, ...]]]:
-    if lst._extras is None:  # once a run: the sheet's XML read for merged ranges and far values
-        lst._extras = sheet_extras(lst.path, read)
-    return sheet_rows(lst.path, read, lst._extras)
+def _reinterpreted(values: dict[str, str]) -> tuple[str, ...]:
+    """Cells read otherwise than as written, changed in place, each with its note (a courtesy title)."""
+    title = courtesy_title(values.get("salutation", ""))
+    return (title_as_honorific(values, title),) if title else ()
+
+
+def title_as_honorific(values: dict[str, str], title: str) -> str:
+    """Move a ``salutation`` that is only a courtesy title ("Mr.", Salesforce's Salutation) to the honorific.
+
+    It is how the addressee is titled (and what gender), not how a letter
+    opens: printed as the greeting it would read "Mr.,". The honorific keeps
+    a title of its own ("H.E. Ms"); otherwise the title goes in front of the
+    name ("Ms. Ines Moreau"). Says what was done, for the manifest.
+    """
+    honorific = values.get("honorific", "")
+    values["salutation"] = ""
+    if honorific and title_of(honorific):
+        return f"salutation '{title}' is a courtesy title, not a greeting; the honorific '{honorific}' already has one"
+    values["honorific"] = f"{honorific} {title}" if honorific else title
+    return f"salutation '{title}' is a courtesy title, not a greeting: read as the honorific"
 
 
 def _unnamed_notes(lst: RecipientList, values: dict[str, str]) -> list[str]:
@@ -377,32 +397,6 @@ def _unnamed_notes(lst: RecipientList, values: dict[str, str]) -> list[str]:
 def _is_total(cells: list[str]) -> bool:
     """A footer row; the first cell's initial rules out almost every row at the cost of one set lookup."""
     return (cells[0][:1] if cells else "") in _MAYBE_TOTAL and is_total_row(cells)
-
-
-def _xlsx_header(path: str, header_row: int | None) -> tuple[list[str], int]:
-    first: tuple[list[str], int] | None = None
-    for number, cells in sheet_rows(path, MAX_XLSX_COLUMNS + 1):
-        if header_row is not None and number < header_row:
-            continue
-        text = [cell_text(c) for c in cells]
-        if not any(t.strip() for t in text):
-            if header_row is not None:
-                raise RecipientListError(f"--header-row {header_row}: that row is empty", file=path, line=number)
-            continue
-        while text and not text[-1].strip():
-            text.pop()
-        if len(text) > MAX_XLSX_COLUMNS:
-            raise RecipientListError(f"the header has more than {MAX_XLSX_COLUMNS} columns", file=path, line=number)
-        if header_row is not None or looks_like_header(text):
-            return text, number
-        first = first or (text, number)
-        if number >= 50:
-            break
-    if header_row is not None:
-        raise RecipientListError(f"--header-row {header_row}: the first sheet has fewer rows", file=path)
-    if first is None:
-        raise RecipientListError("the first sheet is empty; its first row must name the columns", file=path)
-    return first
 
 
 def _looks_like_row(raw: bytes, delimiter: str, ncols: int) -> bool:

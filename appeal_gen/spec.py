@@ -139,6 +139,8 @@ class Authority:
     office: Text
     honorific: Text | None = None
     name: Text | None = None
+    #: The family name a named salutation uses ("Dear Ms Moreau", "尊敬的莫罗女士"); never guessed from ``name``.
+    family_name: Text | None = None
     institution: Text | None = None
     address: tuple[str, ...] = ()
     email: str | None = None
@@ -272,6 +274,7 @@ def _list(item: _Field, required: bool = False, nonempty: bool = False) -> _Fiel
 _AUTHORITY = {
     "honorific": _Field("name"),
     "name": _Field("name"),
+    "family_name": _Field("name"),
     "office": _Field("text", required=True),
     "institution": _Field("text"),
     "address": _list(_Field("str")),
@@ -763,6 +766,7 @@ def _authority(d: dict[str, Any]) -> Authority:
         office=d["office"],
         honorific=d.get("honorific"),
         name=d.get("name"),
+        family_name=d.get("family_name"),
         institution=d.get("institution"),
         address=tuple(d.get("address") or ()),
         email=d.get("email"),

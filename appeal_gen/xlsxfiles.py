@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,25 +82,23 @@ def check_zip(path: str) -> None:
         )
 
 
-#: What ``sheet_extras`` found: merged ranges, and rows with a value past the columns read.
-Extras = tuple[list[tuple[int, int, int, int]], dict[int, int]]
+def sheet_rows(path: str, columns: int) -> Iterator[tuple[int, tuple[Any, ...], tuple[Any, ...]]]:
+    """(row number, the first *columns* values as stored, as shown) of the first sheet, streamed, blank rows too.
 
-
-def sheet_rows(path: str, columns: int, extras: Extras | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(row number, the first *columns* values) of the first sheet, streamed, blank rows included.
-
-    The sheet's ``<dimension>`` is ignored (``reset_dimensions``) and rows
-    are cut at *columns*, so a cell declared at XFD1048576 costs nothing.
-    Whatever a broken file makes openpyxl, zipfile or the XML parser raise
-    becomes one ``RecipientListError``: this is where the user's bytes are
-    read, and the exceptions of a third-party parser are not a closed set.
+    *As shown*: each merged range's cells filled with its top-left value,
+    and a ``FarCell`` last in a row with a value right of *columns*
+    (``sheet_extras``); the header is read as stored. The sheet's
+    ``<dimension>`` is ignored (``reset_dimensions``) and rows are cut at
+    *columns*, so a cell declared at XFD1048576 costs nothing. Whatever a
+    broken file makes openpyxl, zipfile or the XML parser raise becomes one
+    ``RecipientListError``: this is where the user's bytes are read, and the
+    exceptions of a third-party parser are not a closed set.
     """
     from openpyxl import load_workbook
 
     try:
         check_zip(path)
-        # Merged cells filled and far values marked only where asked (the rows of a list, not its header).
-        merged, far = extras or ([], {})
+        merged, far = sheet_extras(path, columns)
         with warnings.catch_warnings():
             # openpyxl warns about spreadsheet features it ignores (data
             # validation, styles); the values are all a list needs.
@@ -116,11 +114,10 @@ def sheet_rows(path: str, columns: int, extras: Extras | None = None) -> Iterato
             for number, cells in enumerate(rows, 1):
                 if number > MAX_XLSX_ROWS:
                     raise RecipientListError(f"the first sheet has more than {MAX_XLSX_ROWS:,} rows", file=path)
-                if merged:
-                    cells = filler.fill(number, cells)
+                shown = filler.fill(number, cells) if merged else cells
                 if number in far:
-                    cells = (*cells, *([None] * (columns - len(cells))), FarCell(far[number]))
-                yield number, cells
+                    shown = (*shown, *([None] * (columns - len(shown))), FarCell(far[number]))
+                yield number, cells, shown
         finally:
             wb.close()
     except RecipientListError:
@@ -128,6 +125,78 @@ def sheet_rows(path: str, columns: int, extras: Extras | None = None) -> Iterato
     except Exception as exc:  # noqa: BLE001 - see the docstring
         detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise RecipientListError(f"cannot read the spreadsheet: {detail}", file=path) from None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The first sheet, read in one pass: its header (as stored) and the rows below it (as shown)."""
+
+    header: list[str]
+    line: int
+    #: (row number, cells) of each row below the header that is not blank.
+    rows: list[tuple[int, tuple[Any, ...]]]
+
+
+#: Rows looked at for a header when none is named (a title or notes above it are passed over).
+HEADER_SEARCH_ROWS = 50
+
+
+def read_sheet(path: str, header_row: int | None, is_header: Callable[[list[str]], bool]) -> Sheet:
+    """The first sheet's header and rows, parsed once.
+
+    openpyxl's parse is nearly all a list's reading costs, so the header is
+    found (the row *header_row*, else the first that *is_header*, else the
+    first non-empty one among the first ``HEADER_SEARCH_ROWS``) in the same
+    pass that reads the rows, and the rows are kept in memory for the
+    count and the letters. That pass also reads the whole sheet before any
+    letter is made, so a sheet that cannot be read to the end, or has too
+    many rows, is refused before anything is written. The memory is bounded
+    by ``check_zip``'s limits on what the sheet unpacks to.
+    """
+    header: tuple[list[str], int] | None = None
+    first: tuple[list[str], int] | None = None
+    rows: list[tuple[int, tuple[Any, ...]]] = []
+    for number, cells, shown in sheet_rows(path, MAX_XLSX_COLUMNS + 1):
+        found = _header_candidate(path, number, cells, header_row) if header is None else None
+        if found is not None:
+            if header_row is not None or is_header(found):
+                header, rows = (found, number), []  # the rows above a header are not the list's
+                continue
+            first = first or (found, number)
+            if number >= HEADER_SEARCH_ROWS:  # no header among them: the first non-empty row is
+                header = first
+                rows = [r for r in rows if r[0] > first[1]]
+        if shown.count(None) != len(shown):
+            rows.append((number, _kept(shown, len(header[0])) if header else shown))
+    if header is None and header_row is not None:
+        raise RecipientListError(f"--header-row {header_row}: the first sheet has fewer rows", file=path)
+    header = header or first
+    if header is None:
+        raise RecipientListError("the first sheet is empty; its first row must name the columns", file=path)
+    return Sheet(header[0], header[1], [r for r in rows if r[0] > header[1]])
+
+
+def _kept(cells: tuple[Any, ...], width: int) -> tuple[Any, ...]:
+    """*cells* as a row is kept: cut to the header's *width* (openpyxl pads every row to the columns read, and
+    a list kept whole would take eight bytes a column a row), unless a value lies beyond it, to be reported."""
+    beyond = cells[width:]
+    return cells[:width] if beyond.count(None) == len(beyond) else cells
+
+
+def _header_candidate(path: str, number: int, cells: tuple[Any, ...], header_row: int | None) -> list[str] | None:
+    """Row *number*'s cells as a header's text; None for a row that cannot be it (blank, above --header-row)."""
+    if header_row is not None and number < header_row:
+        return None
+    text = [cell_text(c) for c in cells]
+    if not any(t.strip() for t in text):
+        if header_row is not None:
+            raise RecipientListError(f"--header-row {header_row}: that row is empty", file=path, line=number)
+        return None
+    while text and not text[-1].strip():
+        text.pop()
+    if len(text) > MAX_XLSX_COLUMNS:
+        raise RecipientListError(f"the header has more than {MAX_XLSX_COLUMNS} columns", file=path, line=number)
+    return text
 
 
 #: Merged ranges read from a sheet (an honest list has a few; each costs a little on every row it spans).

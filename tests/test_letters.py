@@ -15,6 +15,7 @@ import json
 import shutil
 import subprocess
 import unicodedata
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -26,7 +27,7 @@ from appeal_gen.locale import LocaleInfo
 from appeal_gen.render.docx import render_docx
 from appeal_gen.render.pdf import render_pdf
 
-from .conftest import EXAMPLE, docx_paragraphs, pdf_text, run, squash
+from .conftest import DATA, EXAMPLE, docx_paragraphs, pdf_text, run, squash
 
 LANGS = ("en", "fr", "es", "ru", "ar", "km", "zh")
 
@@ -158,10 +159,13 @@ def test_chinese_closing_puts_each_word_on_its_own_line_in_the_pdf(example_spec)
          "Monsieur le Ministre,",
          "Nous vous prions d’agréer, Monsieur le Ministre, l’expression de notre très haute considération."),
         # No rank and no name to greet by: the British "faithfully".
-        ("en", Correspondent(name="Office 3", signatory_name="C"), "Dear Sir or Madam,", "Yours faithfully,"),
+        ("en", Correspondent(office="Office 3", signatory_name="C"), "Dear Sir or Madam,", "Yours faithfully,"),
         ("en", Correspondent(honorific="H.E.", name="A B", signatory_name="C"), "Your Excellency,", "Yours sincerely,"),
         ("ru", Correspondent(name="К", gender="m", rank="president", signatory_name="C"),
          "Уважаемый господин Президент!", "С глубоким уважением,"),
+        # A written salutation takes the region's punctuation, and its rank's closing.
+        ("en_US", Correspondent(name="Hun Sen", rank="prime_minister", salutation="Dear Prime Minister Hun",
+                                signatory_name="C"), "Dear Prime Minister Hun:", "Respectfully,"),
         # The list's own salutation wins; Khmer repeats its form without "សូមគោរព".
         ("km", Correspondent(name="ហេង", salutation="សូមគោរព ឯកឧត្តមប្រធាន", signatory_name="C"),
          "សូមគោរព ឯកឧត្តមប្រធាន", "សូម ឯកឧត្តមប្រធាន មេត្តាទទួលនូវការគោរពដ៏ខ្ពង់ខ្ពស់អំពីខ្ញុំ។"),
@@ -244,6 +248,160 @@ def test_the_model_letter_is_translated_like_every_text_field(tmp_path, capsys) 
     code, _, err = run(capsys, "check", str(spec))
     assert code == 2
     assert "letter.closing: the en text changed since the fr translation was made" in err
+
+
+# Issue 14: named salutations -------------------------------------------------------------------
+NAMED = DATA / "recipients" / "named.csv"
+_SUPPORTER_FR = "Je vous prie d’agréer, {}, l’expression de mes salutations distinguées."
+_KM_CLOSE = "សូម {} មេត្តាទទួលនូវការគោរពដ៏ខ្ពង់ខ្ពស់អំពីខ្ញុំ។"
+#: Row id of tests/data/recipients/named.csv -> (salutation, closing) as the letter prints them.
+#: Cases per language: ranked; named female and male (family name given); named, gender unknown; unnamed.
+NAMED_CASES = {
+    "en-rank": ("Dear Ambassador,", "Yours sincerely,"),
+    "en-f": ("Dear Ms Moreau,", "Yours sincerely,"),
+    "en-m": ("Dear Mr Chea,", "Yours sincerely,"),
+    "en-u": ("Dear Ines Moreau,", "Yours sincerely,"),
+    "en-none": ("Dear Sir or Madam,", "Yours faithfully,"),
+    "en-dr": ("Dear Dr Moreau,", "Yours sincerely,"),
+    "en-nofamily": ("Dear Chea Vannak,", "Yours sincerely,"),  # never "Dear Mr Vannak": no guessed surname
+    "gb-f": ("Dear Ms Moreau,", "Yours sincerely,"),
+    "us-f": ("Dear Ms. Moreau:", "Sincerely,"),
+    "us-u": ("Dear Ines Moreau:", "Sincerely,"),
+    "us-none": ("Dear Sir or Madam:", "Sincerely,"),
+    "us-rank": ("Dear Ambassador Sim:", "Sincerely,"),
+    "us-rank-nofamily": ("Dear Mr. Ambassador:", "Sincerely,"),
+    "us-pm": ("Dear Prime Minister Hun:", "Respectfully,"),
+    "ca-f": ("Dear Ms. Moreau:", "Sincerely,"),
+    "fr-rank": ("Madame l’Ambassadrice,", AMBASSADOR["fr"][1]),
+    "fr-f": ("Madame,", _SUPPORTER_FR.format("Madame")),
+    "fr-m": ("Monsieur,", _SUPPORTER_FR.format("Monsieur")),
+    "fr-u": ("Madame, Monsieur,", _SUPPORTER_FR.format("Madame, Monsieur")),
+    "fr-none": ("Madame, Monsieur,", _SUPPORTER_FR.format("Madame, Monsieur")),
+    "es-rank": ("Excelentísima Señora Embajadora:", "Atentamente,"),
+    "es-f": ("Estimada Sra. Moreau:", "Atentamente,"),
+    "es-m": ("Estimado Sr. Chea:", "Atentamente,"),
+    "es-u": ("Estimada señora, estimado señor:", "Atentamente,"),
+    "es-none": ("Estimada señora, estimado señor:", "Atentamente,"),
+    "ru-rank": ("Уважаемая госпожа Посол!", "С глубоким уважением,"),
+    "ru-f": ("Уважаемая госпожа Моро!", "С уважением,"),
+    "ru-m": ("Уважаемый господин Чеа!", "С уважением,"),
+    "ru-u": ("Уважаемые дамы и господа!", "С уважением,"),
+    "ru-none": ("Уважаемые дамы и господа!", "С уважением,"),
+    "ar-rank": ("سعادة السفيرة المحترمة،", "وتفضلوا بقبول فائق الاحترام والتقدير،"),
+    "ar-f": ("السيدة إيناس مورو المحترمة،", "وتفضلوا بقبول فائق الاحترام،"),
+    "ar-m": ("السيد تشيا فاناك المحترم،", "وتفضلوا بقبول فائق الاحترام،"),
+    "ar-u": ("السادة المحترمون،", "وتفضلوا بقبول فائق الاحترام،"),
+    "ar-none": ("السادة المحترمون،", "وتفضلوا بقبول فائق الاحترام،"),
+    "km-rank": ("សូមគោរព លោកជំទាវឯកអគ្គរដ្ឋទូត", _KM_CLOSE.format("លោកជំទាវ")),
+    "km-f": ("សូមគោរព លោកស្រី ស៊ីម បុប្ផា", _KM_CLOSE.format("លោកស្រី")),
+    "km-m": ("សូមគោរព លោក ជា វណ្ណៈ", _KM_CLOSE.format("លោក")),
+    "km-u": ("សូមគោរពជូន លោក លោកស្រី", _KM_CLOSE.format("លោក លោកស្រី")),
+    "km-none": ("សូមគោរពជូន លោក លោកស្រី", _KM_CLOSE.format("លោក លោកស្រី")),
+    "zh-rank": ("尊敬的大使阁下：", "此致\n敬礼！"),
+    "zh-f": ("尊敬的王女士：", "此致\n敬礼！"),
+    "zh-m": ("尊敬的林先生：", "此致\n敬礼！"),
+    "zh-u": ("尊敬的林国华：", "此致\n敬礼！"),
+    "zh-none": ("尊敬的先生/女士：", "此致\n敬礼！"),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def named_batch(tmp_path_factory) -> tuple[Path, dict[str, dict]]:  # type: ignore[no-untyped-def,type-arg]
+    """One batch of tests/data/recipients/named.csv (PDF and DOCX): its output folder and manifest rows by id."""
+    from appeal_gen.cli import main
+
+    out = tmp_path_factory.mktemp("named") / "out"
+    argv = ["batch", str(EXAMPLE), "--recipients", str(NAMED), "-o", str(out), "--jobs", "1", "--quiet"]
+    assert main(argv) == 0
+    rows = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["rows"]
+    return out, {r["id"]: r for r in rows}
+
+
+def _bare(text: str) -> str:
+    """*text* without whitespace or format characters (poppler's bidi marks, zero-width spaces), NFKC."""
+    return "".join(
+        c for c in unicodedata.normalize("NFKC", text) if not c.isspace() and unicodedata.category(c) != "Cf"
+    )
+
+
+def _pdftotext(path: Path) -> str:
+    """The PDF's text as poppler reads it (Arabic and Khmer in logical order), ``_bare``."""
+    return _bare(subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+@pytest.mark.parametrize("row", list(NAMED_CASES))
+def test_a_batch_greets_each_addressee_by_rank_name_or_neither_in_each_language(named_batch, row: str) -> None:  # type: ignore[no-untyped-def]
+    """The salutation and closing read back from the row's DOCX (as paragraphs) and PDF (as text)."""
+    out, rows = named_batch
+    salutation, closing = NAMED_CASES[row]
+    files = rows[row]["files"]
+    docx = [t for _, t in docx_paragraphs((out / files["docx"]["path"]).read_bytes())]
+    assert salutation in docx
+    assert docx.index(closing) == docx.index("Ann Lee") - 1  # the closing, then the signature
+    assert docx.index(salutation) < docx.index(closing)
+    pdf = _pdftotext(out / files["pdf"]["path"])
+    for part in (salutation, closing):
+        assert _bare(part) in pdf, part
+
+
+def test_a_salesforce_salutation_is_the_honorific_not_the_greeting(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Salesforce's "Salutation" holds "Ms."/"Dr.": printed before the name and greeting by it, never "Ms.,"."""
+    lst = tmp_path / "contacts.csv"
+    lst.write_text(
+        "Contact ID,Salutation,First Name,Last Name,Title,Account Name,Mailing Street,Mailing City,Language\n"
+        "c1,Ms.,Ines,Moreau,Rapporteur,Commission,Rue 40,Geneva,en\n"
+        "c2,Dr.,Chea,Vannak,Rapporteur,Commission,Rue 40,Geneva,en-US\n"
+        "c3,Mr.,Vannak,Chea,Rapporteur,Commission,Rue 40,Geneva,es\n"
+        "c4,Ms.,Ines,Moreau,Rapporteur,Commission,Rue 40,Geneva,en\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "batch", str(EXAMPLE), "--recipients", str(lst), "-o", str(out), "--format", "docx")
+    assert code == 0, err
+    rows = {r["id"]: r for r in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["rows"]}
+
+    def paras(row: str) -> list[str]:
+        return [t for _, t in docx_paragraphs((out / rows[row]["files"]["docx"]["path"]).read_bytes())]
+
+    c1, c2, c3 = paras("c1"), paras("c2"), paras("c3")
+    assert "Ms. Ines Moreau" in c1 and "Dear Ms Moreau," in c1 and "Yours sincerely," in c1
+    # The family name from "Last Name" (never guessed): "Chea Vannak" with Last Name "Vannak" is Dr. Vannak.
+    assert "Dr. Chea Vannak" in c2 and "Dear Dr. Vannak:" in c2 and "Sincerely," in c2
+    assert "Mr. Vannak Chea" in c3 and "Estimado Sr. Chea:" in c3
+    for p in (c1, c2, c3):
+        assert not any(t.startswith(("Ms.,", "Mr.,", "Dr.,", "Ms.:", "Dr.:")) for t in p)
+    note = "salutation 'Ms.' is a courtesy title, not a greeting: read as the honorific"
+    assert rows["c1"]["message"] == rows["c4"]["message"] == note  # each row's, in the manifest
+    assert err.count(note) == 1  # said once on stderr, not on every row of an export
+    assert f"note: {lst}:1: 'Last Name': also the addressee's family name, as 'family_name'" in err
+
+
+def test_the_spec_authoritys_family_name_names_the_target_in_a_supporters_letter(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """An authority's ``family_name``, translatable like ``name``, greets the target without a written salutation."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start = text.index("  salutation:\n    en: Your Excellency")
+    end = text.index("  preferred_language:", start)
+    spec = tmp_path / "appeal.yaml"
+    spec.write_text(text[:start] + "  family_name: {en: Hun, fr: Hun, zh: 洪}\n  gender: male\n" + text[end:], "utf-8")
+    lst = tmp_path / "supporters.csv"
+    lst.write_text(
+        "id,signatory_name,language\ngb,Ann Lee,en\nus,Ann Lee,en-US\nfr,Ann Lee,fr\nzh,Ann Lee,zh\n", "utf-8"
+    )
+    out = tmp_path / "out"
+    argv = ("batch", str(spec), "--recipients", str(lst), "-o", str(out), "--format", "docx", "--allow-stale")
+    code, _, err = run(capsys, *argv)
+    assert code == 0, err
+    rows = {r["id"]: r for r in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["rows"]}
+    for row, salutation, closing in (
+        ("gb", "Dear Mr Hun,", "Yours sincerely,"),
+        ("us", "Dear Mr. Hun:", "Sincerely,"),
+        ("fr", "Monsieur,", _SUPPORTER_FR.format("Monsieur")),
+        ("zh", "尊敬的洪先生：", "此致\n敬礼！"),
+    ):
+        docx = [t for _, t in docx_paragraphs((out / rows[row]["files"]["docx"]["path"]).read_bytes())]
+        assert salutation in docx, row
+        assert docx.index(closing) == docx.index("Ann Lee") - 1, row
 
 
 # Issue 14: the example's supporters' letters, as a campaign officer would send them.

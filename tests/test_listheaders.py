@@ -43,6 +43,37 @@ def test_whose_names_they_are_follows_the_header() -> None:
     assert both.name_to == "signatory_name"
 
 
+@pytest.mark.parametrize("header", ["Last Name", "Surname", "Mailing Last Name", "Nom de famille"])
+def test_an_officials_last_name_is_also_their_family_name(header: str) -> None:
+    """The family name of a named salutation ("Dear Ms Moreau") comes from the list, never from the full name."""
+    shown = {"first_name": "First Name", "last_name": header, "office": "Title"}
+    plan = HeaderPlan.of(("first_name", "last_name", "office"), shown)
+    values = {"first_name": "Vannak", "last_name": "Chea", "office": "Ambassador"}
+    plan.compose(values)
+    assert (values["name"], values["family_name"]) == ("Vannak Chea", "Chea")
+    assert f"'{header}': also the addressee's family name, as 'family_name'" in plan.notes
+    # A list with its own name column and a Last Name: the addressee's too.
+    both = HeaderPlan.of(("name", "last_name", "signatory_name"), {"last_name": header})
+    values = {"name": "Chea Vannak", "last_name": "Chea", "signatory_name": "Ann"}
+    both.compose(values)
+    assert values["family_name"] == "Chea"
+
+
+def test_a_family_name_column_is_kept_and_joins_the_first_name() -> None:
+    assert column_for("Family Name") == column_for("family_name") == "family_name"
+    shown = {"first_name": "First Name", "family_name": "Family Name", "email": "Email"}
+    officials = HeaderPlan.of(("first_name", "family_name", "office"), shown)
+    values = {"first_name": "小明", "family_name": "王", "office": "x"}
+    officials.compose(values)
+    assert (values["name"], values["family_name"]) == ("王小明", "王")
+    # A supporters' list: the family name is the signatory's, not an addressee's.
+    supporters = HeaderPlan.of(("first_name", "family_name", "email"), shown)
+    values = {"first_name": "Ann", "family_name": "Lee", "email": "a@example.org"}
+    supporters.compose(values)
+    assert values["signatory_name"] == "Ann Lee" and "family_name" not in values
+    assert values["signatory_family_name"] == "Lee"
+
+
 def test_names_in_their_scripts_order() -> None:
     assert person_name("Margaret", "Holloway") == "Margaret Holloway"
     assert person_name("小明", "王") == "王小明"

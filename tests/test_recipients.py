@@ -162,3 +162,37 @@ def test_an_xlsx_value_far_right_of_the_header_is_reported_not_dropped(tmp_path:
     wb.save(path)
     rows = [(r.line, r.get("name"), r.error) for r in open_list(str(path)).rows()]
     assert rows == [(2, "Ann", None), (3, "", "a value in column 300, but the header has 2 columns"), (4, "Cy", None)]
+
+
+def test_an_xlsx_is_parsed_once_for_its_header_count_and_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """openpyxl's parse is nearly all an XLSX list costs: the header, the count and the rows share one."""
+    import openpyxl
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["Supporters, November"])  # a title above the header, found in the same pass
+    ws.append(["ID", "Name", "Office", "Group"])
+    ws.append(["a1", "Ann", "Minister", "North"])
+    ws.append(["a2", "Ben", "Judge", None])
+    ws.append(["a3", "Cy", "Mayor", None])
+    ws.merge_cells("D3:D5")  # "North" shown down the merged range
+    ws.append(["Total", None, None, 3])
+    path = tmp_path / "list.xlsx"
+    wb.save(path)
+    real = openpyxl.load_workbook
+    parses: list[str] = []
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        parses.append(str(args[0]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(openpyxl, "load_workbook", counted)
+    lst = open_list(str(path))
+    assert (lst.header_line, lst.columns) == (2, ("id", "name", "office", "group"))
+    assert lst.count() == 3
+    rows = [r for r in lst.rows() if r.skip is None]
+    assert [(r.line, r.get("name"), r.get("group")) for r in rows] == [(3, "Ann", "North"), (4, "Ben", "North"),
+                                                                      (5, "Cy", "North")]  # fmt: skip
+    assert parses == [str(path)]

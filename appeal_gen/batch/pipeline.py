@@ -190,6 +190,21 @@ def language_note(planner: Planner, say: Callable[[str], None], path: str, line:
     return note
 
 
+def _row_message(row: Row, *more: str | None) -> str:
+    """A row's manifest ``message``: its warnings, how its cells were read (``Row.notes``), then *more*."""
+    return "; ".join(filter(None, (*row.warnings, *row.notes, *more)))
+
+
+def _say_row(run: _Run, row: Row) -> None:
+    """A row's warnings on stderr; a note on how its cells were read once a run (an export repeats it on every row)."""
+    if row.warnings:
+        run.say(f"warning: {run.lst.path}:{row.line}: {'; '.join(row.warnings)}")
+    for n in row.notes:
+        if n not in run.seen_warnings:
+            run.seen_warnings.add(n)
+            run.say(f"note: {run.lst.path}:{row.line}: {n} (and on every such row; see manifest.json)")
+
+
 class _Run:
     """One run inside its lock: the loop of rows through the backend, and each finished row's record."""
 
@@ -308,7 +323,7 @@ class _Run:
             # As the row asked for it, also when the row failed before rendering.
             "language": out.lang or row.get("language"),
             "status": "ok",
-            "message": "; ".join(filter(None, (*row.warnings, note, self.planner.stale_notes.get(out.lang)))),
+            "message": _row_message(row, note, self.planner.stale_notes.get(out.lang)),
             "files": {},
         }
         for w in out.warnings:
@@ -316,8 +331,7 @@ class _Run:
                 self.seen_warnings.add(w)
                 res.warnings.append(f"{out.lang}: {w}")
                 self.say(f"warning: {out.lang}: {w}")
-        if row.warnings:
-            self.say(f"warning: {self.lst.path}:{row.line}: {'; '.join(row.warnings)}")
+        _say_row(self, row)
         files = out.reused
         if out.error is None and files is None:
             files = self.sink.write(out)

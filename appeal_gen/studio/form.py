@@ -33,6 +33,7 @@ class ListOf:
 _AUTHORITY = (
     Field("honorific", "name", "Honorific", "H.E., Mr, Ms …"),
     Field("name", "name", "Name"),
+    Field("family_name", "name", "Family name", "for a named salutation (Dear Ms Moreau); never guessed from the name"),
     Field("office", "text", "Office"),
     Field("institution", "text", "Institution"),
     Field("address", "lines", "Address (one line each)"),

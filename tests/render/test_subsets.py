@@ -197,8 +197,9 @@ def test_parts_that_repeat_are_drawn_once_and_give_the_same_bytes(example_spec, 
         return real(w, layout, name, paras)
 
     monkeypatch.setattr(personal, "slot_pdf", counting)
-    first = _letter(example_spec, "en", Correspondent(name="Ann Lee", signatory_name="Bo Li"))
-    second = _letter(example_spec, "en", Correspondent(name="Cy Dee", signatory_name="Bo Li"))
+    # Two ambassadors: the same "Dear Ambassador," (a named salutation, "Dear Ms Lee,", is drawn per letter).
+    first = _letter(example_spec, "en", Correspondent(name="Ann Lee", rank="ambassador", signatory_name="Bo Li"))
+    second = _letter(example_spec, "en", Correspondent(name="Cy Dee", rank="ambassador", signatory_name="Bo Li"))
     a = pdf_module.render_pdf(first)
     b = pdf_module.render_pdf(second)
     assert drawn == ["address", "closing", "salutation", "address"]  # the second letter's own address only
