@@ -26,8 +26,11 @@ from .output import UnsafeOutputError, check_component
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 #: Pixels (width x height) a logo may have: 4,000 x 4,000 prints sharp at 300 dpi 33 cm wide.
 MAX_IMAGE_PIXELS = 16_000_000
-#: The resolution a logo is kept at, at its printed width: what a laser printer prints.
-PRINT_DPI = 300
+#: The resolution a logo is kept at, at its printed width. Every letter file carries its own copy,
+#: so its size is the logo's cost per letter: 200 dpi has 0.44 times the pixels of 300 dpi, and a
+#: logo's edges (anti-aliased) look as sharp on a laser-printed letter read at arm's length; a
+#: photograph-like logo loses detail no reader of a letterhead looks for (docs/theme.md, Images).
+PRINT_DPI = 200
 #: The formats accepted, by Pillow's name: what Word and every PDF viewer draw.
 FORMATS = ("PNG", "JPEG")
 
@@ -88,12 +91,15 @@ def confined(root: Path, relative: str, where: str = "the theme's folder") -> Pa
 def load_image(path: Path, max_width: int | None = None) -> Image:
     """The image at *path* (already confined), checked against the limits, decoded and re-encoded.
 
-    *max_width*: pixels across it needs at most (300 dpi at its printed
-    width); a larger image is scaled down, so that every letter of a batch
-    does not carry pixels no printer can show.
+    *max_width*: pixels across it needs at most (``PRINT_DPI`` at its
+    printed width); a larger image is scaled down, so that every letter of a
+    batch does not carry pixels no printer can show.
     """
-    from PIL import Image as PILImage
+    return decode_image(read_image_file(path), path.name, max_width)
 
+
+def read_image_file(path: Path) -> bytes:
+    """The bytes of the file at *path* (already confined), refused above ``MAX_IMAGE_BYTES`` without reading more."""
     try:
         with open(path, "rb", opener=_no_follow) as fh:
             data = fh.read(MAX_IMAGE_BYTES + 1)
@@ -101,13 +107,20 @@ def load_image(path: Path, max_width: int | None = None) -> Image:
         raise ImageError(f"cannot read '{path.name}': {exc.strerror}") from None
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageError(f"'{path.name}' is more than {MAX_IMAGE_BYTES // (1024 * 1024)} MiB; use a smaller logo")
+    return data
+
+
+def decode_image(data: bytes, name: str, max_width: int | None = None) -> Image:
+    """PNG or JPEG *data* (the file *name*, for messages) checked, decoded, scaled down and re-encoded."""
+    from PIL import Image as PILImage
+
     try:
         with PILImage.open(io.BytesIO(data), formats=FORMATS) as img:
             # The header's size, before a pixel is decoded.
             width, height = img.size
             if width * height > MAX_IMAGE_PIXELS or not width or not height:
                 raise ImageError(
-                    f"'{path.name}' is {width} x {height} pixels, more than the limit of "
+                    f"'{name}' is {width} x {height} pixels, more than the limit of "
                     f"{MAX_IMAGE_PIXELS:,} pixels; scale it down (a logo needs about 1,000 pixels across)"
                 )
             img.load()
@@ -120,9 +133,9 @@ def load_image(path: Path, max_width: int | None = None) -> Image:
     except ImageError:
         raise
     except PILImage.UnidentifiedImageError:
-        raise ImageError(f"'{path.name}' is not a PNG or JPEG image") from None
+        raise ImageError(f"'{name}' is not a PNG or JPEG image") from None
     except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as exc:
-        raise ImageError(f"'{path.name}' is a damaged image: {exc}") from None
+        raise ImageError(f"'{name}' is a damaged image: {exc}") from None
     out = io.BytesIO()
     # A new image has no info: no EXIF, ICC profile or text chunks are written.
     PILImage.frombytes(clean.mode, clean.size, clean.tobytes()).save(out, "PNG", compress_level=9)

@@ -29,7 +29,8 @@ import yaml
 
 from . import _yaml
 from .errors import SpecError, SpecErrors
-from .images import PRINT_DPI, Image, ImageError, confined, load_image
+from .images import PRINT_DPI, Image, ImageError, confined
+from .svgimages import load_logo
 from .themefonts import ThemeFont, read_fonts
 
 if TYPE_CHECKING:
@@ -427,7 +428,7 @@ class _ThemeReader(_Reader):
             return None
         try:
             dots = math.ceil((width or MAX_LOGO_WIDTH) / 72 * PRINT_DPI)
-            image = load_image(confined(self.folder, name.strip()), max_width=dots)
+            image = load_logo(confined(self.folder, name.strip()), dots)
         except ImageError as exc:
             self.error(file_node, "logo.file", exc.message)
             return None

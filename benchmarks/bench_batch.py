@@ -312,10 +312,27 @@ def cluster_mode(letters: int, jobs: int, repeat: int) -> int:
 # Per letter, in this process
 
 
+def correspondent(lang: str, i: int) -> object:
+    """The list's *i*-th correspondent in *lang*: an official every other row, else only a signatory."""
+    from appeal_gen.document import Correspondent
+
+    names = NAMES[lang]
+    if i % 2 == 0:
+        return Correspondent(
+            honorific="H.E.",
+            name=f"{names[i % 4]} {i}",
+            office="Ambassador of the Kingdom of Cambodia",
+            organisation="Royal Embassy of Cambodia",
+            address=(f"{i + 1} Alder Gardens", CITIES[lang]),
+            signatory_name=names[(i + 1) % 4],
+            signatory_city=CITIES[lang],
+        )
+    return Correspondent(signatory_name=f"{names[i % 4]} {i}", signatory_city=CITIES[lang])
+
+
 def _letters(n_per_lang: int, first: int = 0) -> list[object]:
     """Letters as the batch's list has them; *first* numbers them, so each pass has letters of its own."""
     from appeal_gen import build_letter, load_spec
-    from appeal_gen.document import Correspondent
     from appeal_gen.letters import personalise
     from appeal_gen.locale import LocaleInfo
 
@@ -325,20 +342,7 @@ def _letters(n_per_lang: int, first: int = 0) -> list[object]:
         loc = LocaleInfo(lang)
         base = build_letter(spec, loc)
         for i in range(first, first + n_per_lang):
-            names = NAMES[lang]
-            if i % 2 == 0:
-                who = Correspondent(
-                    honorific="H.E.",
-                    name=f"{names[i % 4]} {i}",
-                    office="Ambassador of the Kingdom of Cambodia",
-                    organisation="Royal Embassy of Cambodia",
-                    address=(f"{i + 1} Alder Gardens", CITIES[lang]),
-                    signatory_name=names[(i + 1) % 4],
-                    signatory_city=CITIES[lang],
-                )
-            else:
-                who = Correspondent(signatory_name=f"{names[i % 4]} {i}", signatory_city=CITIES[lang])
-            letters.append(personalise(base, spec, loc, who))
+            letters.append(personalise(base, spec, loc, correspondent(lang, i)))  # type: ignore[arg-type]
     return letters
 
 

@@ -146,17 +146,18 @@ def test_the_logo_is_re_encoded_without_its_metadata(tmp_path: Path) -> None:
     info = PngInfo()
     info.add_text("Author", "Jane Designer, 12 Secret Street")
     Image.open(LOGO).save(tmp_path / "logo.png", pnginfo=info)
-    theme = load_theme(_theme(tmp_path, "logo: {file: logo.png, alt: Logo, width: 50mm}\n"))
+    # 70 mm at 200 dpi is 551 pixels: the 480 of the file are kept as they are.
+    theme = load_theme(_theme(tmp_path, "logo: {file: logo.png, alt: Logo, width: 70mm}\n"))
     assert theme.logo is not None
     assert b"Secret Street" in (tmp_path / "logo.png").read_bytes()
     assert b"Secret Street" not in theme.logo.image.png
     assert Image.open(LOGO).tobytes() == Image.open(__import__("io").BytesIO(theme.logo.image.png)).tobytes()
 
 
-def test_the_logo_keeps_300_dpi_at_its_printed_width() -> None:
+def test_the_logo_keeps_200_dpi_at_its_printed_width() -> None:
     theme = load_theme(NORTHBRIDGE / "theme.yaml")  # 480 pixels, printed 22 mm wide
     assert theme.logo is not None
-    assert (theme.logo.image.width, theme.logo.image.height) == (260, 260)  # 22 mm at 300 dpi
+    assert (theme.logo.image.width, theme.logo.image.height) == (174, 174)  # 22 mm at 200 dpi
 
 
 def test_a_theme_the_spec_names_must_be_in_its_folder(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

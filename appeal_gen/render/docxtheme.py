@@ -139,8 +139,9 @@ def _letterhead(section: Any, theme: Theme, letter: Letter) -> None:
             run.font.size = Pt(11)
         else:
             para.add_run(literal(text))
-        if not letter.rtl:
-            para.alignment = 2  # right: the block flush with the right margin, the logo at the left
+        # Flush with the margin away from the logo: the right one, or the left one right to left
+        # (the block's paragraphs are not bidi: "left" is the page's left).
+        para.alignment = 0 if letter.rtl else 2
     tbl_pr = table._tbl.tblPr
     if letter.rtl:
         # Columns right to left: the logo at the right. bidiVisual comes after tblStyle, before tblW.

@@ -11,13 +11,13 @@ file.
 
 The logo is one image in the PDF: in a batch it is part of the language's
 shared layout (render/personal.py), so it is embedded and drawn once per
-layout, never per letter.
+layout, never per letter, from streams encoded once per process
+(render/pdfimage.py).
 """
 
 from __future__ import annotations
 
 import functools
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -61,7 +61,7 @@ def band(w: Writer, letterhead: Letterhead, width: float) -> list[Any]:
     """The flowables of the letterhead band (empty when the theme has no logo and no organisation block)."""
     from reportlab.platypus import Spacer, Table
 
-    from .pdftags import letterhead_image_class
+    from .pdfimage import logo_flowable_class
 
     theme = letterhead.theme
     if not theme.has_letterhead:
@@ -74,7 +74,7 @@ def band(w: Writer, letterhead: Letterhead, width: float) -> list[Any]:
         height = logo_w * logo.image.aspect
         if height > MAX_LOGO_HEIGHT:
             height, logo_w = MAX_LOGO_HEIGHT, MAX_LOGO_HEIGHT / logo.image.aspect
-        logo_cell = letterhead_image_class()(io.BytesIO(logo.image.png), width=logo_w, height=height)
+        logo_cell = logo_flowable_class()(logo.image, logo_w, height)
     block_w = width - logo_w - (6 * MM if logo is not None else 0)
     name, lines = theme.letterhead_lines(letterhead.lang)
     block = []

@@ -275,25 +275,6 @@ def table_class() -> type:
     return ArtifactRulesTable
 
 
-@functools.lru_cache(maxsize=1)
-def letterhead_image_class() -> type:
-    """reportlab's Image drawn as page furniture: the letterhead's logo.
-
-    The organisation's name is printed as text beside it, so the logo adds
-    nothing a reader of the text misses; untagged, it was content outside
-    any element, which PDF/UA refuses (every mark is an element's or an
-    artifact's).
-    """
-    from reportlab.platypus import Image
-
-    class LetterheadImage(Image):
-        def draw(self) -> None:
-            with artifact(self.canv, "/Pagination /Subtype /Header"):
-                super().draw()
-
-    return LetterheadImage
-
-
 def text_marker(canvas: Any, lang: str) -> Callable[[str, str, str | None], str]:
     """What ``subsets.stroking_canvas`` calls for every piece of text *canvas* draws (``canvas.ag_mark``).
 

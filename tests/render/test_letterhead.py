@@ -72,7 +72,7 @@ def test_the_logo_and_the_organisation_block_swap_sides_right_to_left(tmp_path: 
 
     data = _render("pdf", lang)
     page = PdfReader(io.BytesIO(data)).pages[0]
-    assert [img.image.size for img in page.images] == [(260, 260)]
+    assert [img.image.size for img in page.images] == [(174, 174)]
     words = _words(data, tmp_path)
     first = next(w for w in words if w[4] == "Northbridge" and w[1] < 150)
     name = [w for w in words if abs(w[1] - first[1]) < 1]  # "Northbridge Rights Watch"
@@ -111,6 +111,9 @@ def test_the_docx_has_the_page_the_margins_the_colour_and_the_logo_with_its_alt_
     assert "<w:titlePg/>" in document
     images = [n for n in parts if n.startswith("word/media/")]
     assert len(images) == 1 and parts[images[0]].startswith(b"\x89PNG")
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(parts[images[0]])).size == (174, 174)  # 22 mm at 200 dpi
     headers = [parts[n].decode() for n in parts if re.fullmatch(r"word/header\d+\.xml", n)]
     logo = [h for h in headers if "<w:drawing>" in h]
     assert len(logo) == 1
@@ -118,6 +121,10 @@ def test_the_docx_has_the_page_the_margins_the_colour_and_the_logo_with_its_alt_
     assert f'descr="{alt}"' in logo[0]
     assert "Northbridge Rights Watch" in logo[0] and "1200 Harbour Street, Suite 400" in logo[0]
     assert ("<w:bidiVisual/>" in logo[0]) == (lang == "ar")
+    # The organisation block is flush with the margin away from the logo, as in the PDF.
+    address = re.search(r"<w:p[ >]((?:(?!</w:p>).)*1200 Harbour Street)", logo[0], re.S)
+    assert address is not None
+    assert f'<w:jc w:val="{"left" if lang == "ar" else "right"}"/>' in address.group(1)
     styles = parts["word/styles.xml"].decode()
     assert 'w:val="1F4E79"' in styles and "B3121B" not in styles
     footers = [parts[n].decode() for n in parts if re.fullmatch(r"word/footer\d+\.xml", n)]
@@ -158,7 +165,7 @@ def test_batch_letters_follow_the_theme_and_the_logo_is_shared(tmp_path: Path, c
         page = reader.pages[0]
         assert (float(page.mediabox.width), float(page.mediabox.height)) == (612, 792)
         # The organisation's letters carry its letterhead; a supporter's letter is a private person's (issue 14).
-        assert [img.image.size for img in page.images] == ([(260, 260)] if path.name in ORGANISATIONS else [])
+        assert [img.image.size for img in page.images] == ([(174, 174)] if path.name in ORGANISATIONS else [])
     # The logo is part of each language's shared layout: one image (and its transparency mask).
     data = (out / "letters" / "emb-madrid.es.pdf").read_bytes()
     assert data.count(b"/Subtype /Image") == 2

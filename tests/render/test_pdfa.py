@@ -107,3 +107,25 @@ def test_an_unknown_standard_is_refused(tmp_path: Path, capsys: pytest.CaptureFi
     assert exc.value.code == 2
     assert "argument --pdf-standard: invalid choice: 'pdfa-1a' (choose from 'pdfa-2b')" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+THEME = EXAMPLE.parent.parent / "themes" / "northbridge" / "theme.yaml"
+
+
+def test_pdfa_2b_letters_with_a_logo_pass_the_validator(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The logo's transparency is a soft mask (PDF/A-2 allows it, with the sRGB output intent): built and batched."""
+    look = ["--theme", str(THEME), "--pdf-standard", "pdfa-2b", "--format", "pdf"]
+    code, _, err = run(capsys, "build", str(EXAMPLE), "--lang", "en,ar", *look, "-o", str(tmp_path / "built"))
+    assert code == 0, err
+    argv = ["batch", str(EXAMPLE), "--recipients", str(RECIPIENTS), "--letter-kind", "organisation", "--quiet"]
+    code, _, err = run(capsys, *argv, *look, "-o", str(tmp_path / "batch"))
+    assert code == 0, err
+    built = sorted((tmp_path / "built").glob("*.pdf"))
+    letters = sorted((tmp_path / "batch" / "letters").glob("*.pdf"))
+    combined = sorted((tmp_path / "batch" / "combined").glob("*.pdf"))
+    assert len(built) == 2 and len(letters) == 20
+    for path in [*built, *letters[::6], combined[0]]:
+        with pikepdf.open(path) as pdf:
+            (logo,) = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and "/SMask" in o]
+            assert (int(logo.Width), int(logo.SMask.Width)) == (174, 174), path.name
+        assert validate(path) == [], path.name
