@@ -99,13 +99,14 @@ def test_french_writes_the_first_of_the_month_as_an_ordinal(tmp_path: Path, caps
 @needs_poppler
 def test_khmer_dates_and_numbers_are_written_as_khmer_writes_them(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     _, _, body, _ = _build(capsys, EXAMPLE, "km", tmp_path)
-    assert "ឌុយប្លាំង ថ្ងៃទី៦ ខែធ្នូ ឆ្នាំ២០១៧" in body  # as the body writes "ថ្ងៃទី២៦ ខែវិច្ឆិកា ឆ្នាំ២០១៧"
-    assert "ថ្ងៃទី៦ ខែធ្នូ ឆ្នាំ២០១៧ – " in body  # the update's heading
+    # As the body writes "ថ្ងៃទី២៦ ខែវិច្ឆិកា ឆ្នាំ២០១៧", a date's three parts held on one line by no-break spaces.
+    assert "ឌុយប្លាំង ថ្ងៃទី៦\u00a0ខែធ្នូ\u00a0ឆ្នាំ២០១៧" in body
+    assert "ថ្ងៃទី៦\u00a0ខែធ្នូ\u00a0ឆ្នាំ២០១៧ – " in body  # the update’s heading
     pdf = (tmp_path / "out-km" / "fld-kh-cchr-2017.km.pdf").read_bytes()
     layout = _pdftotext(pdf, tmp_path, "-layout")
     # Shaped Khmer comes back from the PDF as written (its /ActualText:
     # render/pdftags.py), the month after the day, digits intact.
-    assert "ឌុយប្លាំង ថ្ងៃទី៦ ខែធ្នូ ឆ្នាំ២០១៧" in layout
+    assert "ឌុយប្លាំង ថ្ងៃទី៦\u00a0ខែធ្នូ\u00a0ឆ្នាំ២០១៧" in layout
     footers = [ln for ln in layout.splitlines() if "ទំព័រ" in ln]  # "ទំព័រ ១ នៃ ៣": page 1 of 3
     assert len(footers) == 3
     for n, line in enumerate(footers, start=1):

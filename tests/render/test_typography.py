@@ -67,8 +67,10 @@ def test_khmer_lines_fill_the_column(example: dict[str, bytes]) -> None:
 
     Measured in code points, shaped Khmer came out about a fifth narrower
     than measured, and lines ended at 76-89% of the column. A line may end
-    a little early when the next word is long (មជ្ឈមណ្ឌល takes a tenth of
-    a line), so the typical line is held to 95% and every one to 88%.
+    a little early when the next unbreakable unit is long (មជ្ឈមណ្ឌល takes
+    a tenth of a line, a date held together by its no-break spaces, "ថ្ងៃទី២៦
+    ខែវិច្ឆិកា ឆ្នាំ២០១៧", a sixth), so the typical line is held to 95% and
+    every one to 80%.
     """
     fills = []
     for para in _body_paragraphs(example["km"], 10, 16):
@@ -77,7 +79,7 @@ def test_khmer_lines_fill_the_column(example: dict[str, bytes]) -> None:
     assert len(fills) >= 15
     fills.sort()
     assert fills[len(fills) // 2] >= 0.95, fills
-    assert fills[0] >= 0.88, fills
+    assert fills[0] >= 0.80, fills
     assert fills[-1] <= 1.0 + 1e-6, fills
 
 
