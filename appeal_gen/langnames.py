@@ -44,9 +44,10 @@ def _code(text: str) -> str | None:
     key = _key(text)
     found = _names().get(key)
     if found is None and (m := _QUALIFIED.match(text)):
-        base = _names().get(_key(m.group(1)))
+        # "Português (Brasil)": a language no catalog names may be written in its own words.
+        base = _names().get(_key(m.group(1))) or _autonyms().get(_key(m.group(1)))
         qualifier = _key(next(g for g in m.groups()[1:] if g))
-        extra = _subtags().get(qualifier)
+        extra = _subtags().get(qualifier) or (_own_subtags(base).get(qualifier) if base else None)
         if base is not None and extra is not None:
             found = f"{base}_{extra}"
     if found is None:
@@ -92,6 +93,19 @@ def _subtags() -> dict[str, str]:
         name = Locale.parse("en").scripts.get(code, "")
         out.setdefault(_key(name.split()[0]), code)
     return out
+
+
+@lru_cache(maxsize=64)
+def _own_subtags(language: str) -> dict[str, str]:
+    """Script and territory names in *language* itself ("Brasil" in Portuguese), for its own qualified name."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return {}
+    return {_key(name): code for table in (locale.scripts, locale.territories) for code, name in table.items()
+            if code.isalpha()}  # fmt: skip
 
 
 @cache

@@ -204,3 +204,29 @@ def test_header_row_names_the_sheet_row_of_an_xlsx(tmp_path: Path, capsys) -> No
     assert [r["line"] for r in manifest(tmp_path)["rows"]] == [5, 6, 7, 8]
     code, err = batch(capsys, "excel_embassies.xlsx", tmp_path / "empty", "--header-row", "3")
     assert (code, err) == (2, f"{CRM / 'excel_embassies.xlsx'}:3: --header-row 3: that row is empty\n")
+
+
+def test_the_model_letters_crm_export_makes_the_same_letters_as_its_tidy_list(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """examples/ua-model-letter/supporters-crm.csv is supporters.csv as a CRM exports it: same letters, word for word.
+
+    A title row, Contact ID, First Name + Last Name, City and language names
+    ("English (United Kingdom)", "Português (Brasil)": a language no catalog
+    names, qualified in its own words) instead of codes.
+    """
+    ua = EXAMPLE.parent.parent / "ua-model-letter"
+    texts = {}
+    for name in ("supporters.csv", "supporters-crm.csv"):
+        out = tmp_path / name
+        code, _, err = run(
+            capsys, "batch", str(ua / "appeal.yaml"), "--recipients", str(ua / name), "-o", str(out),
+            "--format", "txt", "--jobs", "1",
+        )  # fmt: skip
+        assert code == 0 and " 0 failed" in err, err
+        texts[name] = {p.name: p.read_text(encoding="utf-8") for p in sorted((out / "letters").iterdir())}
+    crm = texts["supporters-crm.csv"]
+    assert sorted(crm) == [
+        f"104{i}.{lang}.txt" for i, lang in enumerate(["en_GB", "fr", "es", "ru", "ar", "km", "zh", "es"], 1)
+    ]
+    tidy = [text for name, text in texts["supporters.csv"].items() if name.startswith("s-")]
+    assert list(crm.values()) == tidy
+    assert "João Almeida" in crm["1048.es.txt"] and "Recife" in crm["1048.es.txt"]

@@ -25,6 +25,8 @@ from appeal_gen.locale import LANGUAGE_TOKEN
         ("Chinese, Traditional", "zh_Hant"),
         ("English (United Kingdom)", "en_GB"),
         ("Portuguese (Brazil)", "pt_BR"),
+        ("Português (Brasil)", "pt_BR"),  # a language no catalog names, qualified in its own words
+        ("Deutsch (Schweiz)", "de_CH"),
         ("chinois simplifié", "zh_Hans"),
         ("Kiswahili", "sw"),  # a language's own name, not among the shipped languages' names
     ],
