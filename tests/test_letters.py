@@ -540,3 +540,26 @@ def test_a_name_is_found_as_a_word_not_inside_another(example_spec) -> None:  # 
         spec_with({"en": "Ms Lee", "zh": "洪森"}, {"en": "A minister spoke.", "zh": "首相洪森呼吁调查。"})
     )
     assert found is not None and found[0] == "洪森"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_supporters_docx_keeps_its_last_words_closing_and_signature_together(example_spec, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """Word and LibreOffice never leave the signature alone on a page.
+
+    Khmer's tall lines push the supporter's DOCX just past one page in
+    LibreOffice; the paragraphs after the demands and the closing formula
+    are kept with what follows, so the page break comes before the last
+    paragraph, and the signature never stands alone.
+    """
+    import docx
+
+    letter = _letter(example_spec, lang, SUPPORTER)
+    document = docx.Document(io.BytesIO(render_docx(letter)))
+    paras = [p for p in document.paragraphs if p.text.strip()]
+    signature = next(i for i, p in enumerate(paras) if p.text.strip() == "Ann Lee")
+    last_demand = max(i for i, p in enumerate(paras) if p.style.name == "Appeal Demand")
+    tail = paras[last_demand + 1 : signature]
+    assert len(tail) >= 2, [p.text for p in tail]  # the last words and the closing formula
+    for p in tail:
+        keep = p.paragraph_format.keep_with_next
+        assert keep or (keep is None and p.style.paragraph_format.keep_with_next), (p.style.name, p.text)

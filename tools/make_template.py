@@ -206,7 +206,14 @@ def build(out: Path) -> None:
     _para_style(doc, "Appeal Contact", size=8, color=GREY, space_after=0)
     _para_style(doc, "Appeal Label", size=11, bold=True, color=ACCENT, space_before=6, space_after=0)
     _para_style(doc, "Appeal Reference", size=8.5, color=GREY, space_after=8)
-    _para_style(doc, "Appeal Dateline", space_before=6, space_after=10)
+    # Kept with what follows: the dateline with the subject, and in a letter
+    # the closing formula (set in this style) with the signature, so that no
+    # page holds a signature alone (issue 14; Khmer's tall lines in Word and
+    # LibreOffice push a supporter's letter just past one page).
+    _para_style(doc, "Appeal Dateline", space_before=6, space_after=10, keep_next=True)
+    # The paragraphs after the demands ("Thank you for your attention…"):
+    # kept with the closing, which carries the last of them over with it.
+    _para_style(doc, "Appeal Last Words", keep_next=True)
     _para_style(doc, "Appeal Status", size=10.5, color=ACCENT, space_after=10)
     _para_style(doc, "Appeal Urge", bold=True, space_before=4, keep_next=True)
     _para_style(doc, "Appeal Address", space_after=0, keep_next=True)
@@ -282,9 +289,9 @@ def build(out: Path) -> None:
     demand.add_run("\t")
     demand.add_run("{{r demand.text }}")
     p("{%p endfor %}", "Appeal Demand")
-    p("{%p for para in after_demands %}")
-    p("{{r para }}")
-    p("{%p endfor %}")
+    p("{%p for para in after_demands %}", "Appeal Last Words")
+    p("{{r para }}", "Appeal Last Words")
+    p("{%p endfor %}", "Appeal Last Words")
     p("{%p if recipient %}")
     p("{{r recipient.closing }}", "Appeal Dateline")
     p("{%p for line in recipient.signatory %}", "Appeal Address")
