@@ -100,13 +100,31 @@ def load_image(path: Path, max_width: int | None = None) -> Image:
 
 def read_image_file(path: Path) -> bytes:
     """The bytes of the file at *path* (already confined), refused above ``MAX_IMAGE_BYTES`` without reading more."""
+    return read_confined(path, MAX_IMAGE_BYTES, "use a smaller logo")
+
+
+def read_confined(path: Path, limit: int, advice: str) -> bytes:
+    """The bytes of the regular file at *path* (already ``confined``), at most *limit*, else ``ImageError``.
+
+    The check and the open are two steps, so the open does not follow a
+    link put in place between them, nor block on a FIFO, and the open file
+    is checked again; a file over *limit* is refused (with *advice*) without
+    reading more than one byte past it. A theme's logo and fonts are read here.
+    """
     try:
-        with open(path, "rb", opener=_no_follow) as fh:
-            data = fh.read(MAX_IMAGE_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise ImageError(f"cannot read '{path.name}': {exc.strerror}") from None
-    if len(data) > MAX_IMAGE_BYTES:
-        raise ImageError(f"'{path.name}' is more than {MAX_IMAGE_BYTES // (1024 * 1024)} MiB; use a smaller logo")
+    too_big = ImageError(f"'{path.name}' is more than {limit // (1024 * 1024)} MiB; {advice}")
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ImageError(f"'{path.name}' is not a file")
+        if st.st_size > limit:
+            raise too_big
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise too_big
     return data
 
 
@@ -140,8 +158,3 @@ def decode_image(data: bytes, name: str, max_width: int | None = None) -> Image:
     # A new image has no info: no EXIF, ICC profile or text chunks are written.
     PILImage.frombytes(clean.mode, clean.size, clean.tobytes()).save(out, "PNG", compress_level=9)
     return Image(out.getvalue(), clean.width, clean.height)
-
-
-def _no_follow(path: str, flags: int) -> int:
-    """Open without following a link put in place after the check (a race)."""
-    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))

@@ -880,19 +880,24 @@ def load_spec(path: str) -> Spec:
     return parse_spec(_yaml.read_spec_text(path), path)
 
 
-def iter_schema_keys() -> Iterator[str]:
-    """Every documented field path (lists shown as ``[]``), for docs and tests."""
+def _schema_fields() -> Iterator[tuple[str, _Field]]:
+    """Every field of the schema with its path (lists shown as ``[]``), parents before their keys."""
 
-    def walk(schema: dict[str, _Field], prefix: str) -> Iterator[str]:
+    def walk(schema: dict[str, _Field], prefix: str) -> Iterator[tuple[str, _Field]]:
         for name, f in schema.items():
             p = f"{prefix}{name}"
-            yield p
+            yield p, f
             if f.kind == "object" and f.schema:
                 yield from walk(f.schema, p + ".")
             if f.kind == "list" and f.item is not None and f.item.kind == "object":
                 yield from walk(f.item.schema, p + "[].")
 
     yield from walk(_SCHEMA, "")
+
+
+def iter_schema_keys() -> Iterator[str]:
+    """Every documented field path (lists shown as ``[]``), for docs and tests."""
+    return (path for path, _ in _schema_fields())
 
 
 def iter_required_keys() -> Iterator[str]:
@@ -902,15 +907,4 @@ def iter_required_keys() -> Iterator[str]:
     one (empty, for ``check`` to name) where it is in the file. A key of an
     optional object is listed when the object needs it (``copies_to[].office``).
     """
-
-    def walk(schema: dict[str, _Field], prefix: str) -> Iterator[str]:
-        for name, f in schema.items():
-            p = f"{prefix}{name}"
-            if f.required:
-                yield p
-            if f.kind == "object" and f.schema:
-                yield from walk(f.schema, p + ".")
-            if f.kind == "list" and f.item is not None and f.item.kind == "object":
-                yield from walk(f.item.schema, p + "[].")
-
-    yield from walk(_SCHEMA, "")
+    return (path for path, f in _schema_fields() if f.required)

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -85,39 +83,15 @@ class ThemeFont:
 
 def load_face(folder: Path, name: str, index: int, field: str) -> tuple[ThemeFace, str]:
     """The face file *name* in *folder* checked for reportlab, and its family name; ``ThemeFontError`` if not."""
-    from .images import ImageError, confined
+    from .images import ImageError, confined, read_confined
 
     try:
         path = confined(folder, name.strip())
+        data = read_confined(path, MAX_THEME_FONT_BYTES, "a font file is far smaller")
     except ImageError as exc:
         raise ThemeFontError(exc.message) from None
-    data = _read(path)
     family = check_font(data, index, path.name)
     return ThemeFace(str(path), index, field, hashlib.sha256(data).hexdigest()), family
-
-
-def _read(path: Path) -> bytes:
-    """The file's bytes, if it is a regular file of at most ``MAX_THEME_FONT_BYTES``; checked on the open file."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        raise ThemeFontError(f"cannot read '{path.name}': {exc.strerror}") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise ThemeFontError(f"'{path.name}' is not a file")
-        too_big = ThemeFontError(
-            f"'{path.name}' is more than {MAX_THEME_FONT_BYTES // (1024 * 1024)} MiB; a font file is far smaller"
-        )
-        if st.st_size > MAX_THEME_FONT_BYTES:
-            raise too_big
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(MAX_THEME_FONT_BYTES + 1)
-        if len(data) > MAX_THEME_FONT_BYTES:
-            raise too_big
-        return data
-    finally:
-        os.close(fd)
 
 
 def check_font(data: bytes, index: int, name: str) -> str:

@@ -51,11 +51,10 @@ def paragraph_styles(base_family: str, *, rtl: bool, script: str, accent: str = 
             kw["fontName"] = f"{base_family}-bold"
         return ParagraphStyle(name, parent=body, **kw)
 
+    small = st("small", fontSize=8, leading=11 if script != "khmer" else 13, spaceAfter=0, textColor=HexColor(GREY))
     return {
         "body": body,
-        "small": st(
-            "small", fontSize=8, leading=11 if script != "khmer" else 13, spaceAfter=0, textColor=HexColor(GREY)
-        ),
+        "small": small,
         "org": st("org", bold=True, fontSize=15, leading=21, spaceAfter=2),
         "label": st("label", bold=True, fontSize=11, leading=15, textColor=HexColor(accent)),
         "ref": st("ref", fontSize=8.5, leading=12, spaceAfter=0, textColor=HexColor(GREY)),
@@ -78,14 +77,7 @@ def paragraph_styles(base_family: str, *, rtl: bool, script: str, accent: str = 
         "lh-name": st(
             "lh-name", bold=True, fontSize=11, leading=15, spaceAfter=1, alignment=TA_LEFT if rtl else TA_RIGHT
         ),
-        "lh-line": st(
-            "lh-line",
-            fontSize=8,
-            leading=11 if script != "khmer" else 13,
-            spaceAfter=0,
-            textColor=HexColor(GREY),
-            alignment=TA_LEFT if rtl else TA_RIGHT,
-        ),
+        "lh-line": ParagraphStyle("lh-line", parent=small, alignment=TA_LEFT if rtl else TA_RIGHT),
         "lh-footer": st(
             "lh-footer",
             fontSize=7.5,
