@@ -23,11 +23,13 @@ import contextlib
 import contextvars
 import copy
 import functools
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from typing import Any
 from xml.sax.saxutils import escape
 
 from .. import fonts
@@ -141,10 +143,34 @@ def font(script: str, style: str = "regular") -> str:
                 subsets.SYNTHETIC_BOLD[name] = SYNTHETIC_BOLD_EM
         else:
             ttf = ttfont_class()(name, face.path, subfontIndex=face.index)
-        pdfmetrics.registerFont(ttf)
+        _register(ttf, tag, face.index)
         addMapping(family, int(style in ("bold", "bolditalic")), int(style in ("italic", "bolditalic")), name)
         REGISTERED.add((tag, style))
     return name
+
+
+def _register(ttf: Any, tag: str, index: int) -> None:
+    """Register *ttf* (face *index* of its file); a theme's face (*tag* with ``~``) under a name of its own.
+
+    reportlab keeps one font per PostScript name: registering a second file
+    of the same name (a theme's subset of DejaVu Serif after another theme's
+    full one, another version of Noto Sans) silently draws with the first
+    file's glyphs, boxes where it lacks a letter. A theme's face is
+    registered under a name of its own file, then given its name back for
+    the PDF. The twin of a face (the same file, another style) shares it,
+    as the default fonts' twins do.
+    """
+    from reportlab.pdfbase import pdfmetrics
+
+    if "~" not in tag:
+        pdfmetrics.registerFont(ttf)  # the defaults: registered as they always were, the same bytes
+        return
+    real = ttf.face.name
+    ttf.face.name = b"%s~%s~%s~%d" % (real, tag.encode(), os.fsencode(ttf.face.filename), index)
+    try:
+        pdfmetrics.registerFont(ttf)
+    finally:
+        ttf.face.name = real
 
 
 def font_of_name(name: str) -> str:

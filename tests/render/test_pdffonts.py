@@ -14,7 +14,7 @@ from appeal_gen.render.pdf import options_for, render_pdf
 from appeal_gen.spec import load_spec
 from appeal_gen.theme import Theme, load_theme
 
-from ..conftest import EXAMPLE, ROOT, pdf_text, squash
+from ..conftest import DATA, EXAMPLE, ROOT, pdf_text, squash
 
 NORTHBRIDGE = ROOT / "examples" / "themes" / "northbridge" / "theme.yaml"
 FONTS = ROOT / "tests" / "data" / "themefonts"
@@ -129,3 +129,37 @@ def test_a_word_of_digits_a_themes_font_lacks_goes_whole_to_the_latin_font(tmp_p
             pdffonts.markup(Para((Run("ផ្ទះលេខ1"),), "address"), "khmer")
     assert missing.value.field == "address"
     assert "has no glyph for U+0031 DIGIT ONE ('1')" in missing.value.message
+
+
+def _renamed_theme(tmp_path: Path, folder: str, source: Path, postscript_name: str) -> Theme:
+    """A theme whose Latin font is *source* with the PostScript name *postscript_name*."""
+    from fontTools.ttLib import TTFont
+
+    (tmp_path / folder).mkdir()
+    font = TTFont(source)
+    for record in font["name"].names:
+        if record.nameID == 6:
+            record.string = postscript_name
+    font.save(tmp_path / folder / "Serif.ttf")
+    (tmp_path / folder / "theme.yaml").write_text("fonts:\n  latin: Serif.ttf\n", encoding="utf-8")
+    return load_theme(tmp_path / folder / "theme.yaml")
+
+
+def test_two_theme_fonts_of_one_postscript_name_are_each_drawn_with_their_own_file(tmp_path: Path) -> None:
+    """reportlab keeps one font per PostScript name; a theme's face must still be drawn from its own file.
+
+    An ASCII-only subset of DejaVu Serif and the full font share the name
+    (as two versions of one font do): drawn after the subset, a French
+    letter in the full font printed boxes for é and º (in its footer).
+    """
+    import uuid
+
+    name = f"AgTestSerif{uuid.uuid4().hex[:8]}"  # a name no other test has registered in this process
+    small = _renamed_theme(tmp_path, "small", FONTS / "SerifAscii.ttf", name)
+    full = _renamed_theme(tmp_path, "full", NORTHBRIDGE.parent / "fonts" / "DejaVuSerif.ttf", name)
+    letter = build_letter(load_spec(str(DATA / "minimal.yaml")), LocaleInfo("en"))
+    render_pdf(letter, options_for(small, "en"), PdfContext())
+    french = squash(pdf_text(_pdf("fr", full)))
+    assert "Référence : FLD-KH-CCHR-2017" in french
+    assert "Suivi n° 1" in french
+    assert "\x00" not in french
